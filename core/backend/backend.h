@@ -1,0 +1,66 @@
+#pragma once
+// The contract between the engine and a place that runs kernels (CUDA device or CPU).
+// A backend lists kernels, prepares one for a problem (untimed), and hands back an instance
+// that can run once for validation and take timed samples. The engine owns the protocol.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/expected.h"
+#include "gptq/gptq_layer.h"
+#include "results/record.h"
+#include "results/run_info.h"
+#include "sweep/sweep_spec.h"
+
+namespace q4 {
+
+struct KernelInfo {
+    std::string id;           // stable, lowercase: "cublas_fp16", "cpu_int4_fused"
+    std::string family;       // "baseline", "reference", "gptq", "exllama", "tensor-core", ...
+    std::string description;
+    std::string constraints;  // human-readable shape limits
+    bool ranked = true;       // false for the validation reference
+};
+
+// One problem's inputs on the host; backends copy what they need.
+struct Problem {
+    SweepPoint point;
+    const GptqLayer* layer = nullptr;   // quantized weights
+    const std::vector<HalfBits>* a = nullptr;  // activations fp16 [m, k]
+};
+
+// A kernel prepared for one problem.
+class KernelInstance {
+public:
+    virtual ~KernelInstance() = default;
+    // Poisons the output, runs once, returns C [m, n] as fp32 (for validation).
+    virtual Expected<std::vector<float>> runForValidation() = 0;
+    // One timed sample in seconds (cold L2 flush, if any, happens outside the timed region).
+    virtual Expected<double> timeSample(const TimingOptions& timing) = 0;
+    virtual MemoryBreakdown memory() const = 0;
+    virtual std::int64_t peakBytes() const { return memory().total(); }
+    virtual std::string path() const { return {}; }  // dispatchers name the path they chose
+    virtual std::optional<double> permuteSeconds() { return std::nullopt; }
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual std::string name() const = 0;  // "cuda" or "cpu"
+    virtual DeviceInfo deviceInfo() const = 0;
+    virtual Ceilings ceilings() = 0;  // may measure on first call and cache
+    virtual std::vector<KernelInfo> kernels() const = 0;
+    virtual std::string baselineKernel() const = 0;  // speedups are against this one
+    virtual std::int64_t memoryLimitBytes() const = 0;
+    // Empty status when the kernel can run the point, else why not ("k=96 is not a multiple of 64").
+    virtual Status supports(const std::string& kernelId, const SweepPoint& point) const = 0;
+    virtual Expected<std::unique_ptr<KernelInstance>> prepare(const std::string& kernelId, const Problem& problem) = 0;
+    // The validation reference C [m, n] for a problem (fp32 or better accumulation).
+    virtual Expected<std::vector<float>> reference(const Problem& problem, const std::vector<float>& dequantized) = 0;
+};
+
+std::vector<std::string> kernelIds(const Backend& backend);
+
+}  // namespace q4

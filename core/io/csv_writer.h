@@ -1,0 +1,28 @@
+#pragma once
+// Records as CSV: one header row, one record per row, RFC 4180 quoting, '.' decimals in any
+// locale, snake_case columns with units. pandas.read_csv reads it as is.
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "common/expected.h"
+#include "results/record.h"
+#include "results/run_info.h"
+
+namespace q4 {
+
+// Column names, in order.
+const std::vector<std::string>& csvColumns();
+// Quotes a field when it holds a comma, quote, CR or LF (quotes doubled).
+std::string csvEscape(const std::string& field);
+// A double as text with '.' as the decimal point whatever the global/C locale, shortest round-trip form.
+std::string formatNumber(double value);
+
+void writeCsvHeader(std::ostream& out);
+void writeCsvRow(std::ostream& out, const Record& record);
+Status writeCsvFile(const std::string& path, const std::vector<Record>& records);
+
+// Reads a file written by writeCsvFile (columns matched by name; unknown columns ignored).
+Expected<std::vector<Record>> readCsvFile(const std::string& path);
+
+}  // namespace q4

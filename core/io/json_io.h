@@ -1,0 +1,34 @@
+#pragma once
+// Results as JSON: {"schema_version", "run": RunInfo, "records": [...]}, and the sweep spec format
+// that q4bench-cli --sweep and the workbench both read and write.
+#include <string>
+#include <vector>
+
+#include "common/expected.h"
+#include "results/record.h"
+#include "results/run_info.h"
+#include "sweep/sweep_spec.h"
+
+namespace q4 {
+
+struct RunResult {
+    RunInfo info;
+    std::vector<Record> records;
+};
+
+std::string recordToJson(const Record& record);  // one line, no trailing newline
+Expected<Record> recordFromJson(const std::string& json);
+std::string runInfoToJson(const RunInfo& info);
+Expected<RunInfo> runInfoFromJson(const std::string& json);
+
+std::string resultToJson(const RunResult& result);  // pretty-printed
+Expected<RunResult> resultFromJson(const std::string& json);  // rejects newer schema versions, naming both
+Status writeResultFile(const std::string& path, const RunResult& result);
+Expected<RunResult> readResultFile(const std::string& path);
+
+std::string sweepSpecToJson(const SweepSpec& spec);
+// Unknown keys are errors naming the key; wrong types name the field and the expected type.
+Expected<SweepSpec> sweepSpecFromJson(const std::string& json);
+Expected<SweepSpec> readSweepSpecFile(const std::string& path);
+
+}  // namespace q4
