@@ -50,6 +50,9 @@ std::vector<std::uint8_t> unpackWeights(const std::vector<std::int32_t>& qweight
 std::vector<std::int32_t> packZeros(const std::vector<std::uint8_t>& z, std::int64_t groups, std::int64_t n);
 std::vector<std::uint8_t> unpackZeros(const std::vector<std::int32_t>& qzeros, std::int64_t groups, std::int64_t n);
 
+// A true zero point (0..15) as the format stores it, and back. Both wrap to 4 bits.
+int encodeZero(int trueZero, ZeroFormat format);
+int decodeZero(int stored, ZeroFormat format);
 // True zero point of (group, column), whatever the layer's format.
 int zeroPoint(const GptqLayer& layer, std::int64_t group, std::int64_t column);
 // Rewrites qzeros into the other format. v1 -> v2 adds one, v2 -> v1 subtracts one (mod 16, as checkpoints do).
@@ -78,6 +81,7 @@ std::vector<std::int32_t> actOrderGroupIndex(std::int64_t k, int groupSize, std:
 // W [k, n] row-major in fp32.
 std::vector<float> dequantize(const GptqLayer& layer);
 // C [m, n] = A [m, k] * W [k, n], accumulated in double, returned as fp32. A is row-major.
+// Empty when the sizes of a or w do not match the shape.
 std::vector<float> referenceProduct(const std::vector<float>& a, std::int64_t m, const std::vector<float>& w,
                                     std::int64_t k, std::int64_t n);
 // ||c - ref|| / ||ref||; +inf when c holds NaN/Inf or sizes differ.
