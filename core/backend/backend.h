@@ -29,6 +29,7 @@ struct Problem {
     SweepPoint point;
     const GptqLayer* layer = nullptr;   // quantized weights
     const std::vector<HalfBits>* a = nullptr;  // activations fp16 [m, k]
+    std::uint64_t layerId = 0;  // changes whenever the layer does, so backends may cache per layer
 };
 
 // A kernel prepared for one problem.
@@ -57,6 +58,8 @@ public:
     // Empty status when the kernel can run the point, else why not ("k=96 is not a multiple of 64").
     virtual Status supports(const std::string& kernelId, const SweepPoint& point) const = 0;
     virtual Expected<std::unique_ptr<KernelInstance>> prepare(const std::string& kernelId, const Problem& problem) = 0;
+    // Failure that ends the sweep (a sticky device error); checked after every record.
+    virtual Status health() { return Status::success(); }
     // The validation reference C [m, n] for a problem (fp32 or better accumulation).
     virtual Expected<std::vector<float>> reference(const Problem& problem, const std::vector<float>& dequantized) = 0;
 };

@@ -31,9 +31,11 @@ private:
 
 // For operations that return nothing but may fail.
 struct Status {
+    Status() = default;
+    Status(Error error) : message(std::move(error.message)) {}  // lets Status functions return Error{...}
     std::string message;  // empty means success
     static Status success() { return {}; }
-    static Status failure(std::string why) { return {std::move(why)}; }
+    static Status failure(std::string why) { return Error{std::move(why)}; }
     bool ok() const { return message.empty(); }
     explicit operator bool() const { return ok(); }
 };

@@ -1,0 +1,23 @@
+#pragma once
+// q4bench-cli's command line: flags that mirror the original benchmark, mapped onto a SweepSpec.
+#include <string>
+
+#include "common/expected.h"
+#include "sweep/sweep_spec.h"
+
+namespace q4 {
+
+struct CliRequest {
+    SweepSpec spec;
+    int device = 0;
+    std::string csvPath, jsonPath, journalPath;
+    bool listKernels = false, listDevices = false, listPresets = false;
+    bool quiet = false;
+    std::string commandLine;
+};
+
+// Parses argv. On --help/--version returns an Error whose message is the text to print and sets
+// exitCode to 0; on bad input the message names the flag and the rule and exitCode is 2.
+Expected<CliRequest> parseCommandLine(int argc, char** argv, int& exitCode);
+
+}  // namespace q4

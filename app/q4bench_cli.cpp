@@ -1,0 +1,129 @@
+// q4bench-cli: the engine headless, for scripts, CI and GPU servers without a display.
+// Exit codes: 0 every record ran (or was unsupported), 1 some record failed, 2 invalid input.
+#include <csignal>
+#include <iostream>
+
+#include "backend_factory.h"
+#include "cli_options.h"
+#include "cuda_devices.h"
+#include "io/csv_writer.h"
+#include "io/json_io.h"
+#include "io/table_printer.h"
+#include "run/runner.h"
+#include "sweep/presets.h"
+
+namespace {
+
+q4::CancelToken* activeCancel = nullptr;
+
+void onInterrupt(int) {
+    if (activeCancel) activeCancel->cancel();  // finish the current sample, keep every record
+}
+
+int listDevices() {
+    auto devices = q4::listCudaDevices();
+    if (!devices) {
+        std::cout << devices.error() << "\n";
+        return 0;
+    }
+    for (std::size_t i = 0; i < devices->size(); ++i) {
+        const auto& d = (*devices)[i];
+        std::cout << i << ": " << d.name << ", compute " << d.computeCapability << ", " << d.multiprocessors
+                  << " SMs, " << d.memoryBytes / (1 << 20) << " MiB, L2 " << d.l2Bytes / (1 << 20) << " MiB, driver "
+                  << d.driverVersion << ", runtime " << d.runtimeVersion << ", cuBLAS " << d.cublasVersion << "\n";
+    }
+    return 0;
+}
+
+int listPresets() {
+    for (const auto& p : q4::builtinPresets()) {
+        std::cout << p.name << ": " << p.description << "\n";
+        for (const auto& l : p.layers) std::cout << "    " << l.name << "  n=" << l.n << " k=" << l.k << "\n";
+    }
+    return 0;
+}
+
+int listKernels(q4::Backend& backend) {
+    std::cout << "backend " << backend.name() << " (" << backend.deviceInfo().name << ")\n";
+    for (const auto& k : backend.kernels()) {
+        std::cout << "  " << k.id << (k.id == backend.baselineKernel() ? " [baseline]" : "")
+                  << (k.ranked ? "" : " [reference, not ranked]") << "\n      " << k.description
+                  << "\n      constraints: " << k.constraints << "\n";
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int exitCode = 0;
+    auto parsed = q4::parseCommandLine(argc, argv, exitCode);
+    if (!parsed) {
+        (exitCode == 0 ? std::cout : std::cerr) << parsed.error() << "\n";
+        return exitCode;
+    }
+    const q4::CliRequest& request = parsed.value();
+    if (request.listDevices) return listDevices();
+    if (request.listPresets) return listPresets();
+
+    auto backend = q4::createBackend(request.spec.backend, request.device);
+    if (!backend) {
+        std::cerr << "error: " << backend.error() << "\n";
+        return 2;
+    }
+    if (request.listKernels) return listKernels(*backend.value());
+
+    q4::CancelToken cancel;
+    activeCancel = &cancel;
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+
+    q4::RunCallbacks callbacks;
+    callbacks.onStart = [&](const q4::RunInfo& info) {
+        if (request.quiet) return;
+        std::cout << "# q4bench " << info.projectVersion << " | " << info.backend << " | " << info.device.name;
+        if (!info.device.computeCapability.empty()) std::cout << " (cc " << info.device.computeCapability << ")";
+        if (!info.device.driverVersion.empty()) std::cout << " | driver " << info.device.driverVersion;
+        std::cout << " | " << info.startedUtc << " | L2 " << (request.spec.timing.coldL2 ? "cold" : "hot")
+                  << " | seed " << request.spec.seed << "\n";
+        if (info.ceilings.copyBytesPerSecond)
+            std::cout << "# measured copy bandwidth " << *info.ceilings.copyBytesPerSecond / 1e9 << " GB/s";
+        if (info.ceilings.fp16FlopsPerSecond)
+            std::cout << ", fp16 matrix rate " << *info.ceilings.fp16FlopsPerSecond / 1e12 << " TFLOP/s";
+        std::cout << "\n";
+        q4::printTableHeader(std::cout);
+    };
+    callbacks.onRecord = [](const q4::Record& r) {
+        q4::printTableRow(std::cout, r);
+        std::cout.flush();
+    };
+    callbacks.onLog = [](const std::string& line) { std::cerr << line << "\n"; };
+
+    q4::RunOptions options;
+    options.journalPath = request.journalPath;
+    options.commandLine = request.commandLine;
+    auto result = q4::runSweep(*backend.value(), request.spec, options, callbacks, cancel);
+    activeCancel = nullptr;
+    if (!result) {
+        std::cerr << "error: " << result.error() << "\n";
+        return 2;
+    }
+
+    int status = 0;
+    if (!request.csvPath.empty()) {
+        if (auto s = q4::writeCsvFile(request.csvPath, result->records); !s) {
+            std::cerr << "error: " << s.message << "\n";
+            status = 1;
+        }
+    }
+    if (!request.jsonPath.empty()) {
+        if (auto s = q4::writeResultFile(request.jsonPath, result.value()); !s) {
+            std::cerr << "error: " << s.message << "\n";
+            status = 1;
+        }
+    }
+    for (const auto& r : result->records)
+        if (r.status == q4::RecordStatus::Incorrect || r.status == q4::RecordStatus::Error) status = 1;
+    if (cancel.cancelled()) status = 130;
+    return status;
+}

@@ -1,0 +1,189 @@
+#include "run/runner.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <random>
+
+#include "io/journal.h"
+#include "run/derived_metrics.h"
+#include "run/measure_kernel.h"
+#include "run/problem_data.h"
+#include "sweep/sweep_expand.h"
+
+namespace q4 {
+namespace {
+
+std::string hostName() {
+    char name[256] = {};
+    if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
+    return name;
+}
+
+std::string newRunId() {
+    std::random_device device;
+    const auto now = std::chrono::system_clock::now().time_since_epoch().count();
+    char id[32];
+    std::snprintf(id, sizeof(id), "%08x%08x", unsigned(device()), unsigned(now & 0xffffffff));
+    return id;
+}
+
+// Kernels in run order: the baseline first, so every later record at a point can carry its speedup.
+std::vector<std::string> runOrder(std::vector<std::string> kernels, const std::string& baseline) {
+    auto it = std::find(kernels.begin(), kernels.end(), baseline);
+    if (it != kernels.end()) std::rotate(kernels.begin(), it, it + 1);
+    return kernels;
+}
+
+bool sameLayer(const SweepPoint& a, const SweepPoint& b) {
+    return a.n == b.n && a.k == b.k && a.quant.groupSize == b.quant.groupSize &&
+           a.quant.symmetric == b.quant.symmetric && a.quant.actOrder == b.quant.actOrder &&
+           a.quant.zeroFormat == b.quant.zeroFormat;
+}
+
+Record recordSkeleton(const RunInfo& info, const SweepSpec& spec, const SweepPoint& point, const KernelInfo& kernel) {
+    Record r;
+    r.runId = info.runId;
+    r.backend = info.backend;
+    r.device = info.device.name;
+    r.kernel = kernel.id;
+    r.family = kernel.family;
+    r.layer = point.layer;
+    r.m = point.m;
+    r.n = point.n;
+    r.k = point.k;
+    r.groupSize = point.quant.groupSize;
+    r.actOrder = point.quant.actOrder;
+    r.symmetric = point.quant.symmetric;
+    r.zeroFormat = toString(point.quant.zeroFormat);
+    r.l2Mode = spec.timing.coldL2 ? "cold" : "hot";
+    r.cudaGraph = spec.timing.cudaGraph;
+    r.seed = spec.seed;
+    return r;
+}
+
+}  // namespace
+
+std::string utcNow() {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char text[32];
+    std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+}
+
+RunInfo makeRunInfo(Backend& backend, const SweepSpec& spec, const RunOptions& options) {
+    RunInfo info;
+    info.runId = newRunId();
+    info.projectVersion = Q4BENCH_VERSION;
+    info.startedUtc = utcNow();
+    info.host = hostName();
+    info.backend = backend.name();
+    info.device = backend.deviceInfo();
+    info.ceilings = backend.ceilings();
+    info.specJson = sweepSpecToJson(spec);
+    info.commandLine = options.commandLine;
+    return info;
+}
+
+Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunOptions& options,
+                             const RunCallbacks& callbacks, const CancelToken& cancel) {
+    const std::vector<std::string> known = kernelIds(backend);
+    auto points = expandSweep(spec, known, backend.memoryLimitBytes());
+    if (!points) return Error{points.error()};
+    const std::vector<std::string> kernels = runOrder(selectedKernels(spec, known), backend.baselineKernel());
+    std::vector<KernelInfo> infos;
+    for (const auto& id : kernels)
+        for (const auto& k : backend.kernels())
+            if (k.id == id) infos.push_back(k);
+
+    RunResult result;
+    result.info = makeRunInfo(backend, spec, options);
+    std::unique_ptr<JournalWriter> journal;
+    if (!options.journalPath.empty()) {
+        auto opened = JournalWriter::open(options.journalPath, result.info);
+        if (!opened) return Error{"journal: " + opened.error()};
+        journal = std::move(opened).value();
+    }
+    if (callbacks.onStart) callbacks.onStart(result.info);
+
+    const std::size_t total = points->size() * infos.size();
+    auto log = [&](const std::string& line) { if (callbacks.onLog) callbacks.onLog(line); };
+    auto emit = [&](Record record) {
+        record.index = std::int64_t(result.records.size());
+        if (journal) {
+            if (Status s = journal->append(record); !s) log("journal: " + s.message);
+        }
+        result.records.push_back(record);
+        if (callbacks.onRecord) callbacks.onRecord(result.records.back());
+        if (callbacks.onProgress) callbacks.onProgress(result.records.size(), total);
+    };
+
+    bool fatal = false;
+    std::uint64_t layerId = 0;
+    std::optional<LayerData> layerData;
+    const SweepPoint* layerPoint = nullptr;
+    for (const SweepPoint& point : *points) {
+        if (cancel.cancelled()) break;
+        if (!layerPoint || !sameLayer(*layerPoint, point)) {
+            auto made = makeLayerData(point.n, point.k, point.quant, spec.seed);
+            layerData.reset();
+            layerPoint = &point;
+            ++layerId;
+            if (made) layerData = std::move(made).value();
+            else log("point n=" + std::to_string(point.n) + " k=" + std::to_string(point.k) + ": " + made.error());
+        }
+        const std::vector<HalfBits> a = makeActivations(point.m, point.k, spec.seed);
+        Problem problem{point, layerData ? &layerData->layer : nullptr, &a, layerId};
+        std::optional<std::vector<float>> reference;
+        std::string referenceError = "inputs could not be generated";
+        if (layerData) {
+            auto ref = backend.reference(problem, layerData->dequantized);
+            if (ref) reference = std::move(ref).value();
+            else referenceError = "reference: " + ref.error();
+        }
+
+        std::optional<double> baselineSeconds;
+        for (const KernelInfo& kernel : infos) {
+            Record record = recordSkeleton(result.info, spec, point, kernel);
+            if (cancel.cancelled()) break;
+            if (!reference) {
+                record.status = RecordStatus::Error;
+                record.message = referenceError;
+            } else {
+                MeasureRequest request{kernel.id, &problem, &*reference, spec.timing, spec.tolerance};
+                measureKernel(backend, request, cancel, record);
+            }
+            fillDerivedMetrics(record, point, result.info.ceilings);
+            const bool timed = record.status == RecordStatus::Ok && record.time.median > 0;
+            if (timed && kernel.id == backend.baselineKernel()) baselineSeconds = record.time.median;
+            if (timed && baselineSeconds) record.speedupVsBaseline = *baselineSeconds / record.time.median;
+            emit(std::move(record));
+            if (Status health = backend.health(); !health) {
+                log("device failed, ending the sweep with every record kept: " + health.message);
+                fatal = true;
+                break;
+            }
+        }
+        if (fatal) break;
+    }
+
+    if (cancel.cancelled()) log("run cancelled: " + std::to_string(result.records.size()) + " of " +
+                                std::to_string(total) + " records kept");
+    else result.info.finishedUtc = utcNow();
+    if (journal) journal->finish(result.info);
+    return result;
+}
+
+std::vector<std::string> kernelIds(const Backend& backend) {
+    std::vector<std::string> ids;
+    for (const auto& k : backend.kernels()) ids.push_back(k.id);
+    return ids;
+}
+
+}  // namespace q4

@@ -1,0 +1,12 @@
+#pragma once
+// Creates a backend by name: "cuda", "cpu", or "auto" (CUDA when a device is usable, else CPU).
+#include <memory>
+#include <string>
+
+#include "backend/backend.h"
+
+namespace q4 {
+
+Expected<std::unique_ptr<Backend>> createBackend(const std::string& name, int device = 0);
+
+}  // namespace q4

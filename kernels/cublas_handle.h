@@ -1,0 +1,30 @@
+#pragma once
+// A cuBLAS handle owned by one prepared kernel, bound to the backend stream, with its workspace
+// taken from the kernel's tracked allocator so cuBLAS scratch shows in the memory breakdown.
+#include <cublas_v2.h>
+
+#include <cstdint>
+
+#include "gpu_kernel.h"
+
+namespace q4 {
+
+class CublasHandle {
+public:
+    CublasHandle() = default;
+    CublasHandle(const CublasHandle&) = delete;
+    CublasHandle& operator=(const CublasHandle&) = delete;
+    ~CublasHandle();
+    Status create(GpuContext& context);
+    cublasHandle_t get() const { return handle_; }
+
+private:
+    cublasHandle_t handle_ = nullptr;
+    DeviceBuffer workspace_;
+};
+
+// C [m, n] = A [m, k] * B [k, n], all fp16 row-major, fp32 accumulation.
+Status cublasRowMajorGemm(cublasHandle_t handle, const void* a, const void* b, void* c, std::int64_t m,
+                          std::int64_t n, std::int64_t k);
+
+}  // namespace q4

@@ -1,0 +1,14 @@
+#include "gpu_kernel.h"
+#include "kernel_entries.h"
+
+namespace q4 {
+
+const std::vector<KernelEntry>& kernelRegistry() {
+    static const std::vector<KernelEntry> entries = {
+        cublasFp16Entry(),
+        fp32ReferenceEntry(),
+    };
+    return entries;
+}
+
+}  // namespace q4

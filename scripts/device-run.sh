@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# One call on a GPU machine: build the non-GUI targets, run every test (GPU tests for real),
+# then the benchmark sweeps. Logs, CSV and JSON go under $OUT (default ./out).
+#   scripts/device-run.sh [build] [tests] [original] [batch] [extra CLI args after --]
+# With no stage named, all run. Needs CUDA, cmake, ninja, GoogleTest sources, CLI11, nlohmann-json.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-$PWD/out}
+mkdir -p "$OUT"
+stages=()
+extra=()
+while (($#)); do
+  if [[ $1 == -- ]]; then shift; extra=("$@"); break; fi
+  stages+=("$1"); shift
+done
+((${#stages[@]})) || stages=(build tests original batch)
+want() { [[ " ${stages[*]} " == *" $1 "* ]]; }
+export CUDACXX=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
+CLI=build/gpu/app/q4bench-cli
+status=0
+
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu,power.draw --format=csv 2>&1
+} | tee "$OUT/device.txt"
+
+if want build; then
+  cmake --preset gpu-server -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" >"$OUT/configure.log" 2>&1 &&
+    cmake --build --preset gpu-server -j "$(nproc)" >"$OUT/build.log" 2>&1 ||
+    { echo "build failed"; tail -40 "$OUT/configure.log" "$OUT/build.log"; exit 1; }
+  grep -E "spill|warning" "$OUT/build.log" | head -20
+  echo "build ok"
+fi
+if want tests; then
+  ctest --preset gpu-server -j 4 >"$OUT/ctest.log" 2>&1 || status=1
+  tail -15 "$OUT/ctest.log"
+fi
+if want original; then
+  # The original comparison: m=1, n=k=8192, group 128, act-order both, every kernel, cold L2.
+  $CLI --preset original --act-order both --kernels all --csv "$OUT/original.csv" --json "$OUT/original.json" \
+    "${extra[@]}" 2>&1 | tee "$OUT/original.txt" || status=1
+fi
+if want batch; then
+  $CLI --m 1:4096:x2 --n 8192 --k 8192 --group-size 128 --act-order no --kernels all \
+    --csv "$OUT/batch.csv" --json "$OUT/batch.json" "${extra[@]}" 2>&1 | tee "$OUT/batch.txt" || status=1
+fi
+exit $status

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds, and starts the workbench (the Qt app when built, else the CLI's
+# default sweep: the original comparison, on the GPU when one is usable, else on the CPU).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+export CUDACXX=${CUDACXX:-/usr/local/cuda/bin/nvcc}
+cmake --preset release >/dev/null
+cmake --build --preset release
+if [[ -x build/release/app/q4bench ]]; then
+  exec build/release/app/q4bench "$@"
+fi
+exec build/release/app/q4bench-cli "$@"

@@ -1,0 +1,169 @@
+// Runs the real q4bench-cli binary on the CPU backend and checks what it prints and writes.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "io/csv_writer.h"
+#include "io/json_io.h"
+
+namespace {
+
+struct CliResult {
+    int exitCode = -1;
+    std::string output;  // stdout and stderr together
+};
+
+CliResult runCli(const std::string& args) {
+    const std::string command = std::string(Q4BENCH_CLI_PATH) + " " + args + " 2>&1";
+    CliResult result;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe) return result;
+    char buffer[4096];
+    while (std::size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) result.output.append(buffer, n);
+    const int status = pclose(pipe);
+    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+std::filesystem::path tempPath(const std::string& name) {
+    return std::filesystem::temp_directory_path() / ("q4bench_cli_test_" + std::to_string(::getpid()) + "_" + name);
+}
+
+// Splits an unquoted CSV line, keeping empty fields (also a trailing one).
+std::vector<std::string> splitCsvLine(const std::string& line) {
+    std::vector<std::string> fields(1);
+    for (char c : line) {
+        if (c == ',') fields.emplace_back();
+        else fields.back() += c;
+    }
+    return fields;
+}
+
+const std::string kQuickTiming = "--warmup 1 --min-samples 3 --min-time 0 --max-noise 1 --timeout 5";
+
+TEST(CliEndToEnd, CpuSweepWritesOneValidatedRowPerPointAndKernel) {
+    const auto csv = tempPath("out.csv");
+    const auto json = tempPath("out.json");
+    const CliResult run = runCli("--backend cpu --m 1,4 --n 256 --k 512 --group-size 128 --act-order both " +
+                                 kQuickTiming + " --csv " + csv.string() + " --json " + json.string());
+    ASSERT_EQ(run.exitCode, 0) << run.output;
+    EXPECT_NE(run.output.find("implementation"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("time ms/op"), std::string::npos);
+    EXPECT_NE(run.output.find("max mem MB"), std::string::npos);
+
+    std::ifstream in(csv);
+    std::string header;
+    ASSERT_TRUE(std::getline(in, header));
+    const auto columns = splitCsvLine(header);
+    auto column = [&](const std::string& name) {
+        for (std::size_t i = 0; i < columns.size(); ++i)
+            if (columns[i] == name) return i;
+        ADD_FAILURE() << "no column " << name;
+        return std::size_t(0);
+    };
+    const std::size_t kernel = column("kernel"), m = column("m"), n = column("n"), k = column("k"),
+                      group = column("group_size"), actOrder = column("act_order"), status = column("status"),
+                      error = column("rel_error"), time = column("time_ms_median"), backend = column("backend"),
+                      mem = column("mem_peak_mb"), samples = column("samples");
+
+    std::set<std::string> seen;
+    int rows = 0;
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty()) continue;
+        const auto f = splitCsvLine(line);
+        ASSERT_EQ(f.size(), columns.size()) << line;
+        ++rows;
+        EXPECT_EQ(f[backend], "cpu");
+        EXPECT_TRUE(f[m] == "1" || f[m] == "4") << line;
+        EXPECT_EQ(f[n], "256");
+        EXPECT_EQ(f[k], "512");
+        EXPECT_EQ(f[group], "128");
+        EXPECT_TRUE(f[actOrder] == "true" || f[actOrder] == "false");
+        EXPECT_EQ(f[status], "ok") << line;
+        EXPECT_LT(std::stod(f[error]), 1e-2) << line;
+        EXPECT_GT(std::stod(f[time]), 0.0) << line;
+        EXPECT_GT(std::stod(f[mem]), 0.0) << line;
+        EXPECT_GE(std::stoi(f[samples]), 3) << line;
+        seen.insert(f[kernel] + "/" + f[m] + "/" + f[actOrder]);
+    }
+    // 2 batch sizes x 2 act-orders x 2 CPU kernels, each exactly once.
+    EXPECT_EQ(rows, 8);
+    EXPECT_EQ(seen.size(), 8u);
+
+    auto result = q4::readResultFile(json.string());
+    ASSERT_TRUE(result.ok()) << result.error();
+    EXPECT_EQ(result->records.size(), 8u);
+    EXPECT_EQ(result->info.backend, "cpu");
+    EXPECT_FALSE(result->info.finishedUtc.empty());
+    std::filesystem::remove(csv);
+    std::filesystem::remove(json);
+}
+
+TEST(CliEndToEnd, KNotMultipleOfGroupSizeExitsTwoNamingBoth) {
+    const CliResult run = runCli("--backend cpu --k 100 --group-size 128");
+    EXPECT_EQ(run.exitCode, 2) << run.output;
+    EXPECT_NE(run.output.find("k=100"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("group size 128"), std::string::npos) << run.output;
+}
+
+TEST(CliEndToEnd, BadFlagValuesExitTwoNamingTheFlag) {
+    for (const auto& [args, expected] : std::vector<std::pair<std::string, std::string>>{
+             {"--backend cpu --m 0", "must be >= 1"},
+             {"--backend cpu --act-order maybe", "act-order"},
+             {"--backend cpu --kernels nope", "unknown kernel 'nope'"},
+             {"--backend cpu --preset nope", "unknown preset 'nope'"},
+             {"--backend cpu --l2 warm", "--l2"},
+             {"--backend quantum", "--backend"},
+             {"--backend cpu --n 100", "n=100"},
+         }) {
+        const CliResult run = runCli(args);
+        EXPECT_EQ(run.exitCode, 2) << args << "\n" << run.output;
+        EXPECT_NE(run.output.find(expected), std::string::npos) << args << "\n" << run.output;
+    }
+}
+
+TEST(CliEndToEnd, CudaWithoutDeviceSaysSoAndExitsTwo) {
+    const CliResult devices = runCli("--list-devices");
+    if (devices.output.find("no CUDA device") == std::string::npos) GTEST_SKIP() << "a CUDA device is present";
+    const CliResult run = runCli("--backend cuda --m 1 --n 256 --k 512");
+    EXPECT_EQ(run.exitCode, 2) << run.output;
+    EXPECT_NE(run.output.find("no CUDA device"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("--backend cpu"), std::string::npos) << run.output;
+}
+
+TEST(CliEndToEnd, ListsPresetsAndKernels) {
+    const CliResult presets = runCli("--list-presets");
+    EXPECT_EQ(presets.exitCode, 0);
+    EXPECT_NE(presets.output.find("llama2-70b"), std::string::npos);
+    const CliResult kernels = runCli("--backend cpu --list-kernels");
+    EXPECT_EQ(kernels.exitCode, 0);
+    EXPECT_NE(kernels.output.find("cpu_int4_fused"), std::string::npos);
+    EXPECT_NE(kernels.output.find("cpu_fp32_reference"), std::string::npos);
+}
+
+TEST(CliEndToEnd, SweepFileIsReadAndFlagsOverrideIt) {
+    const auto spec = tempPath("spec.json");
+    const auto csv = tempPath("spec.csv");
+    std::ofstream(spec) << R"({"m": "1:2:x2", "n": [64], "k": [256], "group_sizes": [64], "backend": "cpu",
+                              "kernels": ["cpu_int4_fused"], "act_order": "yes"})";
+    const CliResult run = runCli("--sweep " + spec.string() + " " + kQuickTiming + " --seed 7 --csv " + csv.string());
+    ASSERT_EQ(run.exitCode, 0) << run.output;
+    auto records = q4::readCsvFile(csv.string());
+    ASSERT_TRUE(records.ok()) << records.error();
+    ASSERT_EQ(records->size(), 2u);
+    for (const auto& r : records.value()) {
+        EXPECT_EQ(r.kernel, "cpu_int4_fused");
+        EXPECT_EQ(r.groupSize, 64);
+        EXPECT_TRUE(r.actOrder);
+        EXPECT_EQ(r.seed, 7u);
+    }
+    std::filesystem::remove(spec);
+    std::filesystem::remove(csv);
+}
+
+}  // namespace
