@@ -13,7 +13,6 @@ namespace {
 class CublasFp16 final : public GpuKernel {
 public:
     Status prepare(const GptqLayer& layer, const SweepPoint& point, GpuContext& context) override {
-        m_ = point.m;
         n_ = point.n;
         k_ = point.k;
         const std::vector<float> w = dequantize(layer);
@@ -25,14 +24,14 @@ public:
         return cublas_.create(context);
     }
 
-    Status run(const void* a, void* c, GpuContext&) override {
-        return cublasRowMajorGemm(cublas_.get(), a, weights_.data(), c, m_, n_, k_);
+    Status run(const void* a, void* c, std::int64_t m, GpuContext&) override {
+        return cublasRowMajorGemm(cublas_.get(), a, weights_.data(), c, m, n_, k_);
     }
 
 private:
     CublasHandle cublas_;
     DeviceBuffer weights_;  // fp16 [k, n]
-    std::int64_t m_ = 0, n_ = 0, k_ = 0;
+    std::int64_t n_ = 0, k_ = 0;
 };
 
 }  // namespace

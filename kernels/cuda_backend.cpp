@@ -63,7 +63,7 @@ public:
 
     Expected<std::vector<float>> runForValidation() override {
         Q4_CUDA(cudaMemsetAsync(c_.data(), kPoison & 0xff, c_.bytes(), context_.stream));
-        Q4_CHECK(kernel_->run(a_.data(), c_.data(), context_));
+        Q4_CHECK(kernel_->run(a_.data(), c_.data(), m_, context_));
         Q4_CUDA(cudaStreamSynchronize(context_.stream));
         std::vector<HalfBits> host(std::size_t(m_ * n_));
         Q4_CUDA(cudaMemcpy(host.data(), c_.data(), c_.bytes(), cudaMemcpyDeviceToHost));
@@ -74,21 +74,21 @@ public:
         if (timing.cudaGraph && !graph_) Q4_CHECK(captureGraph());
         auto enqueue = [&]() -> Status {
             if (timing.cudaGraph) return cudaStatus(cudaGraphLaunch(graph_, context_.stream), "graph launch");
-            return kernel_->run(a_.data(), c_.data(), context_);
+            return kernel_->run(a_.data(), c_.data(), m_, context_);
         };
         return timer_.time(enqueue, timing.coldL2);
     }
 
     MemoryBreakdown memory() const override { return allocator_.breakdown(); }
     std::int64_t peakBytes() const override { return allocator_.peakBytes(); }
-    std::string path() const override { return kernel_->path(); }
-    std::optional<double> permuteSeconds() override { return kernel_->permuteSeconds(a_.data(), context_); }
+    std::string path() const override { return kernel_->path(m_); }
+    std::optional<double> permuteSeconds() override { return kernel_->permuteSeconds(a_.data(), m_, context_); }
 
 private:
     Status captureGraph() {
         cudaGraph_t graph = nullptr;
         Q4_CHECK(cudaStatus(cudaStreamBeginCapture(context_.stream, cudaStreamCaptureModeThreadLocal), "begin capture"));
-        const Status launched = kernel_->run(a_.data(), c_.data(), context_);
+        const Status launched = kernel_->run(a_.data(), c_.data(), m_, context_);
         const Status ended = cudaStatus(cudaStreamEndCapture(context_.stream, &graph), "end capture");
         if (!launched) return launched;
         if (!ended) return ended;

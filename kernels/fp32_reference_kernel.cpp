@@ -9,7 +9,6 @@ namespace {
 class Fp32Reference final : public GpuKernel {
 public:
     Status prepare(const GptqLayer& layer, const SweepPoint& point, GpuContext& context) override {
-        m_ = point.m;
         n_ = point.n;
         k_ = point.k;
         const std::vector<float> w = dequantize(layer);
@@ -19,13 +18,13 @@ public:
         return Status::success();
     }
 
-    Status run(const void* a, void* c, GpuContext& context) override {
-        return launchReferenceFp32ToHalf(a, weights_.as<float>(), c, m_, n_, k_, context.stream);
+    Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override {
+        return launchReferenceFp32ToHalf(a, weights_.as<float>(), c, m, n_, k_, context.stream);
     }
 
 private:
     DeviceBuffer weights_;  // fp32 [k, n]
-    std::int64_t m_ = 0, n_ = 0, k_ = 0;
+    std::int64_t n_ = 0, k_ = 0;
 };
 
 }  // namespace

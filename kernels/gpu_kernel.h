@@ -29,12 +29,18 @@ struct GpuContext {
 class GpuKernel {
 public:
     virtual ~GpuKernel() = default;
+    // Converts the layer into the kernel's layout. point.m is the largest m that run() will be
+    // given, so workspace can be sized here (allocating inside run() would break graph capture).
     virtual Status prepare(const GptqLayer& layer, const SweepPoint& point, GpuContext& context) = 0;
-    // a: fp16 [m, k] row-major; c: fp16 [m, n] row-major. Launches only: no synchronization.
-    virtual Status run(const void* a, void* c, GpuContext& context) = 0;
-    virtual std::string path() const { return {}; }
-    // Time of the activation permutation alone, for kernels that permute at run time.
-    virtual std::optional<double> permuteSeconds(const void*, GpuContext&) { return std::nullopt; }
+    // a: fp16 [m, k] row-major; c: fp16 [m, n] row-major; 1 <= m <= prepared m.
+    // Launches only: no synchronization, no allocation.
+    virtual Status run(const void* a, void* c, std::int64_t m, GpuContext& context) = 0;
+    // The code path the kernel takes for m (dispatchers), else empty.
+    virtual std::string path(std::int64_t /*m*/) const { return {}; }
+    // Seconds the activation permutation alone takes at m, for kernels that permute at run time.
+    virtual std::optional<double> permuteSeconds(const void* /*a*/, std::int64_t /*m*/, GpuContext&) {
+        return std::nullopt;
+    }
 };
 
 struct KernelEntry {

@@ -6,5 +6,10 @@ namespace q4 {
 
 KernelEntry cublasFp16Entry();
 KernelEntry fp32ReferenceEntry();
+KernelEntry gptqNaiveEntry();
+KernelEntry gptqHalf2Entry();
+KernelEntry exllamaStyleEntry();
+KernelEntry dequantCublasEntry();
+KernelEntry tiledDequantMmaEntry();
 
 }  // namespace q4

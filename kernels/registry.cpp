@@ -6,6 +6,11 @@ namespace q4 {
 const std::vector<KernelEntry>& kernelRegistry() {
     static const std::vector<KernelEntry> entries = {
         cublasFp16Entry(),
+        gptqNaiveEntry(),
+        gptqHalf2Entry(),
+        exllamaStyleEntry(),
+        dequantCublasEntry(),
+        tiledDequantMmaEntry(),
         fp32ReferenceEntry(),
     };
     return entries;
