@@ -1,0 +1,85 @@
+#include "io/journal.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+namespace q4 {
+
+namespace {
+
+// Each line wraps an object from json_io ({"type": ..., "run"|"record": {...}}), so a line is
+// self-describing and a reader can tell the run, the records and the closing line apart.
+std::string runLine(const char* type, const RunInfo& info) {
+    return std::string("{\"type\":\"") + type + "\",\"run\":" + runInfoToJson(info) + "}\n";
+}
+
+std::string recordLine(const Record& record) {
+    return "{\"type\":\"record\",\"record\":" + recordToJson(record) + "}\n";
+}
+
+// Writes and flushes at once, so a crash loses at most the line being written.
+Status writeLine(std::ofstream& out, const std::string& line, const std::string& path) {
+    out.write(line.data(), static_cast<std::streamsize>(line.size()));
+    out.flush();
+    if (!out) return Status::failure("cannot write to '" + path + "': " + std::strerror(errno));
+    return Status::success();
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<JournalWriter>> JournalWriter::open(const std::string& path, const RunInfo& info) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) return Error{"cannot open '" + path + "' for writing: " + std::strerror(errno)};
+    std::unique_ptr<JournalWriter> writer(new JournalWriter(path, std::move(out)));
+    if (Status s = writeLine(writer->out_, runLine("run", info), path); !s) return Error{s.message};
+    return writer;
+}
+
+Status JournalWriter::append(const Record& record) { return writeLine(out_, recordLine(record), path_); }
+
+Status JournalWriter::finish(const RunInfo& info) { return writeLine(out_, runLine("end", info), path_); }
+
+Expected<RecoveredJournal> recoverJournal(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{"cannot open '" + path + "' for reading: " + std::strerror(errno)};
+
+    RecoveredJournal journal;
+    bool haveRun = false;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty()) continue;
+
+        // A line that does not parse, or parses to something unexpected, is what a crash
+        // mid-write leaves behind: count it and keep going.
+        const auto j = nlohmann::json::parse(line, nullptr, false);
+        const bool isObject = !j.is_discarded() && j.is_object();
+        const bool typed = isObject && j.contains("type") && j["type"].is_string();
+        const std::string type = typed ? j["type"].get<std::string>() : "";
+
+        if ((type == "run" || type == "end") && j.contains("run")) {
+            // A whole line that still fails is no crash artefact (a newer schema, say): report it.
+            auto info = runInfoFromJson(j["run"].dump());
+            if (!info) return Error{"'" + path + "': " + info.error()};
+            if (type == "end") {
+                journal.result.info = std::move(info.value());  // carries finished_utc
+                journal.complete = true;
+            } else if (!haveRun) {
+                journal.result.info = std::move(info.value());
+            }
+            haveRun = true;
+        } else if (type == "record" && j.contains("record")) {
+            auto record = recordFromJson(j["record"].dump());
+            if (record) journal.result.records.push_back(std::move(record.value()));
+            else ++journal.discardedLines;
+        } else {
+            ++journal.discardedLines;
+        }
+    }
+    if (!haveRun) return Error{"'" + path + "' has no run line; it is not a q4bench journal"};
+    return journal;
+}
+
+}  // namespace q4
