@@ -1,0 +1,49 @@
+#pragma once
+// The results the workbench shows: one current run (live or loaded) and an optional baseline
+// run to compare against. Charts, table and exports observe it; nothing here measures.
+#include <QObject>
+#include <QString>
+#include <optional>
+#include <vector>
+
+#include "io/json_io.h"
+
+namespace q4ui {
+
+class RunDocument : public QObject {
+    Q_OBJECT
+public:
+    explicit RunDocument(QObject* parent = nullptr);
+
+    const q4::RunResult& run() const { return run_; }
+    const std::vector<q4::Record>& records() const { return run_.records; }
+    const std::optional<q4::RunResult>& baseline() const { return baseline_; }
+    QString sourcePath() const { return sourcePath_; }  // empty for a live run
+
+    // A live run starts: clears the records, keeps the info.
+    void beginRun(const q4::RunInfo& info);
+    void appendRecord(const q4::Record& record);
+    void finishRun(const q4::RunInfo& info);
+    // A whole run loaded from a file (JSON, CSV or a recovered journal).
+    void setRun(const q4::RunResult& run, const QString& sourcePath);
+    void setBaseline(const q4::RunResult& baseline);
+    void clearBaseline();
+    // The baseline record matching a record's point and kernel, if any.
+    const q4::Record* baselineFor(const q4::Record& record) const;
+
+signals:
+    void reset();                      // everything changed
+    void recordAppended(int index);    // one record landed (live run)
+    void runFinished();
+    void baselineChanged();
+
+private:
+    q4::RunResult run_;
+    std::optional<q4::RunResult> baseline_;
+    QString sourcePath_;
+};
+
+// Same point and kernel: m, n, k, group size, act-order, symmetric, zero format, layer, kernel.
+bool samePointAndKernel(const q4::Record& a, const q4::Record& b);
+
+}  // namespace q4ui
