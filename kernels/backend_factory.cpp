@@ -3,6 +3,7 @@
 #include "backend/cpu_backend.h"
 #include "cuda_backend.h"
 #include "cuda_devices.h"
+#include "gpu_kernel.h"
 
 namespace q4 {
 
@@ -20,6 +21,13 @@ Expected<std::unique_ptr<Backend>> createBackend(const std::string& name, int de
         return makeCudaBackend(device);
     }
     return Error{"--backend '" + name + "' is unknown: use cuda, cpu or auto"};
+}
+
+std::vector<KernelInfo> kernelCatalog(const std::string& backend) {
+    if (backend == "cpu") return makeCpuBackend()->kernels();
+    std::vector<KernelInfo> infos;
+    for (const auto& entry : kernelRegistry()) infos.push_back(entry.info);
+    return infos;
 }
 
 }  // namespace q4
