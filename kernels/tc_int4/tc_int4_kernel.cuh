@@ -1,0 +1,211 @@
+#pragma once
+// The tc_int4 device kernel: W4A16 GEMM on tensor cores (mma.sync m16n8k16, fp32 accumulate),
+// for weights in the fragment layout of fragment_layout.h.
+//
+// Work split: a block of 8 warps owns 8 n tiles (128 output features) and one k slice; each
+// warp streams its n tile's weights through the slice with 16-byte loads, one chunk ahead, and
+// dequantizes in registers. Activations of the slice are staged in shared memory in chunks of
+// 256 k (gathered through the act-order permutation when there is one). The grid's y dimension
+// splits k so that small m fills every SM; slices write fp32 partials and the last block of
+// each n block to finish sums them in slice order, so results are deterministic.
+#include <cuda_fp16.h>
+
+#include <cstdint>
+
+namespace q4::tc {
+
+constexpr int kWarps = 8;
+constexpr int kThreads = kWarps * 32;
+constexpr int kChunkK = 256;               // activations staged per step
+constexpr int kRowPad = 8;                 // halves: row stride = 132 words, conflict-free B loads
+constexpr int kRowStride = kChunkK + kRowPad;
+
+struct Params {
+    const uint4* weights;          // fragment layout words
+    const uint32_t* scales;        // half2 pairs [G][n/16][8]
+    const uint32_t* zeros;         // half2 pairs (1024 + z) [G][n/16][8]
+    const __half* a;               // [m, k]
+    const int32_t* permutation;    // sorted row -> original row, or null
+    __half* c;                     // [m, n]
+    float* partials;               // [slices][m][n] when slices > 1
+    int* counters;                 // one per n block, zero between launches
+    int m, n, k, groupSize, sliceK, slices;
+};
+
+// Two int4 values at bits 4p and 16 + 4p of word, as fp16 (1024 + q): or-ing a nibble into the
+// mantissa of 1024.0 (0x6400) makes the value exactly 1024 + q with one lop3, no conversions.
+__device__ __forceinline__ uint32_t nibblePairToHalf2(uint32_t word) {
+    uint32_t out;
+    asm("lop3.b32 %0, %1, %2, %3, 0xea;" : "=r"(out) : "r"(word), "r"(0x000F000Fu), "r"(0x64006400u));
+    return out;  // (word & mask) | magic
+}
+
+__device__ __forceinline__ uint32_t hsub2Bits(uint32_t a, uint32_t b) {
+    __half2 r = __hsub2(*reinterpret_cast<__half2*>(&a), *reinterpret_cast<__half2*>(&b));
+    return *reinterpret_cast<uint32_t*>(&r);
+}
+__device__ __forceinline__ uint32_t hmul2Bits(uint32_t a, uint32_t b) {
+    __half2 r = __hmul2(*reinterpret_cast<__half2*>(&a), *reinterpret_cast<__half2*>(&b));
+    return *reinterpret_cast<uint32_t*>(&r);
+}
+// Both halves set to the low (or high) half of pair.
+__device__ __forceinline__ uint32_t broadcastLow(uint32_t pair) { return __byte_perm(pair, 0, 0x1010); }
+__device__ __forceinline__ uint32_t broadcastHigh(uint32_t pair) { return __byte_perm(pair, 0, 0x3232); }
+
+__device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+        "{%0,%1,%2,%3};"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// Streaming weight load: read once, keep out of L1.
+__device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
+    uint4 v;
+    asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];"
+                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+                 : "l"(p));
+    return v;
+}
+
+// MT: m tiles of 8 rows handled per launch (m <= 8 MT).
+template <int MT>
+__global__ void __launch_bounds__(kThreads) tcInt4Kernel(Params p) {
+    __shared__ __align__(16) __half aTile[8 * MT][kRowStride];
+    __shared__ int isLastBlock;
+
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int g = lane / 4, t = lane % 4;
+    const int nTile = blockIdx.x * kWarps + warp;
+    const bool warpActive = nTile * 16 < p.n;
+    const int k64s = p.k / 64;
+    const int kBegin = blockIdx.y * p.sliceK;
+    const int kEnd = min(p.k, kBegin + p.sliceK);
+    const uint4* weights = p.weights + (size_t(nTile) * k64s) * 32 + lane;
+
+    float acc[MT][4];
+#pragma unroll
+    for (int i = 0; i < MT; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.0f;
+
+    // Weights of the current and next chunk: 4 words of 64 k each per lane.
+    uint4 current[4] = {}, next[4] = {};
+    auto loadChunk = [&](uint4 (&dst)[4], int chunkK) {
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+            const int k64 = chunkK / 64 + j;
+            if (warpActive && chunkK + j * 64 < kEnd) dst[j] = loadStreaming(weights + size_t(k64) * 32);
+        }
+    };
+    loadChunk(current, kBegin);
+
+    int loadedGroup = -1;
+    uint32_t scaleLow = 0, scaleHigh = 0, zeroLow = 0, zeroHigh = 0;
+
+    for (int chunkK = kBegin; chunkK < kEnd; chunkK += kChunkK) {
+        if (chunkK + kChunkK < kEnd) loadChunk(next, chunkK + kChunkK);
+
+        // Stage activations [m rows (zero-padded to 8 MT)][256 k] of this chunk.
+        const int chunkLen = min(kChunkK, kEnd - chunkK);
+        if (p.permutation) {
+            for (int i = threadIdx.x; i < 8 * MT * kChunkK; i += kThreads) {
+                const int row = i / kChunkK, col = i % kChunkK;
+                __half v = __float2half(0.0f);
+                if (row < p.m && col < chunkLen) v = p.a[size_t(row) * p.k + p.permutation[chunkK + col]];
+                aTile[row][col] = v;
+            }
+        } else {
+            constexpr int vectorsPerRow = kChunkK / 8;
+            for (int i = threadIdx.x; i < 8 * MT * vectorsPerRow; i += kThreads) {
+                const int row = i / vectorsPerRow, col = (i % vectorsPerRow) * 8;
+                uint4 v = make_uint4(0, 0, 0, 0);
+                if (row < p.m && col < chunkLen)
+                    v = *reinterpret_cast<const uint4*>(p.a + size_t(row) * p.k + chunkK + col);
+                *reinterpret_cast<uint4*>(&aTile[row][col]) = v;
+            }
+        }
+        __syncthreads();
+
+        if (warpActive) {
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+                if (j * 64 >= chunkLen) break;
+                const uint32_t words[4] = {current[j].x, current[j].y, current[j].z, current[j].w};
+#pragma unroll
+                for (int tile = 0; tile < 4; ++tile) {
+                    const int kTile = chunkK + j * 64 + tile * 16;
+                    const int group = kTile / p.groupSize;
+                    if (group != loadedGroup) {  // uniform across the warp
+                        const size_t at = (size_t(group) * (p.n / 16) + nTile) * 8 + g;
+                        const uint32_t s = __ldg(p.scales + at), z = __ldg(p.zeros + at);
+                        scaleLow = broadcastLow(s);
+                        scaleHigh = broadcastHigh(s);
+                        zeroLow = broadcastLow(z);
+                        zeroHigh = broadcastHigh(z);
+                        loadedGroup = group;
+                    }
+                    const uint32_t w = words[tile];
+                    uint32_t frag[4];
+                    frag[0] = hmul2Bits(hsub2Bits(nibblePairToHalf2(w), zeroLow), scaleLow);
+                    frag[1] = hmul2Bits(hsub2Bits(nibblePairToHalf2(w >> 4), zeroHigh), scaleHigh);
+                    frag[2] = hmul2Bits(hsub2Bits(nibblePairToHalf2(w >> 8), zeroLow), scaleLow);
+                    frag[3] = hmul2Bits(hsub2Bits(nibblePairToHalf2(w >> 12), zeroHigh), scaleHigh);
+                    const int kLocal = j * 64 + tile * 16 + 2 * t;
+#pragma unroll
+                    for (int mt = 0; mt < MT; ++mt) {
+                        const uint32_t b0 = *reinterpret_cast<const uint32_t*>(&aTile[mt * 8 + g][kLocal]);
+                        const uint32_t b1 = *reinterpret_cast<const uint32_t*>(&aTile[mt * 8 + g][kLocal + 8]);
+                        mma16816(acc[mt], frag, b0, b1);
+                    }
+                }
+            }
+        }
+        __syncthreads();
+#pragma unroll
+        for (int j = 0; j < 4; ++j) current[j] = next[j];
+    }
+
+    // D fragment: rows n = g (d0, d1) and g + 8 (d2, d3); columns m = 2t, 2t + 1.
+    const int nBase = nTile * 16 + g;
+    if (p.slices == 1) {
+        if (!warpActive) return;
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+                const int row = mt * 8 + 2 * t + (e & 1), col = nBase + (e >> 1) * 8;
+                if (row < p.m) p.c[size_t(row) * p.n + col] = __float2half(acc[mt][e]);
+            }
+        return;
+    }
+
+    if (warpActive) {
+        float* mine = p.partials + size_t(blockIdx.y) * p.m * p.n;
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+                const int row = mt * 8 + 2 * t + (e & 1), col = nBase + (e >> 1) * 8;
+                if (row < p.m) mine[size_t(row) * p.n + col] = acc[mt][e];
+            }
+    }
+    __threadfence();  // partials visible device-wide before the arrival is counted
+    __syncthreads();
+    if (threadIdx.x == 0) isLastBlock = atomicAdd(&p.counters[blockIdx.x], 1) == p.slices - 1;
+    __syncthreads();
+    if (!isLastBlock) return;
+    __threadfence();
+
+    // The last block of this n block sums every slice in order: deterministic.
+    const int colBase = blockIdx.x * kWarps * 16;
+    const int cols = min(kWarps * 16, p.n - colBase);
+    for (int i = threadIdx.x; i < p.m * cols; i += kThreads) {
+        const int row = i / cols, col = colBase + i % cols;
+        float sum = 0.0f;
+        for (int s = 0; s < p.slices; ++s) sum += __ldcg(p.partials + (size_t(s) * p.m + row) * p.n + col);
+        p.c[size_t(row) * p.n + col] = __float2half(sum);
+    }
+    if (threadIdx.x == 0) p.counters[blockIdx.x] = 0;  // ready for the next launch
+}
+
+}  // namespace q4::tc

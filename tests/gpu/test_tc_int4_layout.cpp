@@ -1,0 +1,81 @@
+// The tc_int4 fragment layout, checked on the host (no GPU needed): every nibble lands where the
+// mma fragment mapping says, scales and zeros pair up per lane, and act-order sorts groups.
+#include <gtest/gtest.h>
+
+#include "run/problem_data.h"
+#include "tc_int4/fragment_layout.h"
+#include "tc_int4/tc_int4.h"
+
+namespace {
+
+q4::LayerData layer(std::int64_t n, std::int64_t k, int group, bool actOrder) {
+    q4::QuantConfig quant;
+    quant.groupSize = group;
+    quant.actOrder = actOrder;
+    quant.symmetric = false;
+    auto data = q4::makeLayerData(n, k, quant, 99);
+    EXPECT_TRUE(data.ok()) << data.error();
+    return std::move(data).value();
+}
+
+TEST(TcInt4Layout, EveryNibbleMatchesTheCheckpoint) {
+    for (bool actOrder : {false, true}) {
+        const auto data = layer(48, 192, 64, actOrder);
+        auto layout = q4::makeFragmentLayout(data.layer);
+        ASSERT_TRUE(layout.ok()) << layout.error();
+        EXPECT_EQ(layout->permutation.empty(), !actOrder);
+        const auto q = q4::unpackWeights(data.layer.qweight, 192, 48);
+        for (std::int64_t sorted = 0; sorted < 192; ++sorted) {
+            const std::int64_t row = actOrder ? layout->permutation[std::size_t(sorted)] : sorted;
+            if (actOrder) EXPECT_EQ(data.layer.gIdx[std::size_t(row)], sorted / 64);
+            for (std::int64_t col = 0; col < 48; ++col)
+                ASSERT_EQ(q4::fragmentNibble(*layout, sorted, col), q[std::size_t(row * 48 + col)])
+                    << "row " << row << " col " << col;
+        }
+    }
+}
+
+TEST(TcInt4Layout, LaneZeroOfFirstTileHoldsItsFragmentNibbles) {
+    // Hand-checked against the PTX m16n8k16 A-fragment table: lane 0 (g=0, t=0) holds
+    // a0=(n0,k0|k1) a1=(n8,k0|k1) a2=(n0,k8|k9) a3=(n8,k8|k9) at bits 0/16, 4/20, 8/24, 12/28.
+    const auto data = layer(16, 64, -1, false);
+    auto layout = q4::makeFragmentLayout(data.layer);
+    ASSERT_TRUE(layout.ok());
+    const auto q = q4::unpackWeights(data.layer.qweight, 64, 16);
+    auto nib = [&](int row, int col) { return std::uint32_t(q[std::size_t(row * 16 + col)]); };
+    const std::uint32_t expected = nib(0, 0) | nib(1, 0) << 16 | nib(0, 8) << 4 | nib(1, 8) << 20 | nib(8, 0) << 8 |
+                                   nib(9, 0) << 24 | nib(8, 8) << 12 | nib(9, 8) << 28;
+    EXPECT_EQ(layout->words[0], expected);
+}
+
+TEST(TcInt4Layout, ScalesAndZerosPairColumnsEightApart) {
+    const auto data = layer(32, 128, 32, false);
+    auto layout = q4::makeFragmentLayout(data.layer);
+    ASSERT_TRUE(layout.ok());
+    // group 2, n tile 1, lane 3: columns 16 + 3 and 16 + 11.
+    const std::uint32_t s = layout->scales[(2 * 2 + 1) * 8 + 3];
+    EXPECT_EQ(s & 0xFFFF, data.layer.scales[2 * 32 + 19]);
+    EXPECT_EQ(s >> 16, data.layer.scales[2 * 32 + 27]);
+    const std::uint32_t z = layout->zeros[(2 * 2 + 1) * 8 + 3];
+    EXPECT_EQ(q4::halfToFloat(q4::HalfBits(z & 0xFFFF)), 1024.0f + float(q4::zeroPoint(data.layer, 2, 19)));
+}
+
+TEST(TcInt4Layout, UnsupportedShapesSayWhy) {
+    EXPECT_NE(q4::fragmentLayoutSupports(4104, 4096, 128).message.find("n=4104"), std::string::npos);
+    EXPECT_NE(q4::fragmentLayoutSupports(4096, 4160 + 8, 8).message.find("k=4168"), std::string::npos);
+    EXPECT_NE(q4::fragmentLayoutSupports(4096, 4096, 8).message.find("group size 8"), std::string::npos);
+    EXPECT_TRUE(q4::fragmentLayoutSupports(4096, 4160, -1).ok());
+}
+
+TEST(TcInt4Layout, PlanFillsTheChipAndCoversK) {
+    for (std::int64_t k : {4096, 5120, 8192, 11008 - 11008 % 64, 13824}) {
+        const auto plan = q4::planTcInt4(1, 8192, k, 132);
+        EXPECT_GE(plan.slices, 1);
+        EXPECT_EQ(plan.sliceK % 64, 0);
+        EXPECT_GE(std::int64_t(plan.slices) * plan.sliceK, k);
+        EXPECT_LT(std::int64_t(plan.slices - 1) * plan.sliceK, k);  // no empty slice
+        EXPECT_GE(plan.slices * 64, 132) << "k=" << k;  // at least one block per SM
+    }
+}
+
+}  // namespace
