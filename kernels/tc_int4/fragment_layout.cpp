@@ -45,7 +45,7 @@ Expected<FragmentLayout> makeFragmentLayout(const GptqLayer& layer) {
     const std::int64_t groups = layer.numGroups();
 
     // Sort rows by group; keep the permutation only when it is not the identity.
-    std::vector<std::int32_t> order(std::size_t(k));
+    std::vector<std::int32_t> order(static_cast<std::size_t>(k));
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(),
                      [&](std::int32_t a, std::int32_t b) { return layer.gIdx[std::size_t(a)] < layer.gIdx[std::size_t(b)]; });
