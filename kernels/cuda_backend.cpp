@@ -2,6 +2,8 @@
 
 #include <cuda_runtime.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "ceilings.h"
@@ -9,6 +11,7 @@
 #include "cuda_devices.h"
 #include "gpu_kernel.h"
 #include "gpu_timer.h"
+#include "nvml_monitor.h"
 #include "reference_fp32.h"
 #include "run/problem_data.h"
 
@@ -16,7 +19,8 @@ namespace q4 {
 namespace {
 
 const char* const kBaseline = "cublas_fp16";
-constexpr HalfBits kPoison = 0xFFFF;  // fp16 NaN: any element a kernel fails to write stays NaN
+constexpr HalfBits kPoison = 0xFFFF;
+constexpr double kEnergyBurstSeconds = 0.1;  // fp16 NaN: any element a kernel fails to write stays NaN
 
 // True for errors after which the context is unusable (every later call fails).
 bool isSticky(cudaError_t e) {
@@ -37,8 +41,9 @@ bool isSticky(cudaError_t e) {
 
 class CudaKernelInstance final : public KernelInstance {
 public:
-    CudaKernelInstance(std::unique_ptr<GpuKernel> kernel, GpuContext context, GpuTimer& timer)
-        : kernel_(std::move(kernel)), context_(context), timer_(timer) {}
+    CudaKernelInstance(std::unique_ptr<GpuKernel> kernel, GpuContext context, GpuTimer& timer,
+                       const NvmlMonitor* nvml)
+        : kernel_(std::move(kernel)), context_(context), timer_(timer), nvml_(nvml) {}
     CudaKernelInstance(const CudaKernelInstance&) = delete;
     CudaKernelInstance& operator=(const CudaKernelInstance&) = delete;
     ~CudaKernelInstance() override {
@@ -84,6 +89,36 @@ public:
     std::string path() const override { return kernel_->path(m_); }
     std::optional<double> permuteSeconds() override { return kernel_->permuteSeconds(a_.data(), m_, context_); }
 
+    // Energy per operation from a burst of back-to-back launches long enough for the driver's
+    // energy counter to move; clock, power, temperature and throttle reasons read under that load.
+    void addTelemetry(Record& record) override {
+        if (!nvml_) return;
+        const NvmlSnapshot before = nvml_->sample();
+        const auto start = std::chrono::steady_clock::now();
+        std::int64_t launches = 0;
+        double seconds = 0;
+        for (int batch = 1; seconds < kEnergyBurstSeconds;) {  // batches grow while far from the burst length
+            for (int i = 0; i < batch; ++i)
+                if (!kernel_->run(a_.data(), c_.data(), m_, context_)) return;
+            launches += batch;
+            if (cudaStreamSynchronize(context_.stream) != cudaSuccess) return;
+            seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            if (seconds < kEnergyBurstSeconds / 4) batch = std::min(batch * 2, 256);
+        }
+        const NvmlSnapshot after = nvml_->sample();
+        record.smClockMhz = after.smClockMhz;
+        record.temperatureC = after.temperatureC;
+        if (before.throttleReasons && after.throttleReasons)
+            record.throttleReasons = *before.throttleReasons | *after.throttleReasons;
+        if (before.energyJoules && after.energyJoules && *after.energyJoules > *before.energyJoules) {
+            const double joules = *after.energyJoules - *before.energyJoules;
+            record.energyJoulesPerOp = joules / double(launches);
+            record.powerWatts = joules / seconds;
+        } else {
+            record.powerWatts = after.powerWatts;
+        }
+    }
+
 private:
     Status captureGraph() {
         cudaGraph_t graph = nullptr;
@@ -101,6 +136,7 @@ private:
     std::unique_ptr<GpuKernel> kernel_;
     GpuContext context_;
     GpuTimer& timer_;
+    const NvmlMonitor* nvml_;
     DeviceBuffer a_, c_;
     std::int64_t m_ = 0, n_ = 0;
     cudaGraphExec_t graph_ = nullptr;
@@ -122,6 +158,7 @@ public:
         backend->context_.stream = backend->stream_;
         backend->context_.multiprocessors = prop.multiProcessorCount;
         backend->context_.computeCapability = prop.major * 10 + prop.minor;
+        backend->nvml_ = NvmlMonitor::open(device);  // null without NVML: telemetry fields stay empty
         return std::unique_ptr<Backend>(std::move(backend));
     }
 
@@ -158,7 +195,7 @@ public:
     Expected<std::unique_ptr<KernelInstance>> prepare(const std::string& kernelId, const Problem& problem) override {
         const KernelEntry* entry = find(kernelId);
         if (!entry) return Error{"unknown kernel '" + kernelId + "'"};
-        auto instance = std::make_unique<CudaKernelInstance>(entry->create(), context_, *timer_);
+        auto instance = std::make_unique<CudaKernelInstance>(entry->create(), context_, *timer_, nvml_.get());
         if (Status s = instance->setUp(problem); !s) return Error{s.message};
         return std::unique_ptr<KernelInstance>(std::move(instance));
     }
@@ -206,6 +243,7 @@ private:
     cudaStream_t stream_ = nullptr;
     GpuContext context_;
     std::unique_ptr<GpuTimer> timer_;
+    std::unique_ptr<NvmlMonitor> nvml_;
     Ceilings ceilings_;
     bool ceilingsMeasured_ = false;
     DeviceAllocator referenceAllocator_;

@@ -44,6 +44,9 @@ public:
     virtual std::int64_t peakBytes() const { return memory().total(); }
     virtual std::string path() const { return {}; }  // dispatchers name the path they chose
     virtual std::optional<double> permuteSeconds() { return std::nullopt; }
+    // Device telemetry after sampling (clock, power, temperature, throttling, energy per op),
+    // where the device reports it; fields stay empty otherwise.
+    virtual void addTelemetry(Record& /*record*/) {}
 };
 
 class Backend {

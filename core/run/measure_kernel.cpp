@@ -94,6 +94,7 @@ void measureKernel(Backend& backend, const MeasureRequest& request, const Cancel
     }
     record.time = summarize(samples);
     record.permuteSeconds = kernel.permuteSeconds();
+    if (record.status == RecordStatus::Ok) kernel.addTelemetry(record);
     record.memPeakBytes = kernel.peakBytes();  // workspace may grow during runs
 }
 
