@@ -43,10 +43,12 @@ int listPresets() {
     return 0;
 }
 
-int listKernels(q4::Backend& backend) {
-    std::cout << "backend " << backend.name() << " (" << backend.deviceInfo().name << ")\n";
-    for (const auto& k : backend.kernels()) {
-        std::cout << "  " << k.id << (k.id == backend.baselineKernel() ? " [baseline]" : "")
+// Lists from the catalog, so kernels can be listed on a machine without the device.
+int listKernels(const std::string& backendName) {
+    const std::string name = backendName == "auto" ? (q4::listCudaDevices() ? "cuda" : "cpu") : backendName;
+    std::cout << "backend " << name << "\n";
+    for (const auto& k : q4::kernelCatalog(name)) {
+        std::cout << "  " << k.id << (k.baseline ? " [baseline]" : "")
                   << (k.ranked ? "" : " [reference, not ranked]") << "\n      " << k.description
                   << "\n      constraints: " << k.constraints << "\n";
     }
@@ -65,13 +67,13 @@ int main(int argc, char** argv) {
     const q4::CliRequest& request = parsed.value();
     if (request.listDevices) return listDevices();
     if (request.listPresets) return listPresets();
+    if (request.listKernels) return listKernels(request.spec.backend);
 
     auto backend = q4::createBackend(request.spec.backend, request.device);
     if (!backend) {
         std::cerr << "error: " << backend.error() << "\n";
         return 2;
     }
-    if (request.listKernels) return listKernels(*backend.value());
 
     q4::CancelToken cancel;
     activeCancel = &cancel;

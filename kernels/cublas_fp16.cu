@@ -40,7 +40,7 @@ KernelEntry cublasFp16Entry() {
     return {{"cublas_fp16", "baseline",
              "Dense fp16 weights (dequantized once at prepare) through cuBLAS GemmEx with fp32 accumulation. "
              "The baseline of every speedup.",
-             "any valid GPTQ shape; needs 2*k*n bytes of fp16 weights", true},
+             "any valid GPTQ shape; needs 2*k*n bytes of fp16 weights", true, true},
             [](const SweepPoint&, const GpuContext&) { return Status::success(); },
             [] { return std::make_unique<CublasFp16>(); }};
 }

@@ -27,4 +27,8 @@ private:
 Status cublasRowMajorGemm(cublasHandle_t handle, const void* a, const void* b, void* c, std::int64_t m,
                           std::int64_t n, std::int64_t k);
 
+// C [m, n] = A [m, k] * Bt^T where Bt is [n, k] row-major (all fp16, fp32 accumulation).
+Status cublasRowMajorGemmTransposedB(cublasHandle_t handle, const void* a, const void* bt, void* c, std::int64_t m,
+                                     std::int64_t n, std::int64_t k);
+
 }  // namespace q4

@@ -1,11 +1,13 @@
 #pragma once
 // One factory per kernel file; registry.cpp lists them in display order.
 #include "gpu_kernel.h"
+#include "tc_int4/tc_int4.h"
 
 namespace q4 {
 
 KernelEntry cublasFp16Entry();
 KernelEntry fp32ReferenceEntry();
+KernelEntry bestInt4Entry();
 KernelEntry gptqNaiveEntry();
 KernelEntry gptqHalf2Entry();
 KernelEntry exllamaStyleEntry();

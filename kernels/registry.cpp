@@ -11,6 +11,8 @@ const std::vector<KernelEntry>& kernelRegistry() {
         exllamaStyleEntry(),
         dequantCublasEntry(),
         tiledDequantMmaEntry(),
+        tcInt4Entry(),
+        bestInt4Entry(),
         fp32ReferenceEntry(),
     };
     return entries;

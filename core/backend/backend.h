@@ -22,6 +22,7 @@ struct KernelInfo {
     std::string description;
     std::string constraints;  // human-readable shape limits
     bool ranked = true;       // false for the validation reference
+    bool baseline = false;    // speedups are measured against this kernel
 };
 
 // One problem's inputs on the host; backends copy what they need.

@@ -65,7 +65,7 @@ public:
         return {
             {kBaseline, "cpu-reference",
              "CPU: fp32 product over weights dequantized once at prepare (i-k-j loop, one thread). The CPU baseline.",
-             "any valid GPTQ shape", true},
+             "any valid GPTQ shape", true, true},
             {"cpu_int4_fused", "cpu-int4",
              "CPU: reads the packed int4 qweight directly and dequantizes 8 rows at a time (one thread).",
              "any valid GPTQ shape", true},

@@ -1,6 +1,7 @@
 #pragma once
 // tc_int4: our tensor-core W4A16 GEMM (see tc_int4_kernel.cuh for the design).
 #include "gpu_kernel.h"
+#include "tc_int4/fragment_dequant.h"
 
 namespace q4 {
 
@@ -13,5 +14,24 @@ struct TcInt4Plan {
     int mPerLaunch = 64;
 };
 TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int multiprocessors);
+
+class TcInt4 final : public GpuKernel {
+public:
+    Status prepare(const GptqLayer& layer, const SweepPoint& point, GpuContext& context) override;
+    Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override;
+    std::string path(std::int64_t m) const override;
+
+    // The prepared weights, for paths that expand them (best_int4's large-m path).
+    FragmentWeightsView weights() const { return {weights_.data(), scales_.data(), zeros_.data(), n_, k_, groupSize_}; }
+    const std::int32_t* permutation() const { return permutation_.as<std::int32_t>(); }
+
+private:
+    DeviceBuffer weights_, scales_, zeros_, permutation_, partials_, counters_;
+    std::int64_t n_ = 0, k_ = 0;
+    int groupSize_ = 0;
+    int multiprocessors_ = 132;
+};
+
+Status tcInt4Supports(const SweepPoint& point, const GpuContext& context);
 
 }  // namespace q4

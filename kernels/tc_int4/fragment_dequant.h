@@ -1,0 +1,25 @@
+#pragma once
+// Helpers for the large-m path of best_int4: expand fragment-layout weights into a dense fp16
+// W^T [n][k_sorted] for cuBLAS, and gather activation columns into sorted order.
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "common/expected.h"
+
+namespace q4 {
+
+struct FragmentWeightsView {
+    const void* words;    // fragment layout (fragment_layout.h)
+    const void* scales;   // half2 pairs [G][n/16][8]
+    const void* zeros;    // half2 pairs of 1024 + z
+    std::int64_t n = 0, k = 0;
+    int groupSize = 0;
+};
+
+Status dequantizeFragmentsTransposed(const FragmentWeightsView& w, void* wt, cudaStream_t stream);
+// out[r][i] = a[r][permutation[i]] for r < m, i < k (fp16).
+Status gatherColumns(const void* a, const std::int32_t* permutation, void* out, std::int64_t m, std::int64_t k,
+                     cudaStream_t stream);
+
+}  // namespace q4
