@@ -1,0 +1,281 @@
+#include <gtest/gtest.h>
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QSignalSpy>
+
+#include "backend_factory.h"
+#include "io/json_io.h"
+#include "panel/field_validation.h"
+#include "panel/sweep_panel.h"
+#include "sweep/presets.h"
+
+namespace {
+
+std::vector<q4ui::BackendChoice> cpuOnly() { return {{"CPU (no CUDA device)", "cpu", 0}}; }
+
+template <class T>
+T* child(const QWidget& panel, const char* name) {
+    T* widget = panel.findChild<T*>(name);
+    EXPECT_NE(widget, nullptr) << name;
+    return widget;
+}
+
+void setText(const QWidget& panel, const char* name, const QString& text) { child<QLineEdit>(panel, name)->setText(text); }
+
+bool marked(const QWidget* field) { return field->property("invalid").toBool() && !field->styleSheet().isEmpty(); }
+
+TEST(SweepPanel, DefaultIsTheOriginalComparison) {
+    q4ui::SweepPanel panel;
+    EXPECT_TRUE(panel.isValid()) << panel.validationMessage().toStdString();
+    EXPECT_TRUE(panel.validationMessage().isEmpty());
+
+    q4::SweepSpec expected;
+    expected.actOrder = q4::ActOrderMode::Both;
+    EXPECT_EQ(q4::sweepSpecToJson(panel.spec()), q4::sweepSpecToJson(expected));
+    EXPECT_EQ(panel.spec().m, (std::vector<std::int64_t>{1}));
+    EXPECT_EQ(panel.spec().k, (std::vector<std::int64_t>{8192}));
+}
+
+TEST(SweepPanel, ParsesRangesAsTheyAreTyped) {
+    q4ui::SweepPanel panel;
+    QSignalSpy changed(&panel, &q4ui::SweepPanel::specChanged);
+    setText(panel, "mEdit", "1:16:x2");
+    EXPECT_GE(changed.count(), 1);
+    EXPECT_EQ(panel.spec().m, (std::vector<std::int64_t>{1, 2, 4, 8, 16}));
+    setText(panel, "nEdit", "256:1024:+256");
+    EXPECT_EQ(panel.spec().n, (std::vector<std::int64_t>{256, 512, 768, 1024}));
+    EXPECT_TRUE(panel.isValid());
+}
+
+TEST(SweepPanel, BadListsAreMarkedWithTheParserMessage) {
+    q4ui::SweepPanel panel;
+    QLineEdit* m = child<QLineEdit>(panel, "mEdit");
+
+    m->setText("0");
+    EXPECT_FALSE(panel.isValid());
+    EXPECT_TRUE(panel.validationMessage().contains("m: '0' must be >= 1")) << panel.validationMessage().toStdString();
+    EXPECT_TRUE(marked(m));
+    EXPECT_EQ(m->toolTip(), panel.validationMessage());
+    EXPECT_EQ(panel.pointCount(), 0);
+
+    m->setText("abc");
+    EXPECT_FALSE(panel.isValid());
+    EXPECT_TRUE(panel.validationMessage().contains("'abc'"));
+    EXPECT_FALSE(child<QLabel>(panel, "errorLabel")->isHidden());
+
+    m->setText("4");
+    EXPECT_TRUE(panel.isValid());
+    EXPECT_FALSE(marked(m));
+    EXPECT_TRUE(child<QLabel>(panel, "errorLabel")->isHidden());
+}
+
+TEST(SweepPanel, EngineRuleMarksTheFieldItNames) {
+    q4ui::SweepPanel panel;
+    QSignalSpy validity(&panel, &q4ui::SweepPanel::validityChanged);
+    QLineEdit* k = child<QLineEdit>(panel, "kEdit");
+
+    k->setText("100");
+    EXPECT_FALSE(panel.isValid());
+    EXPECT_TRUE(panel.validationMessage().contains("k=100"));
+    EXPECT_TRUE(panel.validationMessage().contains("group size 128"));
+    EXPECT_TRUE(marked(k));
+    EXPECT_FALSE(marked(child<QLineEdit>(panel, "groupEdit")));
+    ASSERT_EQ(validity.count(), 1);
+    EXPECT_FALSE(validity.takeFirst().at(0).toBool());
+
+    k->setText("1000");  // still invalid: no second signal
+    EXPECT_EQ(validity.count(), 0);
+
+    k->setText("1024");
+    EXPECT_TRUE(panel.isValid());
+    EXPECT_FALSE(marked(k));
+    ASSERT_EQ(validity.count(), 1);
+    EXPECT_TRUE(validity.takeFirst().at(0).toBool());
+}
+
+TEST(SweepPanel, GroupSizesAndTimingRulesComeFromTheEngine) {
+    q4ui::SweepPanel panel;
+    setText(panel, "groupEdit", "32,64,128,-1");
+    EXPECT_TRUE(panel.isValid());
+    EXPECT_EQ(panel.spec().groupSizes, (std::vector<int>{32, 64, 128, -1}));
+
+    setText(panel, "groupEdit", "100");
+    EXPECT_FALSE(panel.isValid());
+    EXPECT_TRUE(marked(child<QLineEdit>(panel, "groupEdit")));
+    setText(panel, "groupEdit", "128");
+
+    auto* minTime = child<QDoubleSpinBox>(panel, "minTimeSpin");
+    auto* timeout = child<QDoubleSpinBox>(panel, "timeoutSpin");
+    minTime->setValue(5);
+    timeout->setValue(2);
+    EXPECT_FALSE(panel.isValid());
+    EXPECT_TRUE(panel.validationMessage().startsWith("timing.timeout="));
+    EXPECT_TRUE(marked(timeout));
+    timeout->setValue(20);
+    EXPECT_TRUE(panel.isValid());
+
+    auto* noise = child<QDoubleSpinBox>(panel, "maxNoiseSpin");
+    noise->setValue(2);  // percent
+    EXPECT_DOUBLE_EQ(panel.spec().timing.maxNoise, 0.02);
+
+    setText(panel, "seedEdit", "-1");
+    EXPECT_FALSE(panel.isValid());
+    EXPECT_TRUE(marked(child<QLineEdit>(panel, "seedEdit")));
+    setText(panel, "seedEdit", "18446744073709551615");
+    EXPECT_TRUE(panel.isValid());
+    EXPECT_EQ(panel.spec().seed, 18446744073709551615ull);
+}
+
+TEST(SweepPanel, PresetGivesThePresetsLayers) {
+    q4ui::SweepPanel panel;
+    panel.setBackends(cpuOnly());
+    q4::SweepSpec spec = panel.spec();
+    spec.preset = "llama2-7b";
+    spec.m = {1, 2};
+    spec.actOrder = q4::ActOrderMode::No;
+    panel.setSpec(spec);
+
+    auto* presetCombo = child<QComboBox>(panel, "presetCombo");
+    EXPECT_EQ(presetCombo->currentText(), "llama2-7b");
+    EXPECT_TRUE(presetCombo->isEnabled());
+    EXPECT_FALSE(child<QLineEdit>(panel, "nEdit")->isEnabled());
+    EXPECT_TRUE(presetCombo->toolTip().contains("gate_proj"));
+    ASSERT_TRUE(panel.isValid()) << panel.validationMessage().toStdString();
+
+    const auto preset = q4::findPreset("llama2-7b");
+    ASSERT_TRUE(preset.ok());
+    EXPECT_EQ(panel.spec().preset, "llama2-7b");
+    EXPECT_EQ(panel.pointCount(), int(preset->layers.size()) * 2 * 2);  // layers x m x cpu kernels
+
+    // A bad k in the disabled sizes fields does not matter in preset mode.
+    setText(panel, "kEdit", "100");
+    EXPECT_TRUE(panel.isValid());
+}
+
+TEST(SweepPanel, KernelChecklistFollowsTheBackend) {
+    q4ui::SweepPanel panel;
+    panel.setBackends(cpuOnly());
+    auto* list = child<QListWidget>(panel, "kernelList");
+    const auto catalog = q4::kernelCatalog("cpu");
+    ASSERT_EQ(list->count(), int(catalog.size()));
+    EXPECT_EQ(panel.spec().kernels, (std::vector<std::string>{"all"}));
+    for (int row = 0; row < list->count(); ++row) {
+        EXPECT_TRUE(list->item(row)->toolTip().contains("Constraints: "));
+        EXPECT_TRUE(list->item(row)->toolTip().contains(QString::fromStdString(catalog[std::size_t(row)].constraints)));
+    }
+
+    list->item(0)->setCheckState(Qt::Unchecked);
+    EXPECT_TRUE(panel.isValid());
+    EXPECT_EQ(panel.spec().kernels, (std::vector<std::string>{catalog[1].id}));
+
+    list->item(1)->setCheckState(Qt::Unchecked);
+    EXPECT_FALSE(panel.isValid());
+    EXPECT_TRUE(panel.validationMessage().contains("kernel list is empty"));
+    EXPECT_TRUE(marked(list));
+}
+
+TEST(SweepPanel, UnknownKernelsFromASpecAreShownAndRejected) {
+    q4ui::SweepPanel panel;
+    panel.setBackends(cpuOnly());
+    q4::SweepSpec spec = panel.spec();
+    spec.kernels = {"cpu_int4_fused", "gptq_naive"};
+    panel.setSpec(spec);
+    EXPECT_FALSE(panel.isValid());
+    EXPECT_TRUE(panel.validationMessage().contains("unknown kernel 'gptq_naive'"));
+    EXPECT_TRUE(marked(child<QListWidget>(panel, "kernelList")));
+    EXPECT_EQ(panel.spec().kernels, spec.kernels);
+}
+
+TEST(SweepPanel, CpuOnlyShowsTheNoGpuNoteAndDisablesGraphs) {
+    q4ui::SweepPanel panel;
+    panel.setBackends(cpuOnly());
+    auto* note = child<QLabel>(panel, "noGpuLabel");
+    EXPECT_FALSE(note->isHidden());
+    EXPECT_TRUE(note->text().contains("No GPU found"));
+    EXPECT_FALSE(child<QWidget>(panel, "cudaGraphCheck")->isEnabled());
+    EXPECT_EQ(panel.selectedBackend().backend, "cpu");
+    EXPECT_EQ(panel.spec().backend, "cpu");
+
+    panel.setBackends({{"GPU (cuda:0)", "cuda", 0}, {"CPU", "cpu", 0}});
+    EXPECT_TRUE(note->isHidden());
+    EXPECT_TRUE(child<QWidget>(panel, "cudaGraphCheck")->isEnabled());
+    EXPECT_EQ(child<QListWidget>(panel, "kernelList")->count(), int(q4::kernelCatalog("cuda").size()));
+
+    child<QComboBox>(panel, "backendCombo")->setCurrentIndex(1);
+    EXPECT_EQ(panel.spec().backend, "cpu");
+    EXPECT_EQ(child<QListWidget>(panel, "kernelList")->count(), int(q4::kernelCatalog("cpu").size()));
+}
+
+TEST(SweepPanel, SetSpecRoundTrips) {
+    q4ui::SweepPanel panel;
+    panel.setBackends(cpuOnly());
+    q4::SweepSpec spec;
+    spec.m = {1, 3, 7};
+    spec.n = {4096, 11008};
+    spec.k = {4096};
+    spec.groupSizes = {64, -1};
+    spec.actOrder = q4::ActOrderMode::Yes;
+    spec.symmetric = {false};
+    spec.zeroFormat = q4::ZeroFormat::V2;
+    spec.kernels = {"cpu_int4_fused"};
+    spec.backend = "cpu";
+    spec.seed = 987654321;
+    spec.tolerance = 0.0123456789;  // more digits than the box shows
+    spec.timing.warmup = 7;
+    spec.timing.minSamples = 25;
+    spec.timing.minTimeSeconds = 0.25;
+    spec.timing.maxNoise = 0.00321;
+    spec.timing.timeoutSeconds = 30;
+    spec.timing.coldL2 = false;
+    spec.timing.cudaGraph = true;
+
+    panel.setSpec(spec);
+    EXPECT_TRUE(panel.isValid()) << panel.validationMessage().toStdString();
+    EXPECT_EQ(q4::sweepSpecToJson(panel.spec()), q4::sweepSpecToJson(spec));
+
+    spec.preset = "llama2-13b";
+    panel.setSpec(spec);
+    EXPECT_EQ(q4::sweepSpecToJson(panel.spec()), q4::sweepSpecToJson(spec));
+}
+
+TEST(SweepPanel, CountsPointsTimesKernels) {
+    q4ui::SweepPanel panel;
+    panel.setBackends(cpuOnly());
+    setText(panel, "mEdit", "1,2");
+    ASSERT_TRUE(panel.isValid());
+    EXPECT_EQ(panel.pointCount(), 8);  // m {1,2} x act-order both x 2 cpu kernels
+    EXPECT_GT(panel.estimatedSeconds(), 0);
+    const QString summary = child<QLabel>(panel, "summaryLabel")->text();
+    EXPECT_TRUE(summary.contains("4 points")) << summary.toStdString();
+    EXPECT_TRUE(summary.contains("8 records"));
+    EXPECT_TRUE(summary.contains(QStringLiteral("≈")));
+}
+
+TEST(SweepPanel, RefusesSweepsTooLargeToExpand) {
+    q4ui::SweepPanel panel;
+    setText(panel, "mEdit", "1:10000:+1");
+    setText(panel, "nEdit", "8:80000:+8");
+    EXPECT_FALSE(panel.isValid());
+    EXPECT_TRUE(panel.validationMessage().contains("points, more than"));
+}
+
+TEST(SweepPanel, MessagesMapToTheFieldTheyName) {
+    using q4ui::SpecField;
+    EXPECT_EQ(q4ui::fieldOfMessage("k=100 is not a multiple of group size 128"), SpecField::K);
+    EXPECT_EQ(q4ui::fieldOfMessage("n=12 is not a multiple of 8"), SpecField::N);
+    EXPECT_EQ(q4ui::fieldOfMessage("m: '0' must be >= 1"), SpecField::M);
+    EXPECT_EQ(q4ui::fieldOfMessage("the m list is empty"), SpecField::M);
+    EXPECT_EQ(q4ui::fieldOfMessage("group size 100 is not a multiple of 8"), SpecField::GroupSizes);
+    EXPECT_EQ(q4ui::fieldOfMessage("timing.min_samples=0 must be >= 1"), SpecField::MinSamples);
+    EXPECT_EQ(q4ui::fieldOfMessage("timing.min_time=-1 must be >= 0"), SpecField::MinTime);
+    EXPECT_EQ(q4ui::fieldOfMessage("tolerance=0 must be > 0"), SpecField::Tolerance);
+    EXPECT_EQ(q4ui::fieldOfMessage("unknown kernel 'x' (known: a)"), SpecField::Kernels);
+    EXPECT_EQ(q4ui::fieldOfMessage("unknown preset 'x' (known: a)"), SpecField::Preset);
+    EXPECT_EQ(q4ui::fieldOfMessage("point m=1 n=8 k=8 needs 1.0 GB"), SpecField::None);
+}
+
+}  // namespace
