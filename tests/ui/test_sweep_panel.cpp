@@ -125,6 +125,10 @@ TEST(SweepPanel, GroupSizesAndTimingRulesComeFromTheEngine) {
     setText(panel, "seedEdit", "-1");
     EXPECT_FALSE(panel.isValid());
     EXPECT_TRUE(marked(child<QLineEdit>(panel, "seedEdit")));
+    setText(panel, "kEdit", "100");  // a bad seed does not hide the engine's shape rules
+    EXPECT_TRUE(panel.validationMessage().contains("k=100"));
+    EXPECT_TRUE(marked(child<QLineEdit>(panel, "kEdit")));
+    setText(panel, "kEdit", "8192");
     setText(panel, "seedEdit", "18446744073709551615");
     EXPECT_TRUE(panel.isValid());
     EXPECT_EQ(panel.spec().seed, 18446744073709551615ull);

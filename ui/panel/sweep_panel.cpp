@@ -138,11 +138,14 @@ SweepPanel::SweepPanel(QWidget* parent) : QWidget(parent) {
     summaryLabel_->setObjectName("summaryLabel");
     summaryLabel_->setWordWrap(true);
 
+    auto* status = new QVBoxLayout;
+    status->setContentsMargins(6, 4, 6, 4);
+    status->addWidget(errorLabel_);
+    status->addWidget(summaryLabel_);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(scroll, 1);
-    layout->addWidget(errorLabel_);
-    layout->addWidget(summaryLabel_);
+    layout->addLayout(status);
 
     q4::SweepSpec original;  // m=1, n=k=8192, group 128, as the original comparison ran it
     original.actOrder = q4::ActOrderMode::Both;
@@ -488,15 +491,6 @@ q4::SweepSpec SweepPanel::readFields(QStringList& errors) {
     t.timeoutSeconds = exactValue(timeoutSpin_);
     t.coldL2 = l2Combo_->currentData().toString() == "cold";
     t.cudaGraph = cudaGraphCheck_->isChecked();
-
-    if (errors.isEmpty()) {
-        const std::int64_t count = countPoints(spec);
-        if (count > kMaxPoints)
-            report(nullptr,
-                   "the sweep has " + std::to_string(count) + " points, more than " + std::to_string(kMaxPoints) +
-                       ": narrow m, n or k",
-                   errors);
-    }
     return spec;
 }
 
@@ -538,6 +532,26 @@ void SweepPanel::report(QWidget* field, const std::string& message, QStringList&
     section->show();
 }
 
+void SweepPanel::checkWithEngine(QStringList& errors) {
+    const std::int64_t count = countPoints(spec_);
+    if (count > kMaxPoints) {
+        report(nullptr,
+               "the sweep has " + std::to_string(count) + " points, more than " + std::to_string(kMaxPoints) +
+                   ": narrow m, n or k",
+               errors);
+        return;
+    }
+    const std::vector<std::string> known = catalogIds();
+    // No memory limit: the device is not known here; the run checks sizes against it.
+    auto points = q4::expandSweep(spec_, known, 0);
+    if (!points) {
+        report(fieldWidget(fieldOfMessage(points.error())), points.error(), errors);
+        return;
+    }
+    points_ = int(points->size());
+    kernelCount_ = int(q4::selectedKernels(spec_, known).size());
+}
+
 void SweepPanel::revalidate() {
     if (filling_) return;
     for (QWidget* field : std::initializer_list<QWidget*>{
@@ -553,17 +567,8 @@ void SweepPanel::revalidate() {
     spec_ = readFields(errors);
     points_ = 0;
     kernelCount_ = 0;
-    if (errors.isEmpty()) {
-        const std::vector<std::string> known = catalogIds();
-        // No memory limit here: the device is not known on this thread; the run checks sizes.
-        auto points = q4::expandSweep(spec_, known, 0);
-        if (points) {
-            points_ = int(points->size());
-            kernelCount_ = int(q4::selectedKernels(spec_, known).size());
-        } else {
-            report(fieldWidget(fieldOfMessage(points.error())), points.error(), errors);
-        }
-    }
+    // The seed does not shape the sweep: the engine's checks still run when only it is bad.
+    if (errors.isEmpty() || (errors.size() == 1 && isMarked(seedEdit_))) checkWithEngine(errors);
 
     message_ = errors.join('\n');
     errorLabel_->setText(message_);

@@ -62,6 +62,7 @@ private:
     q4::SweepSpec readFields(QStringList& errors);
     void reloadKernels(const std::vector<std::string>& keepUnknown = {});
     void updateModeAndBackendState();
+    void checkWithEngine(QStringList& errors);  // expands spec_, counts points and kernels
     void revalidate();  // after every edit: marks fields, updates labels, emits the signals
     // Marks field (null: not about one field) and shows message in its section.
     void report(QWidget* field, const std::string& message, QStringList& errors);
