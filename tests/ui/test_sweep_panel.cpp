@@ -6,6 +6,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QSignalSpy>
+#include <QTest>
 
 #include "backend_factory.h"
 #include "io/json_io.h"
@@ -43,8 +44,11 @@ TEST(SweepPanel, DefaultIsTheOriginalComparison) {
 TEST(SweepPanel, ParsesRangesAsTheyAreTyped) {
     q4ui::SweepPanel panel;
     QSignalSpy changed(&panel, &q4ui::SweepPanel::specChanged);
-    setText(panel, "mEdit", "1:16:x2");
-    EXPECT_GE(changed.count(), 1);
+    QLineEdit* m = child<QLineEdit>(panel, "mEdit");
+    m->clear();
+    QTest::keyClicks(m, "1:16:x2");
+    EXPECT_GE(changed.count(), 7);  // one per keystroke
+    EXPECT_TRUE(panel.isValid());
     EXPECT_EQ(panel.spec().m, (std::vector<std::int64_t>{1, 2, 4, 8, 16}));
     setText(panel, "nEdit", "256:1024:+256");
     EXPECT_EQ(panel.spec().n, (std::vector<std::int64_t>{256, 512, 768, 1024}));
@@ -207,11 +211,17 @@ TEST(SweepPanel, CpuOnlyShowsTheNoGpuNoteAndDisablesGraphs) {
     panel.setBackends({{"GPU (cuda:0)", "cuda", 0}, {"CPU", "cpu", 0}});
     EXPECT_TRUE(note->isHidden());
     EXPECT_TRUE(child<QWidget>(panel, "cudaGraphCheck")->isEnabled());
-    EXPECT_EQ(child<QListWidget>(panel, "kernelList")->count(), int(q4::kernelCatalog("cuda").size()));
+    auto* list = child<QListWidget>(panel, "kernelList");
+    const auto cudaCatalog = q4::kernelCatalog("cuda");
+    ASSERT_EQ(list->count(), int(cudaCatalog.size()));
+    for (int row = 0; row < list->count(); ++row) {
+        const bool ranked = cudaCatalog[std::size_t(row)].ranked;
+        EXPECT_EQ(list->item(row)->toolTip().contains("Reference: not ranked"), !ranked);
+    }
 
     child<QComboBox>(panel, "backendCombo")->setCurrentIndex(1);
     EXPECT_EQ(panel.spec().backend, "cpu");
-    EXPECT_EQ(child<QListWidget>(panel, "kernelList")->count(), int(q4::kernelCatalog("cpu").size()));
+    EXPECT_EQ(list->count(), int(q4::kernelCatalog("cpu").size()));
 }
 
 TEST(SweepPanel, SetSpecRoundTrips) {
