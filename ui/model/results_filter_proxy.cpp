@@ -1,0 +1,39 @@
+#include "model/results_filter_proxy.h"
+
+#include "model/results_table_model.h"
+
+namespace q4ui {
+
+ResultsFilterProxy::ResultsFilterProxy(QObject* parent) : QSortFilterProxyModel(parent) {
+    setSortRole(ResultsTableModel::SortRole);
+    setSortCaseSensitivity(Qt::CaseInsensitive);
+}
+
+void ResultsFilterProxy::setFilterText(const QString& text) {
+    if (text == text_) return;
+    text_ = text;
+    invalidateFilter();
+}
+
+void ResultsFilterProxy::setOnlyOk(bool onlyOk) {
+    if (onlyOk == onlyOk_) return;
+    onlyOk_ = onlyOk;
+    invalidateFilter();
+}
+
+bool ResultsFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const {
+    const QAbstractItemModel* model = sourceModel();
+    if (onlyOk_) {
+        const QModelIndex status = model->index(sourceRow, ResultsTableModel::Status, sourceParent);
+        if (status.data(ResultsTableModel::StatusRole).toInt() != int(q4::RecordStatus::Ok)) return false;
+    }
+    const QString needle = text_.trimmed();
+    if (needle.isEmpty()) return true;
+    for (int column : {ResultsTableModel::Kernel, ResultsTableModel::Layer, ResultsTableModel::Status}) {
+        const QString text = model->index(sourceRow, column, sourceParent).data(Qt::DisplayRole).toString();
+        if (text.contains(needle, Qt::CaseInsensitive)) return true;
+    }
+    return false;
+}
+
+}  // namespace q4ui

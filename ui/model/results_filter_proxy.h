@@ -1,0 +1,26 @@
+#pragma once
+// Sorting and filtering over the results table: sorts on the raw values (ResultsTableModel::SortRole),
+// keeps rows whose kernel, layer or status contains the filter text, and optionally only ok rows.
+#include <QSortFilterProxyModel>
+
+namespace q4ui {
+
+class ResultsFilterProxy : public QSortFilterProxyModel {
+    Q_OBJECT
+public:
+    explicit ResultsFilterProxy(QObject* parent = nullptr);
+
+    void setFilterText(const QString& text);  // case-insensitive substring
+    QString filterText() const { return text_; }
+    void setOnlyOk(bool onlyOk);
+    bool onlyOk() const { return onlyOk_; }
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
+
+private:
+    QString text_;
+    bool onlyOk_ = false;
+};
+
+}  // namespace q4ui
