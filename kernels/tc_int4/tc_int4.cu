@@ -12,24 +12,40 @@
 
 namespace q4 {
 
-TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int multiprocessors) {
+TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupSize, int multiprocessors) {
     TcInt4Plan plan;
     plan.mPerLaunch = int(std::min<std::int64_t>(m, 64));
+    plan.mTiles = plan.mPerLaunch <= 8 ? 1 : plan.mPerLaunch <= 16 ? 2 : plan.mPerLaunch <= 32 ? 4 : 8;
+    const int group = groupSize < 0 ? int(k) : groupSize;
     const std::int64_t nBlocks = (n + 127) / 128;
-    // Enough blocks for about three per SM, but slices of at least 256 k.
-    const std::int64_t wanted = std::max<std::int64_t>(1, (3 * std::int64_t(multiprocessors) + nBlocks - 1) / nBlocks);
-    const std::int64_t slices = std::clamp<std::int64_t>(wanted, 1, std::max<std::int64_t>(1, k / 256));
-    const std::int64_t sliceK = ((k + slices - 1) / slices + 63) / 64 * 64;
-    plan.sliceK = int(sliceK);
-    plan.slices = int((k + sliceK - 1) / sliceK);
+    const std::int64_t slots = std::int64_t(tc::kBlocksPerSm) * multiprocessors;
+    // Activations of a slice take 16 mTiles bytes per k; keep them within 64 KiB.
+    const std::int64_t maxSliceK = std::max<std::int64_t>(64, (65536 / (16 * plan.mTiles) - tc::kRowPad) / 64 * 64);
+    double bestEfficiency = -1;
+    for (std::int64_t wanted = (k + maxSliceK - 1) / maxSliceK; wanted <= std::min<std::int64_t>(64, k / 64); ++wanted) {
+        const std::int64_t sliceK = ((k + wanted - 1) / wanted + 63) / 64 * 64;
+        const std::int64_t slices = (k + sliceK - 1) / sliceK;
+        const std::int64_t blocks = nBlocks * slices;
+        const double efficiency = double(blocks) / double((blocks + slots - 1) / slots * slots);
+        if (efficiency > bestEfficiency + 1e-9) {
+            bestEfficiency = efficiency;
+            plan.slices = int(slices);
+            plan.sliceK = int(sliceK);
+        }
+        if (efficiency >= 0.9) break;
+    }
+    plan.sharedBytes = tc::activationBytes(plan.mTiles, plan.sliceK) + tc::scaleBytes(plan.sliceK, group);
     return plan;
 }
 
 namespace {
 
 template <int MT>
-Status launch(const tc::Params& p, int nBlocks, cudaStream_t stream) {
-    tc::tcInt4Kernel<MT><<<dim3(unsigned(nBlocks), unsigned(p.slices)), tc::kThreads, 0, stream>>>(p);
+Status launch(const tc::Params& p, int nBlocks, int sharedBytes, cudaStream_t stream) {
+    static const cudaError_t raised =  // once per instantiation: allow up to 200 KiB of dynamic shared memory
+        cudaFuncSetAttribute(tc::tcInt4Kernel<MT>, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024);
+    if (raised != cudaSuccess) return cudaStatus(raised, "tc_int4 shared memory limit");
+    tc::tcInt4Kernel<MT><<<dim3(unsigned(nBlocks), unsigned(p.slices)), tc::kThreads, sharedBytes, stream>>>(p);
     return launchStatus("tc_int4 kernel");
 }
 
@@ -55,10 +71,15 @@ Status TcInt4::prepare(const GptqLayer& layer, const SweepPoint& point, GpuConte
     Q4_CHECK(upload(zeros_, layout->zeros, MemoryUse::Zeros));
     Q4_CHECK(upload(permutation_, layout->permutation, MemoryUse::GIdx));
 
-    const TcInt4Plan plan = planTcInt4(point.m, n_, k_, multiprocessors_);
-    if (plan.slices > 1) {
-        auto partials = alloc.allocate(std::size_t(plan.slices) * plan.mPerLaunch * n_ * sizeof(float),
-                                       MemoryUse::Workspace);
+    // Partials for the largest split any m up to point.m will use (the split depends on m's tiles).
+    std::size_t partialFloats = 0;
+    for (std::int64_t m : {std::int64_t(1), std::int64_t(9), std::int64_t(17), std::int64_t(33), point.m}) {
+        if (m > point.m) continue;
+        const TcInt4Plan plan = planTcInt4(m, n_, k_, groupSize_, multiprocessors_);
+        if (plan.slices > 1) partialFloats = std::max(partialFloats, std::size_t(plan.slices) * plan.mPerLaunch * n_);
+    }
+    if (partialFloats > 0) {
+        auto partials = alloc.allocate(partialFloats * sizeof(float), MemoryUse::Workspace);
         if (!partials) return Status::failure(partials.error());
         partials_ = std::move(partials).value();
     }
@@ -69,7 +90,7 @@ Status TcInt4::prepare(const GptqLayer& layer, const SweepPoint& point, GpuConte
 }
 
 Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) {
-    const TcInt4Plan plan = planTcInt4(m, n_, k_, multiprocessors_);
+    const TcInt4Plan plan = planTcInt4(m, n_, k_, groupSize_, multiprocessors_);
     const int nBlocks = int((n_ + 127) / 128);
     for (std::int64_t row = 0; row < m; row += plan.mPerLaunch) {
         tc::Params p{};
@@ -88,17 +109,19 @@ Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) 
         p.sliceK = plan.sliceK;
         p.slices = plan.slices;
         Status s;
-        if (p.m <= 8) s = launch<1>(p, nBlocks, context.stream);
-        else if (p.m <= 16) s = launch<2>(p, nBlocks, context.stream);
-        else if (p.m <= 32) s = launch<4>(p, nBlocks, context.stream);
-        else s = launch<8>(p, nBlocks, context.stream);
+        switch (plan.mTiles) {
+            case 1: s = launch<1>(p, nBlocks, plan.sharedBytes, context.stream); break;
+            case 2: s = launch<2>(p, nBlocks, plan.sharedBytes, context.stream); break;
+            case 4: s = launch<4>(p, nBlocks, plan.sharedBytes, context.stream); break;
+            default: s = launch<8>(p, nBlocks, plan.sharedBytes, context.stream); break;
+        }
         if (!s) return s;
     }
     return Status::success();
 }
 
 std::string TcInt4::path(std::int64_t m) const {
-    const TcInt4Plan plan = planTcInt4(m, n_, k_, multiprocessors_);
+    const TcInt4Plan plan = planTcInt4(m, n_, k_, groupSize_, multiprocessors_);
     return "mma m" + std::to_string(std::min<std::int64_t>(m, 64)) + " x" +
            std::to_string((m + plan.mPerLaunch - 1) / plan.mPerLaunch) + " split-k " + std::to_string(plan.slices);
 }

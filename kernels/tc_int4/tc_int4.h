@@ -7,13 +7,18 @@ namespace q4 {
 
 KernelEntry tcInt4Entry();
 
-// The launch shape chosen for a problem: k slices (split-k) and m rows per launch.
+// The launch shape chosen for a problem: m rows per launch (8 per m tile), k slices (split-k),
+// and the shared memory a block needs.
 struct TcInt4Plan {
+    int mPerLaunch = 64;
+    int mTiles = 8;
     int slices = 1;
     int sliceK = 0;
-    int mPerLaunch = 64;
+    int sharedBytes = 0;
 };
-TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int multiprocessors);
+// Smallest split that fills the chip's resident blocks in whole waves (at least 90 %), with
+// a slice's activations small enough to stage in shared memory.
+TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupSize, int multiprocessors);
 
 class TcInt4 final : public GpuKernel {
 public:

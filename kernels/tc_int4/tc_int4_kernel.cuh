@@ -2,12 +2,13 @@
 // The tc_int4 device kernel: W4A16 GEMM on tensor cores (mma.sync m16n8k16, fp32 accumulate),
 // for weights in the fragment layout of fragment_layout.h.
 //
-// Work split: a block of 8 warps owns 8 n tiles (128 output features) and one k slice; each
-// warp streams its n tile's weights through the slice with 16-byte loads, one chunk ahead, and
-// dequantizes in registers. Activations of the slice are staged in shared memory in chunks of
-// 256 k (gathered through the act-order permutation when there is one). The grid's y dimension
-// splits k so that small m fills every SM; slices write fp32 partials and the last block of
-// each n block to finish sums them in slice order, so results are deterministic.
+// Work split: a block of 8 warps owns 8 n tiles (128 output features) and one k slice. At the
+// start it stages the slice's activations (gathered through the act-order permutation when
+// there is one) and its scales and zeros in shared memory, once; then each warp streams its n
+// tile's weights through the slice with 16-byte loads kept kPipeline<MT> deep in registers, and
+// dequantizes in registers. Nothing inside the loop waits on anything but the weight stream.
+// The grid's y dimension splits k so that small m fills every SM in whole waves; slices write
+// fp32 partials and the last block of each n block sums them in slice order (deterministic).
 #include <cuda_fp16.h>
 
 #include <cstdint>
@@ -16,9 +17,19 @@ namespace q4::tc {
 
 constexpr int kWarps = 8;
 constexpr int kThreads = kWarps * 32;
-constexpr int kChunkK = 256;               // activations staged per step
-constexpr int kRowPad = 8;                 // halves: row stride = 132 words, conflict-free B loads
-constexpr int kRowStride = kChunkK + kRowPad;
+// 16-byte weight loads in flight per lane; fewer at 8 m tiles, whose accumulators need the registers.
+template <int MT>
+constexpr int kPipeline = MT >= 8 ? 4 : 8;
+constexpr int kRowPad = 8;                 // halves: row stride = 4 mod 32 words, conflict-free B loads
+constexpr int kBlocksPerSm = 2;            // the plan sizes the grid for this occupancy
+
+// Shared memory of one block: activations [8 MT][sliceK + pad] then scale/zero pairs
+// [groups of the slice][8 warps][8] as uint2.
+__host__ __device__ constexpr int activationBytes(int mt, int sliceK) { return 8 * mt * (sliceK + kRowPad) * 2; }
+__host__ __device__ constexpr int sliceGroups(int sliceK, int groupSize) { return sliceK / groupSize + 2; }
+__host__ __device__ constexpr int scaleBytes(int sliceK, int groupSize) {
+    return sliceGroups(sliceK, groupSize) * kWarps * 8 * 8;
+}
 
 struct Params {
     const uint4* weights;          // fragment layout words
@@ -71,77 +82,87 @@ __device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
 
 // MT: m tiles of 8 rows handled per launch (m <= 8 MT).
 template <int MT>
-__global__ void __launch_bounds__(kThreads) tcInt4Kernel(Params p) {
-    __shared__ __align__(16) __half aTile[8 * MT][kRowStride];
+__global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p) {
+    extern __shared__ __align__(16) unsigned char shared[];
     __shared__ int isLastBlock;
+    const int rowStride = p.sliceK + kRowPad;
+    __half* aTile = reinterpret_cast<__half*>(shared);
+    uint2* scaleTable = reinterpret_cast<uint2*>(shared + activationBytes(MT, p.sliceK));
 
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int g = lane / 4, t = lane % 4;
     const int nTile = blockIdx.x * kWarps + warp;
-    const bool warpActive = nTile * 16 < p.n;
-    const int k64s = p.k / 64;
+    const int nTiles = p.n / 16;
+    const bool warpActive = nTile < nTiles;
     const int kBegin = blockIdx.y * p.sliceK;
     const int kEnd = min(p.k, kBegin + p.sliceK);
-    const uint4* weights = p.weights + (size_t(nTile) * k64s) * 32 + lane;
+    const int steps = (kEnd - kBegin) / 64;
+    const int firstGroup = kBegin / p.groupSize;
+    const int groups = (kEnd - 1) / p.groupSize - firstGroup + 1;
+    const uint4* weights = p.weights + (size_t(nTile) * (p.k / 64) + kBegin / 64) * 32 + lane;
+
+    // Start the weight stream first, so its latency hides behind the staging below.
+    uint4 ring[kPipeline<MT>] = {};
+#pragma unroll
+    for (int j = 0; j < kPipeline<MT>; ++j)
+        if (warpActive && j < steps) ring[j] = loadStreaming(weights + size_t(j) * 32);
+
+    // Activations of the slice, rows past m zero (their products land in unused columns).
+    const int sliceLen = kEnd - kBegin;
+    if (p.permutation) {
+        for (int col = threadIdx.x; col < sliceLen; col += kThreads) {
+            const int source = p.permutation[kBegin + col];
+            for (int row = 0; row < p.m; ++row) aTile[row * rowStride + col] = p.a[size_t(row) * p.k + source];
+        }
+    } else {
+        const int vectors = sliceLen / 8;
+        for (int i = threadIdx.x; i < p.m * vectors; i += kThreads) {
+            const int row = i / vectors, col = (i % vectors) * 8;
+            *reinterpret_cast<uint4*>(&aTile[row * rowStride + col]) =
+                *reinterpret_cast<const uint4*>(p.a + size_t(row) * p.k + kBegin + col);
+        }
+    }
+    for (int i = threadIdx.x; i < (8 * MT - p.m) * (sliceLen / 8); i += kThreads) {
+        const int row = p.m + i / (sliceLen / 8), col = (i % (sliceLen / 8)) * 8;
+        *reinterpret_cast<uint4*>(&aTile[row * rowStride + col]) = make_uint4(0, 0, 0, 0);
+    }
+    // Scale and zero pairs of every group the slice touches, for this block's 8 n tiles.
+    for (int i = threadIdx.x; i < groups * kWarps * 8; i += kThreads) {
+        const int local = i / (kWarps * 8), tile = blockIdx.x * kWarps + (i / 8) % kWarps, lane8 = i % 8;
+        uint2 v = make_uint2(0, 0);
+        if (tile < nTiles) {
+            const size_t at = (size_t(firstGroup + local) * nTiles + tile) * 8 + lane8;
+            v = make_uint2(p.scales[at], p.zeros[at]);
+        }
+        scaleTable[i] = v;
+    }
+    __syncthreads();
 
     float acc[MT][4];
 #pragma unroll
     for (int i = 0; i < MT; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.0f;
 
-    // Weights of the current and next chunk: 4 words of 64 k each per lane.
-    uint4 current[4] = {}, next[4] = {};
-    auto loadChunk = [&](uint4 (&dst)[4], int chunkK) {
+    if (warpActive) {
+        int loadedGroup = -1;
+        uint32_t scaleLow = 0, scaleHigh = 0, zeroLow = 0, zeroHigh = 0;
+        for (int base = 0; base < steps; base += kPipeline<MT>) {
 #pragma unroll
-        for (int j = 0; j < 4; ++j) {
-            const int k64 = chunkK / 64 + j;
-            if (warpActive && chunkK + j * 64 < kEnd) dst[j] = loadStreaming(weights + size_t(k64) * 32);
-        }
-    };
-    loadChunk(current, kBegin);
-
-    int loadedGroup = -1;
-    uint32_t scaleLow = 0, scaleHigh = 0, zeroLow = 0, zeroHigh = 0;
-
-    for (int chunkK = kBegin; chunkK < kEnd; chunkK += kChunkK) {
-        if (chunkK + kChunkK < kEnd) loadChunk(next, chunkK + kChunkK);
-
-        // Stage activations [m rows (zero-padded to 8 MT)][256 k] of this chunk.
-        const int chunkLen = min(kChunkK, kEnd - chunkK);
-        if (p.permutation) {
-            for (int i = threadIdx.x; i < 8 * MT * kChunkK; i += kThreads) {
-                const int row = i / kChunkK, col = i % kChunkK;
-                __half v = __float2half(0.0f);
-                if (row < p.m && col < chunkLen) v = p.a[size_t(row) * p.k + p.permutation[chunkK + col]];
-                aTile[row][col] = v;
-            }
-        } else {
-            constexpr int vectorsPerRow = kChunkK / 8;
-            for (int i = threadIdx.x; i < 8 * MT * vectorsPerRow; i += kThreads) {
-                const int row = i / vectorsPerRow, col = (i % vectorsPerRow) * 8;
-                uint4 v = make_uint4(0, 0, 0, 0);
-                if (row < p.m && col < chunkLen)
-                    v = *reinterpret_cast<const uint4*>(p.a + size_t(row) * p.k + chunkK + col);
-                *reinterpret_cast<uint4*>(&aTile[row][col]) = v;
-            }
-        }
-        __syncthreads();
-
-        if (warpActive) {
-#pragma unroll
-            for (int j = 0; j < 4; ++j) {
-                if (j * 64 >= chunkLen) break;
-                const uint32_t words[4] = {current[j].x, current[j].y, current[j].z, current[j].w};
+            for (int j = 0; j < kPipeline<MT>; ++j) {
+                const int step = base + j;
+                if (step >= steps) break;
+                const uint4 word = ring[j];
+                if (step + kPipeline<MT> < steps) ring[j] = loadStreaming(weights + size_t(step + kPipeline<MT>) * 32);
+                const uint32_t words[4] = {word.x, word.y, word.z, word.w};
 #pragma unroll
                 for (int tile = 0; tile < 4; ++tile) {
-                    const int kTile = chunkK + j * 64 + tile * 16;
-                    const int group = kTile / p.groupSize;
+                    const int kLocal = step * 64 + tile * 16;
+                    const int group = (kBegin + kLocal) / p.groupSize;
                     if (group != loadedGroup) {  // uniform across the warp
-                        const size_t at = (size_t(group) * (p.n / 16) + nTile) * 8 + g;
-                        const uint32_t s = __ldg(p.scales + at), z = __ldg(p.zeros + at);
-                        scaleLow = broadcastLow(s);
-                        scaleHigh = broadcastHigh(s);
-                        zeroLow = broadcastLow(z);
-                        zeroHigh = broadcastHigh(z);
+                        const uint2 sz = scaleTable[((group - firstGroup) * kWarps + warp) * 8 + g];
+                        scaleLow = broadcastLow(sz.x);
+                        scaleHigh = broadcastHigh(sz.x);
+                        zeroLow = broadcastLow(sz.y);
+                        zeroHigh = broadcastHigh(sz.y);
                         loadedGroup = group;
                     }
                     const uint32_t w = words[tile];
@@ -150,19 +171,16 @@ __global__ void __launch_bounds__(kThreads) tcInt4Kernel(Params p) {
                     frag[1] = hmul2Bits(hsub2Bits(nibblePairToHalf2(w >> 4), zeroHigh), scaleHigh);
                     frag[2] = hmul2Bits(hsub2Bits(nibblePairToHalf2(w >> 8), zeroLow), scaleLow);
                     frag[3] = hmul2Bits(hsub2Bits(nibblePairToHalf2(w >> 12), zeroHigh), scaleHigh);
-                    const int kLocal = j * 64 + tile * 16 + 2 * t;
 #pragma unroll
                     for (int mt = 0; mt < MT; ++mt) {
-                        const uint32_t b0 = *reinterpret_cast<const uint32_t*>(&aTile[mt * 8 + g][kLocal]);
-                        const uint32_t b1 = *reinterpret_cast<const uint32_t*>(&aTile[mt * 8 + g][kLocal + 8]);
+                        const __half* row = aTile + (mt * 8 + g) * rowStride + kLocal + 2 * t;
+                        const uint32_t b0 = *reinterpret_cast<const uint32_t*>(row);
+                        const uint32_t b1 = *reinterpret_cast<const uint32_t*>(row + 8);
                         mma16816(acc[mt], frag, b0, b1);
                     }
                 }
             }
         }
-        __syncthreads();
-#pragma unroll
-        for (int j = 0; j < 4; ++j) current[j] = next[j];
     }
 
     // D fragment: rows n = g (d0, d1) and g + 8 (d2, d3); columns m = 2t, 2t + 1.

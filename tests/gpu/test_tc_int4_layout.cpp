@@ -68,14 +68,21 @@ TEST(TcInt4Layout, UnsupportedShapesSayWhy) {
 }
 
 TEST(TcInt4Layout, PlanFillsTheChipAndCoversK) {
-    for (std::int64_t k : {4096, 5120, 8192, 11008 - 11008 % 64, 13824}) {
-        const auto plan = q4::planTcInt4(1, 8192, k, 132);
-        EXPECT_GE(plan.slices, 1);
-        EXPECT_EQ(plan.sliceK % 64, 0);
-        EXPECT_GE(std::int64_t(plan.slices) * plan.sliceK, k);
-        EXPECT_LT(std::int64_t(plan.slices - 1) * plan.sliceK, k);  // no empty slice
-        EXPECT_GE(plan.slices * 64, 132) << "k=" << k;  // at least one block per SM
-    }
+    for (std::int64_t m : {1, 7, 16, 33, 64, 300})
+        for (std::int64_t n : {1024, 5120, 8192, 15360, 27648})
+            for (std::int64_t k : {4096, 5120, 8192, 11008, 13824}) {
+                SCOPED_TRACE("m=" + std::to_string(m) + " n=" + std::to_string(n) + " k=" + std::to_string(k));
+                const auto plan = q4::planTcInt4(m, n, k, 128, 132);
+                EXPECT_EQ(plan.sliceK % 64, 0);
+                EXPECT_GE(std::int64_t(plan.slices) * plan.sliceK, k);
+                EXPECT_LT(std::int64_t(plan.slices - 1) * plan.sliceK, k);  // no empty slice
+                EXPECT_LE(plan.sharedBytes, 200 * 1024);
+                EXPECT_LE(plan.mPerLaunch, 8 * plan.mTiles);
+                EXPECT_GE(plan.mPerLaunch, std::min<std::int64_t>(m, 64));
+            }
+    // The decode shape fills at least 90 % of the resident blocks.
+    const auto plan = q4::planTcInt4(1, 8192, 8192, 128, 132);
+    EXPECT_GE(64.0 * plan.slices / 264.0, 0.9);
 }
 
 }  // namespace
