@@ -8,38 +8,47 @@
 namespace q4 {
 namespace {
 
-// One thread per (n tile, 64 k, lane): 4 words = 4 tiles of 8 fp16 pairs, written to W^T rows
-// n = g and g + 8 as half2 (k pairs are adjacent in W^T), so each warp covers whole sectors.
-__global__ void dequantTransposedKernel(const uint4* __restrict__ words, const uint32_t* __restrict__ scales,
-                                        const uint32_t* __restrict__ zeros, __half2* __restrict__ wt, int n, int k,
-                                        int groupSize) {
-    const int k64s = k / 64;
-    const long long item = blockIdx.x * (long long)blockDim.x + threadIdx.x;
-    const long long items = (long long)(n / 16) * k64s * 32;
-    if (item >= items) return;
-    const int lane = int(item % 32), g = lane / 4, t = lane % 4;
-    const int k64 = int((item / 32) % k64s), nTile = int(item / 32 / k64s);
-    const uint4 v = words[item];
-    const uint32_t w4[4] = {v.x, v.y, v.z, v.w};
-    const int rowLow = nTile * 16 + g, rowHigh = rowLow + 8;
+// A block expands one n tile (16 rows of W^T) over 512 k: each warp dequantizes one 64-k step
+// (a lane's 16-byte word) into shared memory, then the block writes the 16 rows x 1 KiB out with
+// 16-byte stores, so every DRAM sector is written whole.
+constexpr int kDequantK = 512;
+
+__global__ void __launch_bounds__(256) dequantTransposedKernel(const uint4* __restrict__ words,
+                                                               const uint32_t* __restrict__ scales,
+                                                               const uint32_t* __restrict__ zeros,
+                                                               __half* __restrict__ wt, int n, int k, int groupSize) {
+    __shared__ __align__(16) __half2 tile[16][kDequantK / 2 + 4];  // padded against bank conflicts
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
+    const int nTile = blockIdx.x, kBase = blockIdx.y * kDequantK;
+    const int k64 = kBase / 64 + warp;
+    if (k64 * 64 < k) {
+        const uint4 v = words[(size_t(nTile) * (k / 64) + k64) * 32 + lane];
+        const uint32_t w4[4] = {v.x, v.y, v.z, v.w};
 #pragma unroll
-    for (int tile = 0; tile < 4; ++tile) {
-        const int kTile = k64 * 64 + tile * 16;
-        const size_t at = (size_t(kTile / groupSize) * (n / 16) + nTile) * 8 + g;
-        const uint32_t s = scales[at], z = zeros[at];
-        const uint32_t sl = tc::broadcastLow(s), sh = tc::broadcastHigh(s);
-        const uint32_t zl = tc::broadcastLow(z), zh = tc::broadcastHigh(z);
-        const uint32_t w = w4[tile];
-        const uint32_t f0 = tc::hmul2Bits(tc::hsub2Bits(tc::nibblePairToHalf2(w), zl), sl);
-        const uint32_t f1 = tc::hmul2Bits(tc::hsub2Bits(tc::nibblePairToHalf2(w >> 4), zh), sh);
-        const uint32_t f2 = tc::hmul2Bits(tc::hsub2Bits(tc::nibblePairToHalf2(w >> 8), zl), sl);
-        const uint32_t f3 = tc::hmul2Bits(tc::hsub2Bits(tc::nibblePairToHalf2(w >> 12), zh), sh);
-        const int kPair = (kTile + 2 * t) / 2;  // half2 index along k
-        const size_t strideRow = size_t(k) / 2;
-        wt[size_t(rowLow) * strideRow + kPair] = *reinterpret_cast<const __half2*>(&f0);
-        wt[size_t(rowHigh) * strideRow + kPair] = *reinterpret_cast<const __half2*>(&f1);
-        wt[size_t(rowLow) * strideRow + kPair + 4] = *reinterpret_cast<const __half2*>(&f2);
-        wt[size_t(rowHigh) * strideRow + kPair + 4] = *reinterpret_cast<const __half2*>(&f3);
+        for (int j = 0; j < 4; ++j) {
+            const int kTile = k64 * 64 + j * 16;
+            const size_t at = (size_t(kTile / groupSize) * (n / 16) + nTile) * 8 + g;
+            const uint32_t s = scales[at], z = zeros[at];
+            const uint32_t sl = tc::broadcastLow(s), sh = tc::broadcastHigh(s);
+            const uint32_t zl = tc::broadcastLow(z), zh = tc::broadcastHigh(z);
+            const uint32_t w = w4[j];
+            const uint32_t f[4] = {tc::hmul2Bits(tc::hsub2Bits(tc::nibblePairToHalf2(w), zl), sl),
+                                   tc::hmul2Bits(tc::hsub2Bits(tc::nibblePairToHalf2(w >> 4), zh), sh),
+                                   tc::hmul2Bits(tc::hsub2Bits(tc::nibblePairToHalf2(w >> 8), zl), sl),
+                                   tc::hmul2Bits(tc::hsub2Bits(tc::nibblePairToHalf2(w >> 12), zh), sh)};
+            const int pair = (kTile - kBase) / 2 + t;  // fragments hold k pairs (2t, 2t+1) and (2t+8, 2t+9)
+            tile[g][pair] = *reinterpret_cast<const __half2*>(&f[0]);
+            tile[g + 8][pair] = *reinterpret_cast<const __half2*>(&f[1]);
+            tile[g][pair + 4] = *reinterpret_cast<const __half2*>(&f[2]);
+            tile[g + 8][pair + 4] = *reinterpret_cast<const __half2*>(&f[3]);
+        }
+    }
+    __syncthreads();
+    const int kLen = min(kDequantK, k - kBase);
+    for (int i = threadIdx.x; i < 16 * kLen / 8; i += blockDim.x) {
+        const int row = i / (kLen / 8), col = (i % (kLen / 8)) * 8;
+        *reinterpret_cast<uint4*>(wt + size_t(nTile * 16 + row) * k + kBase + col) =
+            *reinterpret_cast<const uint4*>(&tile[row][col / 2]);
     }
 }
 
@@ -55,11 +64,11 @@ __global__ void gatherColumnsKernel(const __half* __restrict__ a, const int32_t*
 }  // namespace
 
 Status dequantizeFragmentsTransposed(const FragmentWeightsView& w, void* wt, cudaStream_t stream) {
-    const long long items = (w.n / 16) * (w.k / 64) * 32;
-    const int threads = 256;
-    dequantTransposedKernel<<<unsigned((items + threads - 1) / threads), threads, 0, stream>>>(
-        static_cast<const uint4*>(w.words), static_cast<const uint32_t*>(w.scales),
-        static_cast<const uint32_t*>(w.zeros), static_cast<__half2*>(wt), int(w.n), int(w.k), w.groupSize);
+    const dim3 grid(unsigned(w.n / 16), unsigned((w.k + kDequantK - 1) / kDequantK));
+    dequantTransposedKernel<<<grid, 256, 0, stream>>>(static_cast<const uint4*>(w.words),
+                                                      static_cast<const uint32_t*>(w.scales),
+                                                      static_cast<const uint32_t*>(w.zeros), static_cast<__half*>(wt),
+                                                      int(w.n), int(w.k), w.groupSize);
     return launchStatus("fragment dequantize kernel");
 }
 
