@@ -1,0 +1,634 @@
+#include "main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QRegularExpression>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSettings>
+#include <QSplitter>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTime>
+#include <QVBoxLayout>
+
+#include "charts/charts_view.h"
+#include "cuda_devices.h"
+#include "engine/benchmark_worker.h"
+#include "io/journal.h"
+#include "io/result_files.h"
+#include "model/results_filter_proxy.h"
+#include "model/results_table_model.h"
+#include "model/run_document.h"
+#include "report/report_writer.h"
+
+namespace q4ui {
+namespace {
+
+constexpr int kMaxRecentFiles = 8;
+constexpr int kJournalsKept = 20;
+
+// Explicit names, so the window finds its settings whatever the application object says.
+struct AppSettings : QSettings {
+    AppSettings() : QSettings(QSettings::defaultFormat(), QSettings::UserScope, "Q4Bench", "q4bench") {}
+};
+
+QString duration(double seconds) {
+    if (seconds < 0) return QStringLiteral("–");
+    if (seconds < 60) return QStringLiteral("%1 s").arg(seconds, 0, 'f', seconds < 10 ? 1 : 0);
+    const QTime t = QTime(0, 0).addSecs(int(seconds));
+    return t.toString(seconds < 3600 ? QStringLiteral("m:ss") : QStringLiteral("h:mm:ss"));
+}
+
+// Adds the suffix of the chosen filter ("PNG image (*.png)") when the name has none.
+QString withSuffix(const QString& path, const QString& filter) {
+    if (path.isEmpty() || !QFileInfo(path).suffix().isEmpty()) return path;
+    const int star = filter.indexOf(QLatin1String("*."));
+    if (star < 0) return path;
+    const int end = filter.indexOf(QRegularExpression(QStringLiteral("[ );]")), star);
+    return path + filter.mid(star + 1, end < 0 ? -1 : end - star - 1);
+}
+
+QString newestJournal() {
+    const QFileInfoList files =
+        QDir(MainWindow::journalDirectory()).entryInfoList({QStringLiteral("run-*.jsonl")}, QDir::Files, QDir::Time);
+    return files.isEmpty() ? QString() : files.front().absoluteFilePath();
+}
+
+void pruneJournals() {
+    const QFileInfoList files =
+        QDir(MainWindow::journalDirectory()).entryInfoList({QStringLiteral("run-*.jsonl")}, QDir::Files, QDir::Time);
+    for (int i = kJournalsKept; i < files.size(); ++i) QFile::remove(files[i].absoluteFilePath());
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    setWindowTitle(QStringLiteral("Q4Bench"));
+    setAcceptDrops(true);
+    document_ = new RunDocument(this);
+    model_ = new ResultsTableModel(document_, this);
+    proxy_ = new ResultsFilterProxy(this);
+    proxy_->setSourceModel(model_);
+    controller_ = new BenchmarkController(this);
+
+    buildCentre();
+    buildDocks();
+    buildStatusBar();
+    buildMenus();
+    connectController();
+    restoreSettings();
+    updateRunControls();
+}
+
+MainWindow::~MainWindow() {
+    // While every member is alive: a run's last signals still reach this window.
+    controller_->shutdown();
+}
+
+std::vector<BackendChoice> MainWindow::availableBackends() {
+    std::vector<BackendChoice> choices;
+    auto devices = q4::listCudaDevices();
+    if (!devices || devices->empty()) {
+        QString reason = devices ? QStringLiteral("none visible") : QString::fromStdString(devices.error());
+        reason.remove(QRegularExpression(QStringLiteral("^no CUDA device:\\s*")));
+        choices.push_back({tr("CPU — no CUDA device found (%1)").arg(reason), "cpu", 0});
+        return choices;
+    }
+    for (int i = 0; i < int(devices->size()); ++i)
+        choices.push_back({QStringLiteral("%1 (cuda:%2)").arg(QString::fromStdString((*devices)[i].name)).arg(i), "cuda", i});
+    choices.push_back({tr("CPU (host)"), "cpu", 0});
+    return choices;
+}
+
+QString MainWindow::journalDirectory() {
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/journal");
+}
+
+void MainWindow::buildCentre() {
+    charts_ = new ChartsView(document_, this);
+
+    table_ = new QTableView(this);
+    table_->setModel(proxy_);
+    table_->setSortingEnabled(true);
+    table_->sortByColumn(-1, Qt::AscendingOrder);  // run order until a header is clicked
+    table_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    table_->setAlternatingRowColors(true);
+    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 6);
+    table_->setContextMenuPolicy(Qt::ActionsContextMenu);
+
+    filterEdit_ = new QLineEdit(this);
+    filterEdit_->setPlaceholderText(tr("Filter by kernel, layer or status"));
+    filterEdit_->setClearButtonEnabled(true);
+    connect(filterEdit_, &QLineEdit::textChanged, proxy_, &ResultsFilterProxy::setFilterText);
+    auto* onlyOk = new QCheckBox(tr("Only ok"), this);
+    connect(onlyOk, &QCheckBox::toggled, proxy_, &ResultsFilterProxy::setOnlyOk);
+
+    auto* tablePane = new QWidget(this);
+    auto* filterRow = new QHBoxLayout;
+    filterRow->addWidget(filterEdit_, 1);
+    filterRow->addWidget(onlyOk);
+    auto* tableLayout = new QVBoxLayout(tablePane);
+    tableLayout->setContentsMargins(0, 0, 0, 0);
+    tableLayout->addLayout(filterRow);
+    tableLayout->addWidget(table_, 1);
+
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    splitter->setObjectName(QStringLiteral("centreSplitter"));
+    splitter->addWidget(charts_);
+    splitter->addWidget(tablePane);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    splitter->setSizes({480, 320});
+    setCentralWidget(splitter);
+}
+
+void MainWindow::buildDocks() {
+    panel_ = new SweepPanel(this);
+    panel_->setBackends(availableBackends());
+    connect(panel_, &SweepPanel::specChanged, this, &MainWindow::updateRunControls);
+    connect(panel_, &SweepPanel::validityChanged, this, &MainWindow::updateRunControls);
+
+    estimateLabel_ = new QLabel(this);
+    estimateLabel_->setWordWrap(true);
+    runButton_ = new QPushButton(tr("Run"), this);
+    runButton_->setToolTip(tr("Start the sweep (Ctrl+R)"));
+    connect(runButton_, &QPushButton::clicked, this, &MainWindow::startRun);
+
+    auto* sweepPane = new QWidget(this);
+    auto* sweepLayout = new QVBoxLayout(sweepPane);
+    sweepLayout->addWidget(panel_, 1);
+    sweepLayout->addWidget(estimateLabel_);
+    sweepLayout->addWidget(runButton_);
+    auto* sweepDock = new QDockWidget(tr("Sweep"), this);
+    sweepDock->setObjectName(QStringLiteral("sweepDock"));
+    sweepDock->setWidget(sweepPane);
+    addDockWidget(Qt::LeftDockWidgetArea, sweepDock);
+
+    log_ = new QPlainTextEdit(this);
+    log_->setReadOnly(true);
+    log_->setMaximumBlockCount(5000);
+    auto* logDock = new QDockWidget(tr("Log"), this);
+    logDock->setObjectName(QStringLiteral("logDock"));
+    logDock->setWidget(log_);
+    addDockWidget(Qt::BottomDockWidgetArea, logDock);
+    // First-start proportions; a saved state overrides them.
+    resizeDocks({sweepDock}, {420}, Qt::Horizontal);
+    resizeDocks({logDock}, {130}, Qt::Vertical);
+}
+
+void MainWindow::buildStatusBar() {
+    progressBar_ = new QProgressBar(this);
+    progressBar_->setMaximumWidth(220);
+    progressBar_->setRange(0, 1);
+    progressBar_->setValue(0);
+    progressLabel_ = new QLabel(tr("idle"), this);
+    cancelButton_ = new QPushButton(tr("Cancel"), this);
+    cancelButton_->setToolTip(tr("Stop after the current sample; measured records are kept (Esc)"));
+    connect(cancelButton_, &QPushButton::clicked, this, &MainWindow::cancelRun);
+    statusBar()->addPermanentWidget(progressLabel_);
+    statusBar()->addPermanentWidget(progressBar_);
+    statusBar()->addPermanentWidget(cancelButton_);
+}
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open…"), QKeySequence::Open, this, &MainWindow::openDialog);
+    file->addAction(tr("Open &Baseline…"), this, &MainWindow::openBaselineDialog);
+    file->addAction(tr("&Clear Baseline"), this, [this] {
+        document_->clearBaseline();
+        appendLog(tr("baseline cleared"));
+    });
+    recentMenu_ = file->addMenu(tr("&Recent Files"));
+    rebuildRecentMenu();
+    file->addSeparator();
+    file->addAction(tr("&Save Results…"), QKeySequence::Save, this,
+                    [this] { saveResultsDialog(tr("JSON results (*.json);;CSV (*.csv)")); });
+    file->addAction(tr("Export &CSV…"), this, [this] { saveResultsDialog(tr("CSV (*.csv)")); });
+    file->addAction(tr("Export &JSON…"), this, [this] { saveResultsDialog(tr("JSON results (*.json)")); });
+    file->addAction(tr("Export C&hart…"), this, &MainWindow::exportChartDialog);
+    file->addAction(tr("Export Re&port…"), this, &MainWindow::exportReportDialog);
+    file->addSeparator();
+    file->addAction(tr("&Load Sweep Spec…"), this, &MainWindow::loadSpecDialog);
+    file->addAction(tr("Sa&ve Sweep Spec…"), this, &MainWindow::saveSpecDialog);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* copy = edit->addAction(tr("&Copy"), QKeySequence::Copy, this, &MainWindow::copySelection);
+    table_->addAction(copy);  // also in the table's context menu
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    runAction_ = run->addAction(tr("&Run"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainWindow::startRun);
+    cancelAction_ = run->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), this, &MainWindow::cancelRun);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Q4Bench"), this, [this] {
+        QMessageBox::about(this, tr("About Q4Bench"),
+                           tr("<b>Q4Bench %1</b><p>A workbench for int4-weight × fp16-activation GPTQ GEMM kernels.</p>")
+                               .arg(QStringLiteral(Q4BENCH_VERSION)));
+    });
+}
+
+void MainWindow::connectController() {
+    connect(controller_, &BenchmarkController::runStarted, this, [this](const q4::RunInfo& info) {
+        document_->beginRun(info);
+        setWindowTitle(tr("Q4Bench — running on %1").arg(QString::fromStdString(info.device.name)));
+        appendLog(tr("run %1 started on %2 (%3)")
+                      .arg(QString::fromStdString(info.runId), QString::fromStdString(info.device.name),
+                           QString::fromStdString(info.backend)));
+    });
+    connect(controller_, &BenchmarkController::recordReady, document_, &RunDocument::appendRecord);
+    connect(controller_, &BenchmarkController::progress, this, &MainWindow::onProgress);
+    connect(controller_, &BenchmarkController::logMessage, this, &MainWindow::appendLog);
+    connect(controller_, &BenchmarkController::runFinished, this, [this](const q4::RunInfo& info, bool cancelled) {
+        document_->finishRun(info);
+        const int count = int(document_->records().size());
+        appendLog(cancelled ? tr("run cancelled: %1 records kept").arg(count) : tr("run finished: %1 records").arg(count));
+        setWindowTitle(tr("Q4Bench — %1").arg(QString::fromStdString(info.device.name)));
+        table_->resizeColumnsToContents();
+        onRunEnded(cancelled);
+    });
+    connect(controller_, &BenchmarkController::runFailed, this, [this](const QString& message) {
+        reportError(tr("run failed: %1").arg(message), false);
+        onRunEnded(false);
+    });
+}
+
+void MainWindow::restoreSettings() {
+    AppSettings settings;
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) resize(1280, 800);
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    const QString spec = settings.value(QStringLiteral("lastSpec")).toString();
+    if (!spec.isEmpty()) {
+        auto parsed = q4::sweepSpecFromJson(spec.toStdString());
+        if (parsed) panel_->setSpec(parsed.value());
+        else appendLog(tr("the last sweep spec could not be restored: %1").arg(QString::fromStdString(parsed.error())));
+    }
+}
+
+void MainWindow::saveSettings() const {
+    AppSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("lastSpec"), QString::fromStdString(q4::sweepSpecToJson(panel_->spec())));
+}
+
+QString MainWindow::logText() const { return log_->toPlainText(); }
+
+void MainWindow::appendLog(const QString& line) {
+    log_->appendPlainText(QTime::currentTime().toString(QStringLiteral("[HH:mm:ss] ")) + line);
+}
+
+void MainWindow::reportError(const QString& message, bool showDialog) {
+    appendLog(tr("error: %1").arg(message));
+    statusBar()->showMessage(message, 10000);
+    if (showDialog) QMessageBox::warning(this, tr("Q4Bench"), message);
+}
+
+void MainWindow::updateRunControls() {
+    const bool valid = panel_->isValid();
+    runButton_->setEnabled(valid && !running_);
+    runAction_->setEnabled(valid && !running_);
+    cancelButton_->setEnabled(running_);
+    cancelAction_->setEnabled(running_);
+    if (valid) {
+        estimateLabel_->setText(tr("%n record(s), about %1", nullptr, panel_->pointCount())
+                                    .arg(duration(panel_->estimatedSeconds())));
+    } else {
+        estimateLabel_->setText(tr("Cannot run: %1").arg(panel_->validationMessage()));
+    }
+}
+
+void MainWindow::setRunning(bool running) {
+    running_ = running;
+    panel_->setEnabled(!running);
+    updateRunControls();
+}
+
+void MainWindow::onProgress(int done, int total, double elapsedSeconds, double etaSeconds) {
+    progressBar_->setRange(0, std::max(total, 1));
+    progressBar_->setValue(done);
+    QString text = tr("%1/%2, elapsed %3").arg(done).arg(total).arg(duration(elapsedSeconds));
+    if (done < total) text += tr(", ETA %1").arg(duration(etaSeconds));
+    progressLabel_->setText(text);
+}
+
+void MainWindow::onRunEnded(bool cancelled) {
+    // A run that ended, even cancelled, closed its journal: nothing to recover.
+    AppSettings().remove(QStringLiteral("activeJournal"));
+    setRunning(false);
+    if (progressLabel_->text().startsWith(tr("starting"))) progressLabel_->setText(tr("idle"));
+    emit runEnded(cancelled);
+}
+
+void MainWindow::startRun() {
+    if (running_) return;
+    if (!panel_->isValid()) {
+        reportError(tr("cannot run: %1").arg(panel_->validationMessage()), false);
+        return;
+    }
+    q4::SweepSpec spec = panel_->spec();
+    const BackendChoice choice = panel_->selectedBackend();
+    spec.backend = choice.backend;
+
+    QDir().mkpath(journalDirectory());
+    pruneJournals();
+    const QString journal = journalDirectory() + QStringLiteral("/run-") +
+                            QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")) +
+                            QStringLiteral(".jsonl");
+    AppSettings settings;
+    settings.setValue(QStringLiteral("activeJournal"), journal);
+    settings.setValue(QStringLiteral("lastSpec"), QString::fromStdString(q4::sweepSpecToJson(spec)));
+    settings.sync();  // a crash from here on must still find the key
+
+    if (!controller_->start(spec, choice.device, journal)) return;
+    setRunning(true);
+    progressBar_->setRange(0, 0);  // busy until the first progress report
+    progressLabel_->setText(tr("starting on %1…").arg(choice.label));
+    const QString where = choice.backend == "cuda" ? QStringLiteral("cuda:%1").arg(choice.device) : QStringLiteral("cpu");
+    appendLog(tr("starting %n record(s) on %1, journal %2", nullptr, panel_->pointCount())
+                  .arg(where, QDir::toNativeSeparators(journal)));
+}
+
+void MainWindow::cancelRun() {
+    if (!running_) return;
+    controller_->cancel();
+    cancelButton_->setEnabled(false);
+    cancelAction_->setEnabled(false);
+    appendLog(tr("cancelling after the current sample…"));
+}
+
+bool MainWindow::recoverInterruptedRun(bool askUser) {
+    AppSettings settings;
+    QString candidate = settings.value(QStringLiteral("activeJournal")).toString();
+    settings.remove(QStringLiteral("activeJournal"));
+    if (candidate.isEmpty() || !QFileInfo::exists(candidate)) candidate = newestJournal();
+    // Each interrupted journal is offered once.
+    if (candidate.isEmpty() || candidate == settings.value(QStringLiteral("recoveryOffered")).toString()) return false;
+    auto journal = q4::recoverJournal(QFile::encodeName(candidate).toStdString());
+    if (!journal) {
+        appendLog(tr("the last journal could not be read: %1").arg(QString::fromStdString(journal.error())));
+        settings.setValue(QStringLiteral("recoveryOffered"), candidate);
+        return false;
+    }
+    if (journal->complete) return false;
+    settings.setValue(QStringLiteral("recoveryOffered"), candidate);
+    const int count = int(journal->result.records.size());
+    if (count == 0) {
+        appendLog(tr("the last run (%1) was interrupted before its first record").arg(candidate));
+        return false;
+    }
+    if (askUser) {
+        const auto answer = QMessageBox::question(
+            this, tr("Recover interrupted run"),
+            tr("The last run (started %1) did not finish. Load its %n measured record(s)?", nullptr, count)
+                .arg(QString::fromStdString(journal->result.info.startedUtc)));
+        if (answer != QMessageBox::Yes) {
+            appendLog(tr("interrupted run not recovered; its journal stays at %1").arg(candidate));
+            return false;
+        }
+    }
+    document_->setRun(journal->result, candidate);
+    appendLog(tr("recovered %n record(s) of an interrupted run from %1", nullptr, count).arg(candidate) +
+              (journal->discardedLines ? tr(" (%1 truncated line(s) skipped)").arg(journal->discardedLines) : QString()));
+    return true;
+}
+
+bool MainWindow::openFile(const QString& path, QString* error) {
+    auto fail = [&](const QString& message) {
+        reportError(message, false);
+        if (error) *error = message;
+        return false;
+    };
+    if (running_) return fail(tr("a run is in progress: cancel it before opening %1").arg(path));
+    auto run = loadRunFile(path);
+    if (!run) return fail(QString::fromStdString(run.error()));
+    document_->setRun(run.value(), path);
+    addRecentFile(path);
+    setWindowTitle(tr("Q4Bench — %1").arg(QFileInfo(path).fileName()));
+    appendLog(tr("opened %1: %n record(s)", nullptr, int(run->records.size())).arg(path));
+    table_->resizeColumnsToContents();
+    return true;
+}
+
+bool MainWindow::openBaseline(const QString& path, QString* error) {
+    auto run = loadRunFile(path);
+    if (!run) {
+        const QString message = QString::fromStdString(run.error());
+        reportError(message, false);
+        if (error) *error = message;
+        return false;
+    }
+    document_->setBaseline(run.value());
+    addRecentFile(path);
+    appendLog(tr("baseline %1: %n record(s)", nullptr, int(run->records.size())).arg(path));
+    return true;
+}
+
+bool MainWindow::saveResults(const QString& path, QString* error) const {
+    const q4::Status status = saveRunFile(path, document_->run());
+    if (!status) {
+        if (error) *error = QString::fromStdString(status.message);
+        return false;
+    }
+    return true;
+}
+
+bool MainWindow::exportChart(const QString& chartName, const QString& path, QString* error) const {
+    const QString message = charts_->exportChart(chartName, path);
+    if (error) *error = message;
+    return message.isEmpty();
+}
+
+bool MainWindow::exportReport(const QString& path, QString* error) const {
+    const QString message = writeReport(*document_, *charts_, path);
+    if (error) *error = message;
+    return message.isEmpty();
+}
+
+bool MainWindow::loadSweepSpec(const QString& path, QString* error) {
+    auto spec = q4::readSweepSpecFile(QFile::encodeName(path).toStdString());
+    if (!spec) {
+        const QString message = QString::fromStdString(spec.error());
+        reportError(message, false);
+        if (error) *error = message;
+        return false;
+    }
+    panel_->setSpec(spec.value());
+    appendLog(tr("sweep spec loaded from %1").arg(path));
+    return true;
+}
+
+bool MainWindow::saveSweepSpec(const QString& path, QString* error) const {
+    QSaveFile file(path);
+    const QByteArray json = QByteArray::fromStdString(q4::sweepSpecToJson(panel_->spec())) + '\n';
+    if (!file.open(QIODevice::WriteOnly) || file.write(json) != json.size() || !file.commit()) {
+        if (error) *error = tr("cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+void MainWindow::copySelection() const {
+    if (!table_->selectionModel()) return;
+    const QString text = indexesToTsv(*proxy_, table_->selectionModel()->selectedIndexes());
+    if (!text.isEmpty()) QApplication::clipboard()->setText(text);
+}
+
+void MainWindow::addRecentFile(const QString& path) {
+    AppSettings settings;
+    QStringList files = settings.value(QStringLiteral("recentFiles")).toStringList();
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    files.removeAll(absolute);
+    files.prepend(absolute);
+    while (files.size() > kMaxRecentFiles) files.removeLast();
+    settings.setValue(QStringLiteral("recentFiles"), files);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    recentMenu_->clear();
+    const QStringList files = AppSettings().value(QStringLiteral("recentFiles")).toStringList();
+    for (int i = 0; i < files.size(); ++i) {
+        const QString path = files[i];
+        QAction* action = recentMenu_->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(QFileInfo(path).fileName()));
+        action->setToolTip(path);
+        connect(action, &QAction::triggered, this, [this, path] {
+            QString error;
+            if (!openFile(path, &error)) QMessageBox::warning(this, tr("Open"), error);
+        });
+    }
+    if (files.isEmpty()) recentMenu_->addAction(tr("(none)"))->setEnabled(false);
+    recentMenu_->addSeparator();
+    recentMenu_->addAction(tr("Clear Recent Files"), this, [this] {
+        AppSettings().remove(QStringLiteral("recentFiles"));
+        rebuildRecentMenu();
+    });
+}
+
+void MainWindow::openDialog() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Results"), QString(),
+                                                      tr("Results (*.json *.csv *.jsonl);;All files (*)"));
+    QString error;
+    if (!path.isEmpty() && !openFile(path, &error)) QMessageBox::warning(this, tr("Open"), error);
+}
+
+void MainWindow::openBaselineDialog() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Baseline"), QString(),
+                                                      tr("Results (*.json *.csv *.jsonl);;All files (*)"));
+    QString error;
+    if (!path.isEmpty() && !openBaseline(path, &error)) QMessageBox::warning(this, tr("Open Baseline"), error);
+}
+
+void MainWindow::saveResultsDialog(const QString& filter) {
+    QString selected;
+    const QString path = withSuffix(QFileDialog::getSaveFileName(this, tr("Save Results"), QString(), filter, &selected),
+                                    selected.isEmpty() ? filter : selected);
+    if (path.isEmpty()) return;
+    QString error;
+    if (saveResults(path, &error)) {
+        appendLog(tr("saved %1").arg(path));
+        addRecentFile(path);
+    } else {
+        reportError(error, true);
+    }
+}
+
+void MainWindow::exportChartDialog() {
+    const QString name = charts_->chartNames().value(charts_->currentIndex());
+    QString selected;
+    const QString filter = tr("PNG image (*.png);;PDF (*.pdf);;SVG (*.svg)");
+    const QString path = withSuffix(
+        QFileDialog::getSaveFileName(this, tr("Export Chart"), name + QStringLiteral(".png"), filter, &selected),
+        selected.isEmpty() ? filter : selected);
+    if (path.isEmpty()) return;
+    QString error;
+    if (exportChart(name, path, &error)) appendLog(tr("chart %1 exported to %2").arg(name, path));
+    else reportError(error, true);
+}
+
+void MainWindow::exportReportDialog() {
+    QString selected;
+    const QString filter = tr("HTML report (*.html);;PDF report (*.pdf)");
+    const QString path = withSuffix(
+        QFileDialog::getSaveFileName(this, tr("Export Report"), QStringLiteral("report.html"), filter, &selected),
+        selected.isEmpty() ? filter : selected);
+    if (path.isEmpty()) return;
+    QString error;
+    if (exportReport(path, &error)) appendLog(tr("report written to %1").arg(path));
+    else reportError(error, true);
+}
+
+void MainWindow::loadSpecDialog() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Load Sweep Spec"), QString(),
+                                                      tr("Sweep spec (*.json);;All files (*)"));
+    QString error;
+    if (!path.isEmpty() && !loadSweepSpec(path, &error)) QMessageBox::warning(this, tr("Load Sweep Spec"), error);
+}
+
+void MainWindow::saveSpecDialog() {
+    QString selected;
+    const QString filter = tr("Sweep spec (*.json)");
+    const QString path = withSuffix(
+        QFileDialog::getSaveFileName(this, tr("Save Sweep Spec"), QStringLiteral("sweep.json"), filter, &selected),
+        filter);
+    if (path.isEmpty()) return;
+    QString error;
+    if (saveSweepSpec(path, &error)) appendLog(tr("sweep spec saved to %1 (q4bench-cli --sweep reads it)").arg(path));
+    else reportError(error, true);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (running_) appendLog(tr("closing: cancelling the run"));
+    // Cancels between samples and waits; the run's last records and runFinished land first.
+    controller_->shutdown();
+    saveSettings();
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    for (const QUrl& url : event->mimeData()->urls()) {
+        if (url.isLocalFile() && isResultFile(url.toLocalFile())) {
+            event->acceptProposedAction();
+            return;
+        }
+    }
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    // As on the command line: the first file is the run, a second one its baseline.
+    QStringList paths;
+    for (const QUrl& url : event->mimeData()->urls())
+        if (url.isLocalFile() && isResultFile(url.toLocalFile())) paths << url.toLocalFile();
+    if (paths.isEmpty()) return;
+    event->acceptProposedAction();
+    QString error;
+    if (!openFile(paths[0], &error)) QMessageBox::warning(this, tr("Open"), error);
+    else if (paths.size() > 1 && !openBaseline(paths[1], &error)) QMessageBox::warning(this, tr("Open Baseline"), error);
+}
+
+}  // namespace q4ui

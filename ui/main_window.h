@@ -1,0 +1,119 @@
+#pragma once
+// The workbench window: sweep panel (left dock), charts over the results table (centre), log
+// (bottom dock), progress and Cancel (status bar). Runs go through the BenchmarkController;
+// every record is journalled as it lands so a crashed run can be recovered on the next start.
+#include <QMainWindow>
+#include <QString>
+#include <vector>
+
+#include "panel/sweep_panel.h"
+
+class QLabel;
+class QLineEdit;
+class QMenu;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QTableView;
+
+namespace q4ui {
+
+class BenchmarkController;
+class ChartsView;
+class ResultsFilterProxy;
+class ResultsTableModel;
+class RunDocument;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    SweepPanel* sweepPanel() const { return panel_; }
+    ChartsView* charts() const { return charts_; }
+    QTableView* resultsView() const { return table_; }
+    ResultsTableModel* resultsModel() const { return model_; }
+    ResultsFilterProxy* resultsProxy() const { return proxy_; }
+    RunDocument* document() const { return document_; }
+    BenchmarkController* controller() const { return controller_; }
+    QPushButton* runButton() const { return runButton_; }
+    QString logText() const;
+
+    // File actions without dialogs; each returns false and sets *error (also logged) on failure.
+    bool openFile(const QString& path, QString* error);       // .json, .csv or .jsonl as the run
+    bool openBaseline(const QString& path, QString* error);   // the same formats, as the baseline
+    bool saveResults(const QString& path, QString* error) const;  // .csv: CSV, else JSON
+    bool exportChart(const QString& chartName, const QString& path, QString* error) const;
+    bool exportReport(const QString& path, QString* error) const;  // .pdf or .html
+    bool loadSweepSpec(const QString& path, QString* error);
+    bool saveSweepSpec(const QString& path, QString* error) const;
+
+    void startRun();
+    void cancelRun();
+    // Offers the last journal when it did not finish (a crash or a kill); with askUser false
+    // it is loaded without asking. Returns true when records were loaded.
+    bool recoverInterruptedRun(bool askUser);
+
+    // Backends for the panel: every CUDA device, and the CPU (first when there is no GPU).
+    static std::vector<BackendChoice> availableBackends();
+    static QString journalDirectory();
+
+signals:
+    void runEnded(bool cancelled);  // a run finished, was cancelled or failed to start
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void buildCentre();
+    void buildDocks();
+    void buildStatusBar();
+    void buildMenus();
+    void connectController();
+    void restoreSettings();
+    void saveSettings() const;
+
+    void appendLog(const QString& line);
+    void reportError(const QString& message, bool showDialog);
+    void updateRunControls();
+    void setRunning(bool running);
+    void onProgress(int done, int total, double elapsedSeconds, double etaSeconds);
+    void onRunEnded(bool cancelled);
+    void copySelection() const;
+
+    void addRecentFile(const QString& path);
+    void rebuildRecentMenu();
+
+    // Dialog-driven versions of the file actions.
+    void openDialog();
+    void openBaselineDialog();
+    void saveResultsDialog(const QString& filter);
+    void exportChartDialog();
+    void exportReportDialog();
+    void loadSpecDialog();
+    void saveSpecDialog();
+
+    RunDocument* document_ = nullptr;
+    ResultsTableModel* model_ = nullptr;
+    ResultsFilterProxy* proxy_ = nullptr;
+    BenchmarkController* controller_ = nullptr;
+    SweepPanel* panel_ = nullptr;
+    ChartsView* charts_ = nullptr;
+    QTableView* table_ = nullptr;
+    QLineEdit* filterEdit_ = nullptr;
+    QPushButton* runButton_ = nullptr;
+    QLabel* estimateLabel_ = nullptr;
+    QPlainTextEdit* log_ = nullptr;
+    QProgressBar* progressBar_ = nullptr;
+    QLabel* progressLabel_ = nullptr;
+    QPushButton* cancelButton_ = nullptr;
+    QMenu* recentMenu_ = nullptr;
+    QAction* runAction_ = nullptr;
+    QAction* cancelAction_ = nullptr;
+    bool running_ = false;
+};
+
+}  // namespace q4ui
