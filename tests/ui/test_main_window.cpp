@@ -77,15 +77,19 @@ bool waitUntil(const std::function<bool()>& done, int timeoutMs = kWaitMs) {
 
 class MainWindowTest : public ::testing::Test {
 protected:
+    // Settings and journals live in this test's own folder: ctest runs tests in parallel.
     void SetUp() override {
+        ASSERT_TRUE(dir.isValid());
+        home = qgetenv("HOME");
+        qputenv("HOME", QFile::encodeName(dir.path()));  // test mode puts app data under $HOME/.qttest
         QStandardPaths::setTestModeEnabled(true);
         QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.filePath("config"));
         QCoreApplication::setOrganizationName("Q4Bench");
         QCoreApplication::setApplicationName("q4bench");
-        settings().clear();
-        QDir(q4ui::MainWindow::journalDirectory()).removeRecursively();
-        ASSERT_TRUE(dir.isValid());
+        ASSERT_TRUE(q4ui::MainWindow::journalDirectory().startsWith(dir.path()));
     }
+    void TearDown() override { qputenv("HOME", home); }
 
     // Starts a run of spec and waits for its end; false when it did not finish.
     bool runToEnd(q4ui::MainWindow& window, const q4::SweepSpec& spec) {
@@ -100,6 +104,7 @@ protected:
     }
 
     QTemporaryDir dir;
+    QByteArray home;
 };
 
 TEST_F(MainWindowTest, RunsATinySweepAndExportsIt) {
