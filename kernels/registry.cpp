@@ -12,6 +12,7 @@ const std::vector<KernelEntry>& kernelRegistry() {
         dequantCublasEntry(),
         tiledDequantMmaEntry(),
         tcInt4Entry(),
+        gemvInt4Entry(),
         bestInt4Entry(),
         fp32ReferenceEntry(),
     };

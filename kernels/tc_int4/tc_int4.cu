@@ -40,12 +40,13 @@ TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupS
 
 namespace {
 
-template <int MT>
+template <int MT, bool kCudaCores = false>
 Status launch(const tc::Params& p, int nBlocks, int sharedBytes, cudaStream_t stream) {
     static const cudaError_t raised =  // once per instantiation: allow up to 200 KiB of dynamic shared memory
-        cudaFuncSetAttribute(tc::tcInt4Kernel<MT>, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024);
+        cudaFuncSetAttribute(tc::tcInt4Kernel<MT, kCudaCores>, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024);
     if (raised != cudaSuccess) return cudaStatus(raised, "tc_int4 shared memory limit");
-    tc::tcInt4Kernel<MT><<<dim3(unsigned(nBlocks), unsigned(p.slices)), tc::kThreads, sharedBytes, stream>>>(p);
+    tc::tcInt4Kernel<MT, kCudaCores>
+        <<<dim3(unsigned(nBlocks), unsigned(p.slices)), tc::kThreads, sharedBytes, stream>>>(p);
     return launchStatus("tc_int4 kernel");
 }
 
@@ -109,7 +110,10 @@ Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) 
         p.sliceK = plan.sliceK;
         p.slices = plan.slices;
         Status s;
-        switch (plan.mTiles) {
+        if (cudaCores_) {
+            if (p.m > 8) return Status::failure("gemv_int4 runs m <= 8, not m=" + std::to_string(m));
+            s = launch<1, true>(p, nBlocks, plan.sharedBytes, context.stream);
+        } else switch (plan.mTiles) {
             case 1: s = launch<1>(p, nBlocks, plan.sharedBytes, context.stream); break;
             case 2: s = launch<2>(p, nBlocks, plan.sharedBytes, context.stream); break;
             case 4: s = launch<4>(p, nBlocks, plan.sharedBytes, context.stream); break;
@@ -121,6 +125,7 @@ Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) 
 }
 
 std::string TcInt4::path(std::int64_t m) const {
+    if (cudaCores_) return "cuda cores, split-k " + std::to_string(planTcInt4(m, n_, k_, groupSize_, multiprocessors_).slices);
     const TcInt4Plan plan = planTcInt4(m, n_, k_, groupSize_, multiprocessors_);
     return "mma m" + std::to_string(std::min<std::int64_t>(m, 64)) + " x" +
            std::to_string((m + plan.mPerLaunch - 1) / plan.mPerLaunch) + " split-k " + std::to_string(plan.slices);
@@ -139,6 +144,20 @@ KernelEntry tcInt4Entry() {
              "n % 16 == 0, k % 64 == 0, group size a multiple of 16 or -1; sm_80+", true},
             tcInt4Supports,
             [] { return std::make_unique<TcInt4>(); }};
+}
+
+KernelEntry gemvInt4Entry() {
+    return {{"gemv_int4", "gemv",
+             "Ours: an m <= 8 specialist on CUDA cores. The tc_int4 weight stream (fragment layout, 16-byte loads "
+             "8 deep, slice-wide staging, wave-filling split-k, deterministic reduction) with half2 FMAs instead "
+             "of mma.",
+             "m <= 8; n % 16 == 0, k % 64 == 0, group size a multiple of 16 or -1", true},
+            [](const SweepPoint& point, const GpuContext& context) -> Status {
+                if (point.m > 8)
+                    return Status::failure("m=" + std::to_string(point.m) + " is above 8 (gemv_int4 is an m <= 8 specialist)");
+                return tcInt4Supports(point, context);
+            },
+            [] { return std::make_unique<TcInt4>(true); }};
 }
 
 }  // namespace q4

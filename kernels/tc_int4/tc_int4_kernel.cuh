@@ -80,8 +80,36 @@ __device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
     return v;
 }
 
-// MT: m tiles of 8 rows handled per launch (m <= 8 MT).
+// The products of one 16x16 weight tile (as A fragments) with activation rows, added into fp32.
+// Tensor cores: one mma per 8 rows. CUDA cores (gemv_int4, m <= 8): half2 FMAs over the lane's
+// 4 k values of each of its two n rows, converted to fp32 per tile.
 template <int MT>
+__device__ __forceinline__ void tensorCoreTile(float (&acc)[MT][4], const uint32_t (&frag)[4], const __half* a,
+                                               int rowStride, int g, int t) {
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+        const __half* row = a + (mt * 8 + g) * rowStride + 2 * t;
+        mma16816(acc[mt], frag, *reinterpret_cast<const uint32_t*>(row), *reinterpret_cast<const uint32_t*>(row + 8));
+    }
+}
+
+__device__ __forceinline__ void cudaCoreTile(float (&low)[8], float (&high)[8], const uint32_t (&frag)[4],
+                                             const __half* a, int rowStride, int t, int rows) {
+    const __half2* f = reinterpret_cast<const __half2*>(frag);
+#pragma unroll
+    for (int r = 0; r < 8; ++r) {
+        if (r >= rows) break;  // uniform
+        const __half* row = a + r * rowStride + 2 * t;
+        const __half2 a0 = *reinterpret_cast<const __half2*>(row), a1 = *reinterpret_cast<const __half2*>(row + 8);
+        const float2 l = __half22float2(__hfma2(f[2], a1, __hmul2(f[0], a0)));
+        const float2 h = __half22float2(__hfma2(f[3], a1, __hmul2(f[1], a0)));
+        low[r] += l.x + l.y;
+        high[r] += h.x + h.y;
+    }
+}
+
+// MT: m tiles of 8 rows handled per launch (m <= 8 MT). kCudaCores: the gemv_int4 variant (MT 1).
+template <int MT, bool kCudaCores = false>
 __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p) {
     extern __shared__ __align__(16) unsigned char shared[];
     __shared__ int isLastBlock;
@@ -141,6 +169,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
     float acc[MT][4];
 #pragma unroll
     for (int i = 0; i < MT; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.0f;
+    float low[8] = {}, high[8] = {};  // gemv_int4: rows n = g and g + 8, per activation row
 
     if (warpActive) {
         int loadedGroup = -1;
@@ -171,41 +200,46 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
                     frag[1] = hmul2Bits(hsub2Bits(nibblePairToHalf2(w >> 4), zeroHigh), scaleHigh);
                     frag[2] = hmul2Bits(hsub2Bits(nibblePairToHalf2(w >> 8), zeroLow), scaleLow);
                     frag[3] = hmul2Bits(hsub2Bits(nibblePairToHalf2(w >> 12), zeroHigh), scaleHigh);
-#pragma unroll
-                    for (int mt = 0; mt < MT; ++mt) {
-                        const __half* row = aTile + (mt * 8 + g) * rowStride + kLocal + 2 * t;
-                        const uint32_t b0 = *reinterpret_cast<const uint32_t*>(row);
-                        const uint32_t b1 = *reinterpret_cast<const uint32_t*>(row + 8);
-                        mma16816(acc[mt], frag, b0, b1);
-                    }
+                    if constexpr (kCudaCores) cudaCoreTile(low, high, frag, aTile + kLocal, rowStride, t, p.m);
+                    else tensorCoreTile<MT>(acc, frag, aTile + kLocal, rowStride, g, t);
                 }
             }
         }
     }
 
-    // D fragment: rows n = g (d0, d1) and g + 8 (d2, d3); columns m = 2t, 2t + 1.
+    // Every output this lane owns, as (row m, column n, value).
     const int nBase = nTile * 16 + g;
-    if (p.slices == 1) {
-        if (!warpActive) return;
+    auto forEachOutput = [&](auto&& visit) {
+        if constexpr (kCudaCores) {
 #pragma unroll
-        for (int mt = 0; mt < MT; ++mt)
-#pragma unroll
-            for (int e = 0; e < 4; ++e) {
-                const int row = mt * 8 + 2 * t + (e & 1), col = nBase + (e >> 1) * 8;
-                if (row < p.m) p.c[size_t(row) * p.n + col] = __float2half(acc[mt][e]);
+            for (int r = 0; r < 8; ++r) {  // sum the 4 lanes t that share n rows g and g + 8
+                low[r] += __shfl_xor_sync(0xffffffffu, low[r], 1);
+                low[r] += __shfl_xor_sync(0xffffffffu, low[r], 2);
+                high[r] += __shfl_xor_sync(0xffffffffu, high[r], 1);
+                high[r] += __shfl_xor_sync(0xffffffffu, high[r], 2);
+                if (t == 0 && r < p.m) {
+                    visit(r, nBase, low[r]);
+                    visit(r, nBase + 8, high[r]);
+                }
             }
+        } else {  // D fragment: rows n = g (d0, d1) and g + 8 (d2, d3); columns m = 2t, 2t + 1
+#pragma unroll
+            for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+                for (int e = 0; e < 4; ++e) {
+                    const int row = mt * 8 + 2 * t + (e & 1);
+                    if (row < p.m) visit(row, nBase + (e >> 1) * 8, acc[mt][e]);
+                }
+        }
+    };
+    if (p.slices == 1) {
+        if (warpActive)
+            forEachOutput([&](int row, int col, float v) { p.c[size_t(row) * p.n + col] = __float2half(v); });
         return;
     }
-
     if (warpActive) {
         float* mine = p.partials + size_t(blockIdx.y) * p.m * p.n;
-#pragma unroll
-        for (int mt = 0; mt < MT; ++mt)
-#pragma unroll
-            for (int e = 0; e < 4; ++e) {
-                const int row = mt * 8 + 2 * t + (e & 1), col = nBase + (e >> 1) * 8;
-                if (row < p.m) mine[size_t(row) * p.n + col] = acc[mt][e];
-            }
+        forEachOutput([&](int row, int col, float v) { mine[size_t(row) * p.n + col] = v; });
     }
     __threadfence();  // partials visible device-wide before the arrival is counted
     __syncthreads();
