@@ -5,13 +5,18 @@
 // ceiling. They update as each record lands, draw baseline runs as overlaid dashed curves,
 // follow the palette (dark or light), toggle series from the legend and show the record under
 // the cursor in a tooltip.
+#include <QImage>
 #include <QString>
 #include <QStringList>
 #include <QTabWidget>
+#include <utility>
+#include <vector>
 
 #include "model/run_document.h"
 
 namespace q4ui {
+
+class ChartWidget;
 
 class ChartsView : public QTabWidget {
     Q_OBJECT
@@ -23,6 +28,17 @@ public:
     QString exportChart(const QString& name, const QString& path, int width = 1200, int height = 800) const;
     // Data points currently plotted in a chart, summed over its series (for tests and status).
     int plottedPointCount(const QString& name) const;
+
+    // The chart drawn at a size, in memory (null for an unknown name); reports embed these.
+    QImage chartImage(const QString& name, int width = 1200, int height = 800) const;
+    QString chartTitle(const QString& name) const;  // the tab's text, "" for an unknown name
+    QString currentChartName() const;               // the chart in the visible tab
+
+private:
+    void addChart(const QString& name, const QString& title, ChartWidget* chart);
+    ChartWidget* chart(const QString& name) const;
+
+    std::vector<std::pair<QString, ChartWidget*>> charts_;
 };
 
 }  // namespace q4ui

@@ -1,0 +1,130 @@
+// Reports: the HTML page carries the metadata, four embedded charts and escaped records; the
+// PDF is a real document; other suffixes and unwritable paths are refused with a reason.
+#include <gtest/gtest.h>
+
+#include <QFile>
+#include <QFileInfo>
+#include <QTemporaryDir>
+
+#include "charts/charts_view.h"
+#include "model/run_document.h"
+#include "report/report_writer.h"
+
+namespace {
+
+q4::Record record(const std::string& kernel, std::int64_t m, bool actOrder) {
+    q4::Record r;
+    r.kernel = kernel;
+    r.m = m;
+    r.n = 4096;
+    r.k = 4096;
+    r.actOrder = actOrder;
+    r.time.samples = 50;
+    r.time.median = (kernel == "cublas_fp16" ? 40e-6 : 15e-6) * (1.0 + double(m) / 16.0);
+    r.time.p10 = r.time.median * 0.97;
+    r.time.p90 = r.time.median * 1.06;
+    r.relError = 1.5e-3;
+    r.gbps = 1800.0;
+    r.fractionOfFloor = 0.6;
+    r.speedupVsBaseline = kernel == "cublas_fp16" ? 1.0 : 2.5;
+    r.mem.weights = 4096 * 4096 / 2;
+    r.mem.scales = 4096 * 32 * 2;
+    r.mem.activations = m * 4096 * 2;
+    r.mem.output = m * 4096 * 2;
+    r.memPeakBytes = r.mem.total();
+    return r;
+}
+
+q4::RunResult reportRun() {
+    q4::RunResult run;
+    q4::RunInfo& info = run.info;
+    info.runId = "20250102T030405Z-ab12";
+    info.startedUtc = "2025-01-02T03:04:05Z";
+    info.finishedUtc = "2025-01-02T03:10:00Z";
+    info.host = "bench-host";
+    info.backend = "cuda";
+    info.device.name = "NVIDIA H100 80GB HBM3";
+    info.device.computeCapability = "9.0";
+    info.device.multiprocessors = 132;
+    info.device.memoryBytes = 85'000'000'000;
+    info.device.l2Bytes = 50 << 20;
+    info.device.driverVersion = "580.65";
+    info.device.runtimeVersion = "13.0";
+    info.device.cublasVersion = "13.1.0";
+    info.ceilings.copyBytesPerSecond = 2.9e12;
+    info.ceilings.fp16FlopsPerSecond = 7.1e14;
+    info.specJson = R"({"kernels": ["cublas_fp16", "exllama_style"], "m": [1, 2, 4]})";
+    for (std::int64_t m : {1, 2, 4, 8, 16}) {
+        run.records.push_back(record("cublas_fp16", m, false));
+        run.records.push_back(record("exllama_style", m, false));
+        run.records.push_back(record("exllama_style", m, true));
+    }
+    q4::Record unsupported;
+    unsupported.kernel = "tc_int4";
+    unsupported.m = 1;
+    unsupported.n = 4096;
+    unsupported.k = 96;
+    unsupported.status = q4::RecordStatus::Unsupported;
+    unsupported.message = "k=96 is not a multiple of 64 <needs padding> & more";
+    run.records.push_back(unsupported);
+    return run;
+}
+
+QByteArray readAll(const QString& path) {
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+TEST(Report, HtmlHoldsMetadataChartsAndEscapedRecords) {
+    q4ui::RunDocument document;
+    q4ui::ChartsView charts(&document);
+    document.setRun(reportRun(), "run.json");
+    QTemporaryDir dir;
+    const QString path = dir.filePath("report.html");
+
+    ASSERT_EQ(q4ui::writeReport(document, charts, path), "");
+    const QString page = QString::fromUtf8(readAll(path));
+    EXPECT_TRUE(page.contains("NVIDIA H100 80GB HBM3"));
+    EXPECT_TRUE(page.contains("20250102T030405Z-ab12"));
+    EXPECT_TRUE(page.contains("2900 GB/s"));
+    EXPECT_TRUE(page.contains("132"));
+    EXPECT_TRUE(page.contains("cublas_fp16"));
+    EXPECT_TRUE(page.contains("exllama_style"));
+    EXPECT_TRUE(page.contains("tc_int4"));
+    EXPECT_EQ(page.count("data:image/png;base64,"), 4);
+    EXPECT_TRUE(page.contains("&lt;needs padding&gt; &amp; more"));
+    EXPECT_FALSE(page.contains("<needs padding>"));
+    EXPECT_TRUE(page.contains("&quot;kernels&quot;"));  // the spec, escaped inside <pre>
+}
+
+TEST(Report, PdfIsADocumentWithTheCharts) {
+    q4ui::RunDocument document;
+    q4ui::ChartsView charts(&document);
+    document.setRun(reportRun(), "run.json");
+    QTemporaryDir dir;
+    const QString path = dir.filePath("report.pdf");
+
+    ASSERT_EQ(q4ui::writeReport(document, charts, path), "");
+    const QByteArray pdf = readAll(path);
+    EXPECT_TRUE(pdf.startsWith("%PDF"));
+    EXPECT_GT(pdf.size(), 10 * 1024);
+}
+
+TEST(Report, RefusesOtherSuffixesAndUnwritablePaths) {
+    q4ui::RunDocument document;
+    q4ui::ChartsView charts(&document);
+    document.setRun(reportRun(), {});
+    QTemporaryDir dir;
+
+    const QString text = q4ui::writeReport(document, charts, dir.filePath("report.txt"));
+    EXPECT_TRUE(text.contains("report must be .html or .pdf")) << text.toStdString();
+    EXPECT_TRUE(text.contains("report.txt")) << text.toStdString();
+    EXPECT_FALSE(QFileInfo::exists(dir.filePath("report.txt")));
+
+    const QString missing = dir.filePath("missing/folder/report.html");
+    const QString error = q4ui::writeReport(document, charts, missing);
+    EXPECT_TRUE(error.contains("report.html")) << error.toStdString();
+    EXPECT_NE(q4ui::writeReport(document, charts, dir.filePath("missing/report.pdf")), "");
+}
+
+}  // namespace

@@ -1,0 +1,79 @@
+#include "charts/chart_common.h"
+
+#include <QSet>
+#include <QStringList>
+
+namespace q4ui {
+
+QString shapeKey(const q4::Record& record) {
+    return QStringLiteral("%1|%2|%3|%4")
+        .arg(QString::fromStdString(record.layer))
+        .arg(record.n)
+        .arg(record.k)
+        .arg(record.groupSize);
+}
+
+bool hasSeveralShapes(const RunDocument& document) {
+    QSet<QString> shapes;
+    for (const auto& record : document.records()) shapes.insert(shapeKey(record));
+    if (document.baseline())
+        for (const auto& record : document.baseline()->records) shapes.insert(shapeKey(record));
+    return shapes.size() > 1;
+}
+
+QString seriesKey(const q4::Record& record, bool byShape) {
+    QString key = QString::fromStdString(record.kernel) + (record.actOrder ? "|act" : "|");
+    return byShape ? key + '|' + shapeKey(record) : key;
+}
+
+QString seriesLabel(const q4::Record& record, bool byShape) {
+    QString label = QString::fromStdString(record.kernel);
+    if (byShape) {
+        if (!record.layer.empty()) label += ' ' + QString::fromStdString(record.layer);
+        label += QStringLiteral(" %1×%2 g%3").arg(record.n).arg(record.k).arg(record.groupSize);
+    }
+    if (record.actOrder) label += QStringLiteral(" (act-order)");
+    return label;
+}
+
+int SeriesColors::slot(const QString& key) {
+    auto it = slots_.constFind(key);
+    if (it != slots_.constEnd()) return *it;
+    const int next = int(slots_.size());
+    slots_.insert(key, next);
+    return next;
+}
+
+void assignColors(SeriesColors& colors, const RunDocument& document, bool byShape) {
+    colors.clear();
+    for (const auto& record : document.records()) colors.slot(seriesKey(record, byShape));
+    if (document.baseline())
+        for (const auto& record : document.baseline()->records) colors.slot(seriesKey(record, byShape));
+}
+
+QString formatMs(double seconds) { return QString::number(seconds * 1e3, 'g', 4) + QStringLiteral(" ms"); }
+
+QString formatMb(double bytes) { return QString::number(bytes / 1e6, 'f', 1) + QStringLiteral(" MB"); }
+
+QString recordTooltip(const q4::Record& record, bool fromBaseline) {
+    QStringList lines;
+    lines << seriesLabel(record, false) + (fromBaseline ? QStringLiteral(" — baseline run") : QString());
+    QString point = QStringLiteral("m=%1  n=%2  k=%3  g=%4").arg(record.m).arg(record.n).arg(record.k).arg(record.groupSize);
+    if (!record.layer.empty()) point += QStringLiteral("  (%1)").arg(QString::fromStdString(record.layer));
+    lines << point;
+    if (record.status != q4::RecordStatus::Ok) {
+        lines << QStringLiteral("status: %1").arg(q4::toString(record.status));
+        if (!record.message.empty()) lines << QString::fromStdString(record.message);
+    }
+    if (record.time.median > 0)
+        lines << QStringLiteral("median %1  (p10 %2 – p90 %3)")
+                     .arg(formatMs(record.time.median), formatMs(record.time.p10), formatMs(record.time.p90));
+    if (record.relError) lines << QStringLiteral("rel. error %1").arg(*record.relError, 0, 'g', 3);
+    if (record.speedupVsBaseline) lines << QStringLiteral("speedup %1×").arg(*record.speedupVsBaseline, 0, 'f', 2);
+    if (record.fractionOfFloor)
+        lines << QStringLiteral("%1 % of floor").arg(*record.fractionOfFloor * 100.0, 0, 'f', 1);
+    if (record.gbps) lines << QStringLiteral("%1 GB/s").arg(*record.gbps, 0, 'f', 1);
+    return lines.join('\n');
+}
+
+}  // namespace q4ui

@@ -1,0 +1,38 @@
+#pragma once
+// What the charts share about records: which series a record belongs to and its label, a color
+// slot per series that every chart assigns in the same order, and the hover text of a record.
+#include <QHash>
+#include <QString>
+
+#include "model/run_document.h"
+
+namespace q4ui {
+
+// Records of one shape share a series; when a run (or its baseline) holds several shapes, each
+// shape gets its own series.
+QString shapeKey(const q4::Record& record);
+bool hasSeveralShapes(const RunDocument& document);
+
+// A series is a kernel with or without act-order, per shape when there are several.
+QString seriesKey(const q4::Record& record, bool byShape);
+QString seriesLabel(const q4::Record& record, bool byShape);  // "kernel", "kernel (act-order)", "kernel q_proj 4096×4096 g128"
+
+// A series keeps its color slot for as long as the document does not reset.
+class SeriesColors {
+public:
+    void clear() { slots_.clear(); }
+    int slot(const QString& key);  // assigns the next slot to an unseen key
+private:
+    QHash<QString, int> slots_;
+};
+
+// Every record of the run, then every record of the baseline, in order: the order colors follow.
+void assignColors(SeriesColors& colors, const RunDocument& document, bool byShape);
+
+// kernel, point, median and p10-p90 in ms, error, speedup; multi-line plain text.
+QString recordTooltip(const q4::Record& record, bool fromBaseline);
+
+QString formatMs(double seconds);   // "0.0123 ms", four significant digits
+QString formatMb(double bytes);     // decimal megabytes, "12.3 MB"
+
+}  // namespace q4ui

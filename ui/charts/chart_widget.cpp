@@ -1,0 +1,76 @@
+#include "charts/chart_widget.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QPageSize>
+#include <QPainter>
+#include <QPdfWriter>
+#ifdef QT_SVG_LIB
+#include <QSvgGenerator>
+#endif
+
+namespace q4ui {
+
+namespace {
+
+QString failure(const QString& path, const QString& reason) {
+    return QStringLiteral("cannot export chart to %1: %2").arg(QDir::toNativeSeparators(path), reason);
+}
+
+}  // namespace
+
+QImage ChartWidget::toImage(int width, int height) const {
+    QImage image(width, height, QImage::Format_ARGB32_Premultiplied);
+    if (image.isNull()) return image;
+    image.fill(Qt::transparent);
+    if (!paint(&image, width, height)) return {};
+    return image;
+}
+
+bool ChartWidget::writePdf(const QString& path, int width, int height) const {
+    // One page exactly the chart's size, at screen resolution so fonts keep their proportions.
+    constexpr int dpi = 96;
+    QPdfWriter writer(path);
+    writer.setResolution(dpi);
+    writer.setPageSize(QPageSize(QSizeF(width * 72.0 / dpi, height * 72.0 / dpi), QPageSize::Point));
+    writer.setPageMargins(QMarginsF(0, 0, 0, 0));
+    writer.setCreator(QStringLiteral("Q4Bench"));
+    return paint(&writer, width, height);
+}
+
+QString ChartWidget::exportTo(const QString& path, int width, int height) const {
+    if (width <= 0 || height <= 0)
+        return failure(path, QStringLiteral("invalid size %1×%2").arg(width).arg(height));
+    const QFileInfo info(path);
+    if (!info.absoluteDir().exists())
+        return failure(path, QStringLiteral("folder %1 does not exist").arg(info.absolutePath()));
+    if (info.isDir()) return failure(path, QStringLiteral("it is a folder"));
+
+    const QString suffix = info.suffix().toLower();
+    if (suffix == QLatin1String("png")) {
+        const QImage image = toImage(width, height);
+        if (image.isNull()) return failure(path, QStringLiteral("image of %1×%2 is too large").arg(width).arg(height));
+        if (!image.save(path, "PNG")) return failure(path, QStringLiteral("the file could not be written"));
+        return {};
+    }
+    if (suffix == QLatin1String("pdf")) {
+        if (!writePdf(path, width, height)) return failure(path, QStringLiteral("the file could not be written"));
+        return {};
+    }
+    if (suffix == QLatin1String("svg")) {
+#ifdef QT_SVG_LIB
+        QSvgGenerator svg;
+        svg.setFileName(path);
+        svg.setSize(QSize(width, height));
+        svg.setViewBox(QRect(0, 0, width, height));
+        svg.setTitle(QStringLiteral("Q4Bench chart"));
+        if (!paint(&svg, width, height)) return failure(path, QStringLiteral("the file could not be written"));
+        return {};
+#else
+        return failure(path, QStringLiteral("SVG export needs Qt SVG (package qt6-svg-dev); use .png or .pdf"));
+#endif
+    }
+    return failure(path, QStringLiteral("unknown format '%1' (use .png, .pdf or .svg)").arg(info.suffix()));
+}
+
+}  // namespace q4ui
