@@ -70,12 +70,14 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "q4bench: %s\n", qPrintable(error));
         if (parser.isSet(run)) window.startRun();
         if (shotPath.isEmpty()) return;
-        if (window.controller()->isRunning()) {
-            QObject::connect(&window, &q4ui::MainWindow::runEnded, &window,
-                             [&] { QApplication::exit(saveScreenshot(window, shotPath) ? 0 : 1); });
-        } else {
-            QApplication::exit(saveScreenshot(window, shotPath) ? 0 : 1);
-        }
+        // Closed like any session, so settings are saved; the exit code says whether the file was written.
+        auto shootAndQuit = [&] {
+            const bool saved = saveScreenshot(window, shotPath);
+            window.close();
+            QApplication::exit(saved ? 0 : 1);
+        };
+        if (window.controller()->isRunning()) QObject::connect(&window, &q4ui::MainWindow::runEnded, &window, shootAndQuit);
+        else shootAndQuit();
     });
     return app.exec();
 }

@@ -69,6 +69,12 @@ QString withSuffix(const QString& path, const QString& filter) {
     return path + filter.mid(star + 1, end < 0 ? -1 : end - star - 1);
 }
 
+// The spec on one line keeps the settings file readable. Only layout whitespace goes (JSON strings
+// hold no raw newlines); a QJsonDocument round trip would turn 64-bit seeds into doubles.
+QString compactSpecJson(const q4::SweepSpec& spec) {
+    return QString::fromStdString(q4::sweepSpecToJson(spec)).remove(QRegularExpression(QStringLiteral("\\n *")));
+}
+
 QString newestJournal() {
     const QFileInfoList files =
         QDir(MainWindow::journalDirectory()).entryInfoList({QStringLiteral("run-*.jsonl")}, QDir::Files, QDir::Time);
@@ -134,6 +140,7 @@ void MainWindow::buildCentre() {
     table_->sortByColumn(-1, Qt::AscendingOrder);  // run order until a header is clicked
     table_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     table_->setAlternatingRowColors(true);
+    table_->horizontalHeader()->setMaximumSectionSize(360);  // long failure reasons stay in the tooltip
     table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 6);
     table_->setContextMenuPolicy(Qt::ActionsContextMenu);
 
@@ -143,6 +150,11 @@ void MainWindow::buildCentre() {
     connect(filterEdit_, &QLineEdit::textChanged, proxy_, &ResultsFilterProxy::setFilterText);
     auto* onlyOk = new QCheckBox(tr("Only ok"), this);
     connect(onlyOk, &QCheckBox::toggled, proxy_, &ResultsFilterProxy::setOnlyOk);
+
+    // Loaded runs arrive whole: fit the columns once (per record would be slow for live runs).
+    connect(document_, &RunDocument::reset, table_, [this] {
+        if (!document_->records().empty()) table_->resizeColumnsToContents();
+    });
 
     auto* tablePane = new QWidget(this);
     auto* filterRow = new QHBoxLayout;
@@ -294,7 +306,7 @@ void MainWindow::saveSettings() const {
     AppSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
-    settings.setValue(QStringLiteral("lastSpec"), QString::fromStdString(q4::sweepSpecToJson(panel_->spec())));
+    settings.setValue(QStringLiteral("lastSpec"), compactSpecJson(panel_->spec()));
 }
 
 QString MainWindow::logText() const { return log_->toPlainText(); }
@@ -362,7 +374,7 @@ void MainWindow::startRun() {
                             QStringLiteral(".jsonl");
     AppSettings settings;
     settings.setValue(QStringLiteral("activeJournal"), journal);
-    settings.setValue(QStringLiteral("lastSpec"), QString::fromStdString(q4::sweepSpecToJson(spec)));
+    settings.setValue(QStringLiteral("lastSpec"), compactSpecJson(spec));
     settings.sync();  // a crash from here on must still find the key
 
     if (!controller_->start(spec, choice.device, journal)) return;
@@ -413,6 +425,7 @@ bool MainWindow::recoverInterruptedRun(bool askUser) {
         }
     }
     document_->setRun(journal->result, candidate);
+    setWindowTitle(tr("Q4Bench — recovered run"));
     appendLog(tr("recovered %n record(s) of an interrupted run from %1", nullptr, count).arg(candidate) +
               (journal->discardedLines ? tr(" (%1 truncated line(s) skipped)").arg(journal->discardedLines) : QString()));
     return true;
@@ -431,7 +444,8 @@ bool MainWindow::openFile(const QString& path, QString* error) {
     addRecentFile(path);
     setWindowTitle(tr("Q4Bench — %1").arg(QFileInfo(path).fileName()));
     appendLog(tr("opened %1: %n record(s)", nullptr, int(run->records.size())).arg(path));
-    table_->resizeColumnsToContents();
+    if (run->info.finishedUtc.empty() && path.endsWith(QLatin1String(".jsonl"), Qt::CaseInsensitive))
+        appendLog(tr("%1 is the journal of a run that did not finish").arg(QFileInfo(path).fileName()));
     return true;
 }
 

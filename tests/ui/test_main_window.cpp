@@ -19,6 +19,7 @@
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTest>
 #include <QUrl>
 
 #include "charts/charts_view.h"
@@ -185,6 +186,14 @@ TEST_F(MainWindowTest, RunsATinySweepAndExportsIt) {
     const QStringList lines = QApplication::clipboard()->text().split('\n', Qt::SkipEmptyParts);
     ASSERT_EQ(lines.size(), records + 1);
     EXPECT_TRUE(lines[0].startsWith("kernel\tpath\tlayer\tm\t"));
+
+    // The key itself, with the table focused.
+    QApplication::clipboard()->clear();
+    window.activateWindow();
+    ASSERT_TRUE(QTest::qWaitForWindowActive(&window));
+    window.resultsView()->setFocus();
+    QTest::keyClick(window.resultsView(), Qt::Key_C, Qt::ControlModifier);
+    EXPECT_EQ(QApplication::clipboard()->text().split('\n', Qt::SkipEmptyParts), lines);
 }
 
 TEST_F(MainWindowTest, OpensCliResultsAndComparesWithABaseline) {
