@@ -61,7 +61,8 @@ q4::Record okRecord(const std::string& kernel, std::int64_t m, bool actOrder, st
     return r;
 }
 
-q4::Record failedRecord(const std::string& kernel, std::int64_t m, q4::RecordStatus status, const std::string& message) {
+q4::Record failedRecord(const std::string& kernel, std::int64_t m, q4::RecordStatus status,
+                        const std::string& message) {
     q4::Record r;
     r.kernel = kernel;
     r.m = m;
@@ -360,7 +361,8 @@ TEST(Charts, FollowsADarkPalette) {
     light.setColor(QPalette::Window, QColor(240, 240, 240));
     light.setColor(QPalette::WindowText, Qt::black);
     view.setPalette(light);
-    for (const QString& name : view.chartNames()) EXPECT_FALSE(isDark(view.chartImage(name, 400, 300))) << name.toStdString();
+    for (const QString& name : view.chartNames())
+        EXPECT_FALSE(isDark(view.chartImage(name, 400, 300))) << name.toStdString();
 
     QPalette dark = light;
     dark.setColor(QPalette::Window, QColor(32, 32, 32));
@@ -368,7 +370,8 @@ TEST(Charts, FollowsADarkPalette) {
     dark.setColor(QPalette::Base, QColor(24, 24, 24));
     dark.setColor(QPalette::Text, QColor(230, 230, 230));
     view.setPalette(dark);
-    for (const QString& name : view.chartNames()) EXPECT_TRUE(isDark(view.chartImage(name, 400, 300))) << name.toStdString();
+    for (const QString& name : view.chartNames())
+        EXPECT_TRUE(isDark(view.chartImage(name, 400, 300))) << name.toStdString();
 
     // Records keep landing after the switch.
     document.appendRecord(okRecord("gptq_naive", 128, false));

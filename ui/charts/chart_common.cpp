@@ -58,7 +58,8 @@ QString formatMb(double bytes) { return QString::number(bytes / 1e6, 'f', 1) + Q
 QString recordTooltip(const q4::Record& record, bool fromBaseline) {
     QStringList lines;
     lines << seriesLabel(record, false) + (fromBaseline ? QStringLiteral(" — baseline run") : QString());
-    QString point = QStringLiteral("m=%1  n=%2  k=%3  g=%4").arg(record.m).arg(record.n).arg(record.k).arg(record.groupSize);
+    QString point =
+        QStringLiteral("m=%1  n=%2  k=%3  g=%4").arg(record.m).arg(record.n).arg(record.k).arg(record.groupSize);
     if (!record.layer.empty()) point += QStringLiteral("  (%1)").arg(QString::fromStdString(record.layer));
     lines << point;
     if (record.status != q4::RecordStatus::Ok) {

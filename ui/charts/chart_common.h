@@ -13,9 +13,10 @@ namespace q4ui {
 QString shapeKey(const q4::Record& record);
 bool hasSeveralShapes(const RunDocument& document);
 
-// A series is a kernel with or without act-order, per shape when there are several.
+// A series is a kernel with or without act-order, per shape when there are several. Labels read
+// "kernel", "kernel (act-order)" or, per shape, "kernel q_proj 4096×4096 g128".
 QString seriesKey(const q4::Record& record, bool byShape);
-QString seriesLabel(const q4::Record& record, bool byShape);  // "kernel", "kernel (act-order)", "kernel q_proj 4096×4096 g128"
+QString seriesLabel(const q4::Record& record, bool byShape);
 
 // A series keeps its color slot for as long as the document does not reset.
 class SeriesColors {
@@ -32,7 +33,7 @@ void assignColors(SeriesColors& colors, const RunDocument& document, bool byShap
 // kernel, point, median and p10-p90 in ms, error, speedup; multi-line plain text.
 QString recordTooltip(const q4::Record& record, bool fromBaseline);
 
-QString formatMs(double seconds);   // "0.0123 ms", four significant digits
-QString formatMb(double bytes);     // decimal megabytes, "12.3 MB"
+QString formatMs(double seconds);  // "0.0123 ms", four significant digits
+QString formatMb(double bytes);    // decimal megabytes, "12.3 MB"
 
 }  // namespace q4ui

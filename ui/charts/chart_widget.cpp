@@ -39,8 +39,7 @@ bool ChartWidget::writePdf(const QString& path, int width, int height) const {
 }
 
 QString ChartWidget::exportTo(const QString& path, int width, int height) const {
-    if (width <= 0 || height <= 0)
-        return failure(path, QStringLiteral("invalid size %1×%2").arg(width).arg(height));
+    if (width <= 0 || height <= 0) return failure(path, QStringLiteral("invalid size %1×%2").arg(width).arg(height));
     const QFileInfo info(path);
     if (!info.absoluteDir().exists())
         return failure(path, QStringLiteral("folder %1 does not exist").arg(info.absolutePath()));

@@ -188,10 +188,10 @@ void MemoryChart::showTooltip(bool entered, int part, int bar) {
         return;
     }
     const q4::Record& record = document_->records()[std::size_t(categories_[std::size_t(category)].index)];
-    const QString text = recordTooltip(record, false) +
-                         QStringLiteral("\n%1: %2 of %3")
-                             .arg(tr(kPartNames[part]), formatMb(partBytes(record.mem, part)),
-                                  formatMb(double(record.mem.total())));
+    const QString text =
+        recordTooltip(record, false) +
+        QStringLiteral("\n%1: %2 of %3")
+            .arg(tr(kPartNames[part]), formatMb(partBytes(record.mem, part)), formatMb(double(record.mem.total())));
     QToolTip::showText(QCursor::pos(), text, view_);
 }
 

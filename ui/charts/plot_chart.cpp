@@ -239,8 +239,8 @@ void PlotChart::showTooltip(QMouseEvent* event) {
         }
     }
     if (hitPoint)
-        QToolTip::showText(event->globalPosition().toPoint(), recordTooltip(recordOf(*hitSeries, *hitPoint), hitSeries->baseline),
-                           plot_);
+        QToolTip::showText(event->globalPosition().toPoint(),
+                           recordTooltip(recordOf(*hitSeries, *hitPoint), hitSeries->baseline), plot_);
     else
         QToolTip::hideText();
 }

@@ -52,7 +52,8 @@ QString metadataTable(const RunDocument& document) {
         {QStringLiteral("CUDA runtime"), html(device.runtimeVersion)},
         {QStringLiteral("cuBLAS"), html(device.cublasVersion)},
         {QStringLiteral("Copy bandwidth (measured)"),
-         info.ceilings.copyBytesPerSecond ? number(*info.ceilings.copyBytesPerSecond / 1e9, 'f', 0) + " GB/s" : QString()},
+         info.ceilings.copyBytesPerSecond ? number(*info.ceilings.copyBytesPerSecond / 1e9, 'f', 0) + " GB/s"
+                                          : QString()},
         {QStringLiteral("fp16 throughput (measured)"),
          info.ceilings.fp16FlopsPerSecond ? number(*info.ceilings.fp16FlopsPerSecond / 1e12, 'f', 1) + " TFLOP/s"
                                           : QString()},
@@ -65,8 +66,8 @@ QString metadataTable(const RunDocument& document) {
         {QStringLiteral("Source file"), html(QDir::toNativeSeparators(document.sourcePath()))},
     };
     if (document.baseline())
-        rows.append({QStringLiteral("Baseline run"), html(document.baseline()->info.runId) + " on " +
-                                                        html(document.baseline()->info.device.name)});
+        rows.append({QStringLiteral("Baseline run"),
+                     html(document.baseline()->info.runId) + " on " + html(document.baseline()->info.device.name)});
 
     QString out = QStringLiteral("<table class=\"meta\" border=\"1\" cellspacing=\"0\" cellpadding=\"3\">\n");
     for (const auto& [name, value] : rows)
@@ -79,12 +80,26 @@ QString metadataTable(const RunDocument& document) {
 
 QString recordsTable(const std::vector<q4::Record>& records) {
     // Two-line headers keep the numeric columns narrow enough for a landscape page.
-    static const QStringList headers{"kernel", "m", "n", "k", "group", "act<br>order", "status", "median<br>ms",
-                                     "p10<br>ms", "p90<br>ms", "rel.<br>error", "speedup", "%<br>floor", "GB/s",
-                                     "mem<br>MB", "message"};
+    static const QStringList headers{"kernel",
+                                     "m",
+                                     "n",
+                                     "k",
+                                     "group",
+                                     "act<br>order",
+                                     "status",
+                                     "median<br>ms",
+                                     "p10<br>ms",
+                                     "p90<br>ms",
+                                     "rel.<br>error",
+                                     "speedup",
+                                     "%<br>floor",
+                                     "GB/s",
+                                     "mem<br>MB",
+                                     "message"};
     QString out = QStringLiteral(
         "<table class=\"records\" width=\"100%\" border=\"1\" cellspacing=\"0\" cellpadding=\"2\">\n<thead><tr>");
-    for (const QString& header : headers) out += QStringLiteral("<th style=\"white-space: nowrap\">%1</th>").arg(header);
+    for (const QString& header : headers)
+        out += QStringLiteral("<th style=\"white-space: nowrap\">%1</th>").arg(header);
     out += QStringLiteral("</tr></thead>\n");  // repeated on every printed page
     for (const q4::Record& r : records) {
         const bool ok = r.status == q4::RecordStatus::Ok;
@@ -113,8 +128,8 @@ QString recordsTable(const std::vector<q4::Record>& records) {
             const bool numeric = (i >= 1 && i <= 4) || (i >= 7 && i < messageColumn);
             // Numbers and names never break inside; only the message wraps.
             out += i == messageColumn ? QStringLiteral("<td>%1</td>").arg(cells[i])
-                   : numeric          ? QStringLiteral("<td align=\"right\" style=\"white-space: nowrap\">%1</td>").arg(cells[i])
-                                      : QStringLiteral("<td style=\"white-space: nowrap\">%1</td>").arg(cells[i]);
+                   : numeric ? QStringLiteral("<td align=\"right\" style=\"white-space: nowrap\">%1</td>").arg(cells[i])
+                             : QStringLiteral("<td style=\"white-space: nowrap\">%1</td>").arg(cells[i]);
         }
         out += QStringLiteral("</tr>\n");
     }
@@ -123,7 +138,8 @@ QString recordsTable(const std::vector<q4::Record>& records) {
 }
 
 // The whole page; imageSource(i) is the <img src> of chart i, or empty when it could not be drawn.
-QString reportHtml(const RunDocument& document, const ChartsView& charts, const std::function<QString(int)>& imageSource) {
+QString reportHtml(const RunDocument& document, const ChartsView& charts,
+                   const std::function<QString(int)>& imageSource) {
     const auto& records = document.records();
     const auto failed = std::count_if(records.begin(), records.end(),
                                       [](const q4::Record& r) { return r.status != q4::RecordStatus::Ok; });
@@ -143,7 +159,10 @@ QString reportHtml(const RunDocument& document, const ChartsView& charts, const 
                       "h2.page { page-break-before: always; }\n"
                       "</style></head><body>\n<h1>%1</h1>\n")
                       .arg(title);
-    out += QStringLiteral("<p>%1 records, %2 ok, %3 not ok.</p>\n").arg(records.size()).arg(qint64(records.size()) - failed).arg(failed);
+    out += QStringLiteral("<p>%1 records, %2 ok, %3 not ok.</p>\n")
+               .arg(records.size())
+               .arg(qint64(records.size()) - failed)
+               .arg(failed);
     out += QStringLiteral("<h2>Run</h2>\n") + metadataTable(document);
 
     // Printed, each chart and the results table start a page.
