@@ -5,7 +5,6 @@
 #include <QCheckBox>
 #include <QClipboard>
 #include <QCloseEvent>
-#include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -24,9 +23,7 @@
 #include <QRegularExpression>
 #include <QPushButton>
 #include <QSaveFile>
-#include <QSettings>
 #include <QSplitter>
-#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
 #include <QTime>
@@ -34,8 +31,9 @@
 
 #include "charts/charts_view.h"
 #include "cuda_devices.h"
+#include "app_settings.h"
 #include "engine/benchmark_worker.h"
-#include "io/journal.h"
+#include "engine/run_journals.h"
 #include "io/result_files.h"
 #include "model/results_filter_proxy.h"
 #include "model/results_table_model.h"
@@ -46,12 +44,6 @@ namespace q4ui {
 namespace {
 
 constexpr int kMaxRecentFiles = 8;
-constexpr int kJournalsKept = 20;
-
-// Explicit names, so the window finds its settings whatever the application object says.
-struct AppSettings : QSettings {
-    AppSettings() : QSettings(QSettings::defaultFormat(), QSettings::UserScope, "Q4Bench", "q4bench") {}
-};
 
 QString duration(double seconds) {
     if (seconds < 0) return QStringLiteral("–");
@@ -73,18 +65,6 @@ QString withSuffix(const QString& path, const QString& filter) {
 // hold no raw newlines); a QJsonDocument round trip would turn 64-bit seeds into doubles.
 QString compactSpecJson(const q4::SweepSpec& spec) {
     return QString::fromStdString(q4::sweepSpecToJson(spec)).remove(QRegularExpression(QStringLiteral("\\n *")));
-}
-
-QString newestJournal() {
-    const QFileInfoList files =
-        QDir(MainWindow::journalDirectory()).entryInfoList({QStringLiteral("run-*.jsonl")}, QDir::Files, QDir::Time);
-    return files.isEmpty() ? QString() : files.front().absoluteFilePath();
-}
-
-void pruneJournals() {
-    const QFileInfoList files =
-        QDir(MainWindow::journalDirectory()).entryInfoList({QStringLiteral("run-*.jsonl")}, QDir::Files, QDir::Time);
-    for (int i = kJournalsKept; i < files.size(); ++i) QFile::remove(files[i].absoluteFilePath());
 }
 
 }  // namespace
@@ -127,9 +107,7 @@ std::vector<BackendChoice> MainWindow::availableBackends() {
     return choices;
 }
 
-QString MainWindow::journalDirectory() {
-    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/journal");
-}
+QString MainWindow::journalDirectory() { return q4ui::journalDirectory(); }
 
 void MainWindow::buildCentre() {
     charts_ = new ChartsView(document_, this);
@@ -351,7 +329,7 @@ void MainWindow::onProgress(int done, int total, double elapsedSeconds, double e
 
 void MainWindow::onRunEnded(bool cancelled) {
     // A run that ended, even cancelled, closed its journal: nothing to recover.
-    AppSettings().remove(QStringLiteral("activeJournal"));
+    clearActiveJournal();
     setRunning(false);
     if (progressLabel_->text().startsWith(tr("starting"))) progressLabel_->setText(tr("idle"));
     emit runEnded(cancelled);
@@ -367,15 +345,9 @@ void MainWindow::startRun() {
     const BackendChoice choice = panel_->selectedBackend();
     spec.backend = choice.backend;
 
-    QDir().mkpath(journalDirectory());
-    pruneJournals();
-    const QString journal = journalDirectory() + QStringLiteral("/run-") +
-                            QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")) +
-                            QStringLiteral(".jsonl");
-    AppSettings settings;
-    settings.setValue(QStringLiteral("activeJournal"), journal);
-    settings.setValue(QStringLiteral("lastSpec"), compactSpecJson(spec));
-    settings.sync();  // a crash from here on must still find the key
+    const QString journal = newJournalPath();
+    setActiveJournal(journal);
+    AppSettings().setValue(QStringLiteral("lastSpec"), compactSpecJson(spec));
 
     if (!controller_->start(spec, choice.device, journal)) return;
     setRunning(true);
@@ -395,21 +367,13 @@ void MainWindow::cancelRun() {
 }
 
 bool MainWindow::recoverInterruptedRun(bool askUser) {
-    AppSettings settings;
-    QString candidate = settings.value(QStringLiteral("activeJournal")).toString();
-    settings.remove(QStringLiteral("activeJournal"));
-    if (candidate.isEmpty() || !QFileInfo::exists(candidate)) candidate = newestJournal();
-    // Each interrupted journal is offered once.
-    if (candidate.isEmpty() || candidate == settings.value(QStringLiteral("recoveryOffered")).toString()) return false;
-    auto journal = q4::recoverJournal(QFile::encodeName(candidate).toStdString());
-    if (!journal) {
-        appendLog(tr("the last journal could not be read: %1").arg(QString::fromStdString(journal.error())));
-        settings.setValue(QStringLiteral("recoveryOffered"), candidate);
-        return false;
-    }
-    if (journal->complete) return false;
-    settings.setValue(QStringLiteral("recoveryOffered"), candidate);
-    const int count = int(journal->result.records.size());
+    QString error;
+    const std::optional<InterruptedRun> interrupted = takeInterruptedRun(&error);
+    if (!error.isEmpty()) appendLog(tr("the last journal could not be read: %1").arg(error));
+    if (!interrupted) return false;
+    const QString& candidate = interrupted->path;
+    const q4::RecoveredJournal& journal = interrupted->journal;
+    const int count = int(journal.result.records.size());
     if (count == 0) {
         appendLog(tr("the last run (%1) was interrupted before its first record").arg(candidate));
         return false;
@@ -418,16 +382,16 @@ bool MainWindow::recoverInterruptedRun(bool askUser) {
         const auto answer = QMessageBox::question(
             this, tr("Recover interrupted run"),
             tr("The last run (started %1) did not finish. Load its %n measured record(s)?", nullptr, count)
-                .arg(QString::fromStdString(journal->result.info.startedUtc)));
+                .arg(QString::fromStdString(journal.result.info.startedUtc)));
         if (answer != QMessageBox::Yes) {
             appendLog(tr("interrupted run not recovered; its journal stays at %1").arg(candidate));
             return false;
         }
     }
-    document_->setRun(journal->result, candidate);
+    document_->setRun(journal.result, candidate);
     setWindowTitle(tr("Q4Bench — recovered run"));
     appendLog(tr("recovered %n record(s) of an interrupted run from %1", nullptr, count).arg(candidate) +
-              (journal->discardedLines ? tr(" (%1 truncated line(s) skipped)").arg(journal->discardedLines) : QString()));
+              (journal.discardedLines ? tr(" (%1 truncated line(s) skipped)").arg(journal.discardedLines) : QString()));
     return true;
 }
 

@@ -11,7 +11,10 @@
 
 namespace q4ui {
 
-BenchmarkWorker::BenchmarkWorker(const q4::CancelToken* cancel, QObject* parent) : QObject(parent), cancel_(cancel) {}
+// Built on the GUI thread, so the application's arguments are read there.
+BenchmarkWorker::BenchmarkWorker(const q4::CancelToken* cancel, QObject* parent)
+    : QObject(parent), cancel_(cancel),
+      commandLine_(QCoreApplication::arguments().join(QLatin1Char(' ')).toStdString()) {}
 
 // Out of line: Backend is only forward-declared in the header.
 BenchmarkWorker::~BenchmarkWorker() = default;
@@ -64,7 +67,7 @@ void BenchmarkWorker::run(const q4::SweepSpec& spec, int device, const QString& 
 
     q4::RunOptions options;
     options.journalPath = journalPath.toStdString();
-    options.commandLine = QCoreApplication::arguments().join(QLatin1Char(' ')).toStdString();
+    options.commandLine = commandLine_;
     auto result = q4::runSweep(*backend, spec, options, callbacks, *cancel_);
     // A device that failed mid-sweep is not reused for the next run.
     if (!backend->health()) backend_.reset();

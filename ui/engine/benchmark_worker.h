@@ -39,6 +39,7 @@ private:
     q4::Backend* backendFor(const std::string& name, int device, QString* error);
 
     const q4::CancelToken* cancel_;
+    std::string commandLine_;  // stored in every RunInfo
     // Kept between runs so device setup and measured ceilings are paid once per backend.
     std::unique_ptr<q4::Backend> backend_;
     std::string backendKey_;
