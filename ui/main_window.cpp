@@ -20,8 +20,8 @@
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProgressBar>
-#include <QRegularExpression>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QSplitter>
 #include <QStatusBar>
@@ -29,9 +29,9 @@
 #include <QTime>
 #include <QVBoxLayout>
 
+#include "app_settings.h"
 #include "charts/charts_view.h"
 #include "cuda_devices.h"
-#include "app_settings.h"
 #include "engine/benchmark_worker.h"
 #include "engine/run_journals.h"
 #include "io/result_files.h"
