@@ -2,7 +2,8 @@
 // Times one launch sequence on a stream with CUDA events. A blocking kernel holds the stream
 // until every launch of the sample is queued, so host launch latency never lands inside the
 // timed region (the same idea as nvbench's blocking kernel). The cold-L2 flush runs before the
-// start event.
+// start event and reads twice the L2 size, so the timed kernel finds none of its data in L2 and
+// no dirty lines to write back.
 #include <cuda_runtime.h>
 
 #include <functional>

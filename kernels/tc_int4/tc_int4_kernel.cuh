@@ -135,34 +135,67 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
     for (int j = 0; j < kPipeline<MT>; ++j)
         if (warpActive && j < steps) ring[j] = loadStreaming(weights + size_t(j) * 32);
 
-    // Activations of the slice, rows past m zero (their products land in unused columns).
+    // Activations of the slice, rows past m zero (their products land in unused columns). Loads are
+    // issued in batches of kBatch before their stores, so a block waits about one latency, not one
+    // per element.
+    constexpr int kBatch = 8;
     const int sliceLen = kEnd - kBegin;
     if (p.permutation) {
-        for (int col = threadIdx.x; col < sliceLen; col += kThreads) {
-            const int source = p.permutation[kBegin + col];
-            for (int row = 0; row < p.m; ++row) aTile[row * rowStride + col] = p.a[size_t(row) * p.k + source];
+        for (int col0 = 0; col0 < sliceLen; col0 += kThreads * kBatch) {
+            int source[kBatch];
+#pragma unroll
+            for (int j = 0; j < kBatch; ++j) {
+                const int col = col0 + j * kThreads + threadIdx.x;
+                source[j] = col < sliceLen ? p.permutation[kBegin + col] : -1;
+            }
+            for (int row = 0; row < p.m; ++row) {
+                __half v[kBatch];
+#pragma unroll
+                for (int j = 0; j < kBatch; ++j)
+                    if (source[j] >= 0) v[j] = p.a[size_t(row) * p.k + source[j]];
+#pragma unroll
+                for (int j = 0; j < kBatch; ++j)
+                    if (source[j] >= 0) aTile[row * rowStride + col0 + j * kThreads + threadIdx.x] = v[j];
+            }
         }
     } else {
-        const int vectors = sliceLen / 8;
-        for (int i = threadIdx.x; i < p.m * vectors; i += kThreads) {
-            const int row = i / vectors, col = (i % vectors) * 8;
-            *reinterpret_cast<uint4*>(&aTile[row * rowStride + col]) =
-                *reinterpret_cast<const uint4*>(p.a + size_t(row) * p.k + kBegin + col);
+        const int vectors = sliceLen / 8, total = p.m * vectors;
+        for (int i0 = 0; i0 < total; i0 += kThreads * kBatch) {
+            uint4 v[kBatch];
+#pragma unroll
+            for (int j = 0; j < kBatch; ++j) {
+                const int i = i0 + j * kThreads + threadIdx.x;
+                if (i < total)
+                    v[j] = *reinterpret_cast<const uint4*>(p.a + size_t(i / vectors) * p.k + kBegin + (i % vectors) * 8);
+            }
+#pragma unroll
+            for (int j = 0; j < kBatch; ++j) {
+                const int i = i0 + j * kThreads + threadIdx.x;
+                if (i < total) *reinterpret_cast<uint4*>(&aTile[(i / vectors) * rowStride + (i % vectors) * 8]) = v[j];
+            }
         }
     }
     for (int i = threadIdx.x; i < (8 * MT - p.m) * (sliceLen / 8); i += kThreads) {
         const int row = p.m + i / (sliceLen / 8), col = (i % (sliceLen / 8)) * 8;
         *reinterpret_cast<uint4*>(&aTile[row * rowStride + col]) = make_uint4(0, 0, 0, 0);
     }
-    // Scale and zero pairs of every group the slice touches, for this block's 8 n tiles.
-    for (int i = threadIdx.x; i < groups * kWarps * 8; i += kThreads) {
-        const int local = i / (kWarps * 8), tile = blockIdx.x * kWarps + (i / 8) % kWarps, lane8 = i % 8;
-        uint2 v = make_uint2(0, 0);
-        if (tile < nTiles) {
-            const size_t at = (size_t(firstGroup + local) * nTiles + tile) * 8 + lane8;
-            v = make_uint2(p.scales[at], p.zeros[at]);
+    // Scale and zero pairs of every group the slice touches, for this block's 8 n tiles, batched.
+    const int pairs = groups * kWarps * 8;
+    for (int i0 = 0; i0 < pairs; i0 += kThreads * 4) {
+        uint2 v[4];
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+            const int i = i0 + j * kThreads + threadIdx.x;
+            const int local = i / (kWarps * 8), tile = blockIdx.x * kWarps + (i / 8) % kWarps, lane8 = i % 8;
+            v[j] = make_uint2(0, 0);
+            if (i < pairs && tile < nTiles) {
+                const size_t at = (size_t(firstGroup + local) * nTiles + tile) * 8 + lane8;
+                v[j] = make_uint2(p.scales[at], p.zeros[at]);
+            }
         }
-        scaleTable[i] = v;
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+            if (i0 + j * kThreads + threadIdx.x < pairs) scaleTable[i0 + j * kThreads + threadIdx.x] = v[j];
     }
     __syncthreads();
 
