@@ -23,12 +23,16 @@ constexpr int kPipeline = MT >= 8 ? 4 : 8;
 constexpr int kRowPad = 8;                 // halves: row stride = 4 mod 32 words, conflict-free B loads
 constexpr int kBlocksPerSm = 2;            // the plan sizes the grid for this occupancy
 
-// Shared memory of one block: activations [8 MT][sliceK + pad] then scale/zero pairs
-// [groups of the slice][8 warps][8] as uint2.
+// Shared memory of one block: activations [8 MT][sliceK + pad], scale/zero pairs
+// [groups of the slice][8 warps][8] as uint2, then activation sums [groups][8 MT] as float.
 __host__ __device__ constexpr int activationBytes(int mt, int sliceK) { return 8 * mt * (sliceK + kRowPad) * 2; }
 __host__ __device__ constexpr int sliceGroups(int sliceK, int groupSize) { return sliceK / groupSize + 2; }
 __host__ __device__ constexpr int scaleBytes(int sliceK, int groupSize) {
     return sliceGroups(sliceK, groupSize) * kWarps * 8 * 8;
+}
+// Per group and activation row, the sum of the slice's activations over the group (fp32).
+__host__ __device__ constexpr int sumBytes(int mt, int sliceK, int groupSize) {
+    return sliceGroups(sliceK, groupSize) * 8 * mt * 4;
 }
 
 struct Params {
@@ -116,6 +120,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
     const int rowStride = p.sliceK + kRowPad;
     __half* aTile = reinterpret_cast<__half*>(shared);
     uint2* scaleTable = reinterpret_cast<uint2*>(shared + activationBytes(MT, p.sliceK));
+    float* groupSums = reinterpret_cast<float*>(shared + activationBytes(MT, p.sliceK) + scaleBytes(p.sliceK, p.groupSize));
 
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int g = lane / 4, t = lane % 4;
@@ -199,14 +204,43 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
     }
     __syncthreads();
 
+    // Sums of each activation row over each group of the slice: the tensor-core path multiplies
+    // 1024 + q directly and removes (1024 + z) * sum afterwards, once per group.
+    if constexpr (!kCudaCores) {
+        for (int pair = warp; pair < groups * 8 * MT; pair += kWarps) {
+            const int local = pair / (8 * MT), row = pair % (8 * MT);
+            const int from = max(kBegin, (firstGroup + local) * p.groupSize) - kBegin;
+            const int to = min(kEnd, (firstGroup + local + 1) * p.groupSize) - kBegin;
+            float sum = 0.0f;
+            for (int col = from + lane; col < to; col += 32) sum += __half2float(aTile[row * rowStride + col]);
+#pragma unroll
+            for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+            if (lane == 0) groupSums[pair] = sum;
+        }
+        __syncthreads();
+    }
+
     float acc[MT][4];
 #pragma unroll
     for (int i = 0; i < MT; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.0f;
     float low[8] = {}, high[8] = {};  // gemv_int4: rows n = g and g + 8, per activation row
 
     if (warpActive) {
-        int loadedGroup = -1;
-        uint32_t scaleLow = 0, scaleHigh = 0, zeroLow = 0, zeroHigh = 0;
+        // The group being accumulated: the tensor-core path keeps its own fp32 partial, scaled and
+        // corrected for the zero point when the group ends. Groups change at multiples of 16 k.
+        int groupEnd = 0, groupLocal = -1;
+        uint32_t scaleLow = 0, scaleHigh = 0, zeroLow = 0, zeroHigh = 0;  // half2 broadcasts (CUDA cores)
+        float scaleN[2] = {0, 0}, zeroN[2] = {0, 0};                        // rows g and g + 8 (tensor cores)
+        float part[MT][4];
+        auto finishGroup = [&]() {
+#pragma unroll
+            for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+                for (int e = 0; e < 4; ++e) {
+                    const float sum = groupSums[groupLocal * 8 * MT + mt * 8 + 2 * t + (e & 1)];
+                    acc[mt][e] += scaleN[e >> 1] * (part[mt][e] - zeroN[e >> 1] * sum);
+                }
+        };
         for (int base = 0; base < steps; base += kPipeline<MT>) {
 #pragma unroll
             for (int j = 0; j < kPipeline<MT>; ++j) {
@@ -218,26 +252,43 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
 #pragma unroll
                 for (int tile = 0; tile < 4; ++tile) {
                     const int kLocal = step * 64 + tile * 16;
-                    const int group = (kBegin + kLocal) / p.groupSize;
-                    if (group != loadedGroup) {  // uniform across the warp
-                        const uint2 sz = scaleTable[((group - firstGroup) * kWarps + warp) * 8 + g];
-                        scaleLow = broadcastLow(sz.x);
-                        scaleHigh = broadcastHigh(sz.x);
-                        zeroLow = broadcastLow(sz.y);
-                        zeroHigh = broadcastHigh(sz.y);
-                        loadedGroup = group;
+                    if (kBegin + kLocal >= groupEnd) {  // uniform across the warp
+                        if constexpr (!kCudaCores)
+                            if (groupLocal >= 0) finishGroup();
+                        const int group = (kBegin + kLocal) / p.groupSize;
+                        groupLocal = group - firstGroup;
+                        groupEnd = (group + 1) * p.groupSize;
+                        const uint2 sz = scaleTable[(groupLocal * kWarps + warp) * 8 + g];
+                        if constexpr (kCudaCores) {
+                            scaleLow = broadcastLow(sz.x);
+                            scaleHigh = broadcastHigh(sz.x);
+                            zeroLow = broadcastLow(sz.y);
+                            zeroHigh = broadcastHigh(sz.y);
+                        } else {
+                            const float2 sc = __half22float2(*reinterpret_cast<const __half2*>(&sz.x));
+                            const float2 zr = __half22float2(*reinterpret_cast<const __half2*>(&sz.y));
+                            scaleN[0] = sc.x, scaleN[1] = sc.y, zeroN[0] = zr.x, zeroN[1] = zr.y;
+#pragma unroll
+                            for (int mt = 0; mt < MT; ++mt) part[mt][0] = part[mt][1] = part[mt][2] = part[mt][3] = 0.0f;
+                        }
                     }
                     const uint32_t w = words[tile];
-                    uint32_t frag[4];
-                    frag[0] = hmul2Bits(hsub2Bits(nibblePairToHalf2(w), zeroLow), scaleLow);
-                    frag[1] = hmul2Bits(hsub2Bits(nibblePairToHalf2(w >> 4), zeroHigh), scaleHigh);
-                    frag[2] = hmul2Bits(hsub2Bits(nibblePairToHalf2(w >> 8), zeroLow), scaleLow);
-                    frag[3] = hmul2Bits(hsub2Bits(nibblePairToHalf2(w >> 12), zeroHigh), scaleHigh);
-                    if constexpr (kCudaCores) cudaCoreTile(low, high, frag, aTile + kLocal, rowStride, t, p.m);
-                    else tensorCoreTile<MT>(acc, frag, aTile + kLocal, rowStride, g, t);
+                    uint32_t frag[4] = {nibblePairToHalf2(w), nibblePairToHalf2(w >> 4), nibblePairToHalf2(w >> 8),
+                                        nibblePairToHalf2(w >> 12)};  // 1024 + q
+                    if constexpr (kCudaCores) {
+                        frag[0] = hmul2Bits(hsub2Bits(frag[0], zeroLow), scaleLow);
+                        frag[1] = hmul2Bits(hsub2Bits(frag[1], zeroHigh), scaleHigh);
+                        frag[2] = hmul2Bits(hsub2Bits(frag[2], zeroLow), scaleLow);
+                        frag[3] = hmul2Bits(hsub2Bits(frag[3], zeroHigh), scaleHigh);
+                        cudaCoreTile(low, high, frag, aTile + kLocal, rowStride, t, p.m);
+                    } else {
+                        tensorCoreTile<MT>(part, frag, aTile + kLocal, rowStride, g, t);
+                    }
                 }
             }
         }
+        if constexpr (!kCudaCores)
+            if (groupLocal >= 0) finishGroup();
     }
 
     // Every output this lane owns, as (row m, column n, value).
