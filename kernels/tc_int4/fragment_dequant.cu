@@ -22,7 +22,7 @@ __global__ void __launch_bounds__(256) dequantTransposedKernel(const uint4* __re
     const int nTile = blockIdx.x, kBase = blockIdx.y * kDequantK;
     const int k64 = kBase / 64 + warp;
     if (k64 * 64 < k) {
-        const uint4 v = words[(size_t(nTile) * (k / 64) + k64) * 32 + lane];
+        const uint4 v = words[(size_t(k64) * (n / 16) + nTile) * 32 + lane];
         const uint32_t w4[4] = {v.x, v.y, v.z, v.w};
 #pragma unroll
         for (int j = 0; j < 4; ++j) {

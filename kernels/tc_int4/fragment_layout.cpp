@@ -66,7 +66,7 @@ Expected<FragmentLayout> makeFragmentLayout(const GptqLayer& layer) {
         const int kInTile = int(sortedRow % 16);
         for (std::int64_t col = 0; col < n; ++col) {
             const NibbleSlot slot = slotOf(int(col % 16), kInTile);
-            const std::size_t index = std::size_t(((col / 16 * k64s + k64) * 32 + slot.lane) * 4 + kTile);
+            const std::size_t index = std::size_t(((k64 * nTiles + col / 16) * 32 + slot.lane) * 4 + kTile);
             out.words[index] |= std::uint32_t(q[std::size_t(row * n + col)]) << slot.shift;
         }
     }
@@ -86,10 +86,10 @@ Expected<FragmentLayout> makeFragmentLayout(const GptqLayer& layer) {
 }
 
 int fragmentNibble(const FragmentLayout& layout, std::int64_t sortedRow, std::int64_t column) {
-    const std::int64_t k64s = layout.k / 64;
+    const std::int64_t nTiles = layout.n / 16;
     const NibbleSlot slot = slotOf(int(column % 16), int(sortedRow % 16));
     const std::size_t index =
-        std::size_t(((column / 16 * k64s + sortedRow / 64) * 32 + slot.lane) * 4 + (sortedRow % 64) / 16);
+        std::size_t(((sortedRow / 64 * nTiles + column / 16) * 32 + slot.lane) * 4 + (sortedRow % 64) / 16);
     return int((layout.words[index] >> slot.shift) & 0xF);
 }
 

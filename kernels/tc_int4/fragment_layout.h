@@ -9,7 +9,10 @@
 // i.e. 8 nibbles: exactly one int32 per lane per tile. Fragment p's two nibbles sit at bits
 // 4p and 16 + 4p, so one lop3 with 0x000F000F pulls both into an fp16 pair (see tc_int4.cu).
 // A lane's 16-byte word holds 4 consecutive k tiles of one n tile; a warp's 32 words are one
-// contiguous 512-byte block:  index(nTile, k64, lane) = (nTile * (k / 64) + k64) * 32 + lane.
+// contiguous 512-byte block, and the blocks of all n tiles at one k64 step are adjacent:
+//   index(k64, nTile, lane) = (k64 * (n / 16) + nTile) * 32 + lane.
+// So the warps streaming different n tiles at the same step read one contiguous range, spread
+// over every DRAM channel (an n-tile-major order put them 64 KiB apart, on few channels).
 //
 // Act-order: rows are first sorted by group (stable), so each group's rows are contiguous; the
 // kernel gathers activation columns through the same permutation.
@@ -24,7 +27,7 @@ namespace q4 {
 struct FragmentLayout {
     std::int64_t n = 0, k = 0;
     int groupSize = 0;                  // rows per group after sorting (k for one group)
-    std::vector<std::uint32_t> words;   // [n/16][k/64][32 lanes][4 k tiles]
+    std::vector<std::uint32_t> words;   // [k/64][n/16][32 lanes][4 k tiles]
     std::vector<std::uint32_t> scales;  // [G][n/16][8]: half2 (scale of n = g, scale of n = g + 8)
     std::vector<std::uint32_t> zeros;   // [G][n/16][8]: half2 (1024 + zero of n = g, of n = g + 8)
     std::vector<std::int32_t> permutation;  // sorted row -> original row; empty when natural order

@@ -75,6 +75,8 @@ __device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4], 
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
+constexpr uint32_t kBiasPlusEight = 0x64086408u;  // fp16 pair (1032, 1032)
+
 // Streaming weight load: read once, keep out of L1.
 __device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
     uint4 v;
@@ -132,13 +134,14 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
     const int steps = (kEnd - kBegin) / 64;
     const int firstGroup = kBegin / p.groupSize;
     const int groups = (kEnd - 1) / p.groupSize - firstGroup + 1;
-    const uint4* weights = p.weights + (size_t(nTile) * (p.k / 64) + kBegin / 64) * 32 + lane;
+    const uint4* weights = p.weights + (size_t(kBegin / 64) * nTiles + nTile) * 32 + lane;
+    const size_t stepStride = size_t(nTiles) * 32;  // uint4s between consecutive k64 steps
 
     // Start the weight stream first, so its latency hides behind the staging below.
     uint4 ring[kPipeline<MT>] = {};
 #pragma unroll
     for (int j = 0; j < kPipeline<MT>; ++j)
-        if (warpActive && j < steps) ring[j] = loadStreaming(weights + size_t(j) * 32);
+        if (warpActive && j < steps) ring[j] = loadStreaming(weights + j * stepStride);
 
     // Activations of the slice, rows past m zero (their products land in unused columns). Loads are
     // issued in batches of kBatch before their stores, so a block waits about one latency, not one
@@ -205,7 +208,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
     __syncthreads();
 
     // Sums of each activation row over each group of the slice: the tensor-core path multiplies
-    // 1024 + q directly and removes (1024 + z) * sum afterwards, once per group.
+    // q - 8 and removes (z - 8) * sum afterwards, once per group, then applies the scale.
     if constexpr (!kCudaCores) {
         for (int pair = warp; pair < groups * 8 * MT; pair += kWarps) {
             const int local = pair / (8 * MT), row = pair % (8 * MT);
@@ -247,7 +250,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
                 const int step = base + j;
                 if (step >= steps) break;
                 const uint4 word = ring[j];
-                if (step + kPipeline<MT> < steps) ring[j] = loadStreaming(weights + size_t(step + kPipeline<MT>) * 32);
+                if (step + kPipeline<MT> < steps) ring[j] = loadStreaming(weights + (step + kPipeline<MT>) * stepStride);
                 const uint32_t words[4] = {word.x, word.y, word.z, word.w};
 #pragma unroll
                 for (int tile = 0; tile < 4; ++tile) {
@@ -267,7 +270,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
                         } else {
                             const float2 sc = __half22float2(*reinterpret_cast<const __half2*>(&sz.x));
                             const float2 zr = __half22float2(*reinterpret_cast<const __half2*>(&sz.y));
-                            scaleN[0] = sc.x, scaleN[1] = sc.y, zeroN[0] = zr.x, zeroN[1] = zr.y;
+                            scaleN[0] = sc.x, scaleN[1] = sc.y, zeroN[0] = zr.x - 1032.0f, zeroN[1] = zr.y - 1032.0f;
 #pragma unroll
                             for (int mt = 0; mt < MT; ++mt) part[mt][0] = part[mt][1] = part[mt][2] = part[mt][3] = 0.0f;
                         }
@@ -282,6 +285,10 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
                         frag[3] = hmul2Bits(hsub2Bits(frag[3], zeroHigh), scaleHigh);
                         cudaCoreTile(low, high, frag, aTile + kLocal, rowStride, t, p.m);
                     } else {
+                        // q - 8, exact in fp16: small operands keep the per-group fp32 sums free of
+                        // the cancellation that multiplying 1024 + q would bring.
+#pragma unroll
+                        for (int f = 0; f < 4; ++f) frag[f] = hsub2Bits(frag[f], kBiasPlusEight);
                         tensorCoreTile<MT>(part, frag, aTile + kLocal, rowStride, g, t);
                     }
                 }
