@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One call on a GPU machine: build the non-GUI targets, run every test (GPU tests for real),
-# then the benchmark sweeps. Logs, CSV and JSON go under $OUT (default ./out).
+# then the benchmark sweeps. Logs, CSV and JSON go under $OUT (default ./out), eight files at most:
+# device.txt, build.log, tests.log, tables.txt, original.{csv,json}, batch.{csv,json}.
 #   scripts/device-run.sh [build] [tests] [original] [batch] [extra CLI args after --]
 # With no stage named, all run. Needs CUDA, cmake, ninja, GoogleTest sources, CLI11, nlohmann-json.
 set -uo pipefail
@@ -25,27 +26,27 @@ status=0
 } | tee "$OUT/device.txt"
 
 if want build; then
-  cmake --preset gpu-server -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" >"$OUT/configure.log" 2>&1 &&
-    cmake --build --preset gpu-server -j "$(nproc)" >"$OUT/build.log" 2>&1 ||
-    { echo "build failed"; tail -40 "$OUT/configure.log" "$OUT/build.log"; exit 1; }
+  { cmake --preset gpu-server -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" &&
+    cmake --build --preset gpu-server -j "$(nproc)"; } >"$OUT/build.log" 2>&1 ||
+    { echo "build failed"; tail -40 "$OUT/build.log"; exit 1; }
   grep -E "spill|warning" "$OUT/build.log" | head -20
   echo "build ok"
 fi
 if want tests; then
   # The GPU suite runs as one process, serially: its layer cache is shared across kernels and
   # the harness's timing checks get the device to themselves. Everything else through ctest.
-  ctest --preset gpu-server -LE gpu -j "$(nproc)" >"$OUT/ctest.log" 2>&1 || status=1
-  tail -3 "$OUT/ctest.log"
-  build/gpu/tests/q4gpu_tests >"$OUT/gpu-tests.log" 2>&1 || status=1
-  grep -E "points checked|FAILED|PASSED|SKIPPED \]" "$OUT/gpu-tests.log" | head -40
+  ctest --preset gpu-server -LE gpu -j "$(nproc)" >"$OUT/tests.log" 2>&1 || status=1
+  tail -3 "$OUT/tests.log"
+  build/gpu/tests/q4gpu_tests >>"$OUT/tests.log" 2>&1 || status=1
+  grep -E "points checked|FAILED|PASSED|SKIPPED \]" "$OUT/tests.log" | head -40
 fi
 if want original; then
   # The original comparison: m=1, n=k=8192, group 128, act-order both, every kernel, cold L2.
   $CLI --preset original --act-order both --kernels all --csv "$OUT/original.csv" --json "$OUT/original.json" \
-    "${extra[@]}" 2>&1 | tee "$OUT/original.txt" || status=1
+    "${extra[@]}" 2>&1 | tee -a "$OUT/tables.txt" || status=1
 fi
 if want batch; then
   $CLI --m 1:4096:x2 --n 8192 --k 8192 --group-size 128 --act-order no --kernels all \
-    --csv "$OUT/batch.csv" --json "$OUT/batch.json" "${extra[@]}" 2>&1 | tee "$OUT/batch.txt" || status=1
+    --csv "$OUT/batch.csv" --json "$OUT/batch.json" "${extra[@]}" 2>&1 | tee -a "$OUT/tables.txt" || status=1
 fi
 exit $status
