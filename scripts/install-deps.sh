@@ -5,7 +5,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   build-essential cmake ninja-build pkg-config
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
-  qt6-base-dev libqt6opengl6-dev qt6-charts-dev libqcustomplot-dev
+  qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev libqcustomplot-dev
   xvfb xauth fonts-dejavu-core
 )
 missing=()

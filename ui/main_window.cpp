@@ -159,8 +159,6 @@ void MainWindow::buildDocks() {
     connect(panel_, &SweepPanel::specChanged, this, &MainWindow::updateRunControls);
     connect(panel_, &SweepPanel::validityChanged, this, &MainWindow::updateRunControls);
 
-    estimateLabel_ = new QLabel(this);
-    estimateLabel_->setWordWrap(true);
     runButton_ = new QPushButton(tr("Run"), this);
     runButton_->setToolTip(tr("Start the sweep (Ctrl+R)"));
     connect(runButton_, &QPushButton::clicked, this, &MainWindow::startRun);
@@ -168,7 +166,6 @@ void MainWindow::buildDocks() {
     auto* sweepPane = new QWidget(this);
     auto* sweepLayout = new QVBoxLayout(sweepPane);
     sweepLayout->addWidget(panel_, 1);
-    sweepLayout->addWidget(estimateLabel_);
     sweepLayout->addWidget(runButton_);
     auto* sweepDock = new QDockWidget(tr("Sweep"), this);
     sweepDock->setObjectName(QStringLiteral("sweepDock"));
@@ -304,13 +301,7 @@ void MainWindow::updateRunControls() {
     runButton_->setEnabled(valid && !running_);
     runAction_->setEnabled(valid && !running_);
     cancelButton_->setEnabled(running_);
-    cancelAction_->setEnabled(running_);
-    if (valid) {
-        estimateLabel_->setText(tr("%n record(s), about %1", nullptr, panel_->pointCount())
-                                    .arg(duration(panel_->estimatedSeconds())));
-    } else {
-        estimateLabel_->setText(tr("Cannot run: %1").arg(panel_->validationMessage()));
-    }
+    cancelAction_->setEnabled(running_);  // the panel itself shows the record count, estimate and errors
 }
 
 void MainWindow::setRunning(bool running) {

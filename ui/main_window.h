@@ -105,7 +105,6 @@ private:
     QTableView* table_ = nullptr;
     QLineEdit* filterEdit_ = nullptr;
     QPushButton* runButton_ = nullptr;
-    QLabel* estimateLabel_ = nullptr;
     QPlainTextEdit* log_ = nullptr;
     QProgressBar* progressBar_ = nullptr;
     QLabel* progressLabel_ = nullptr;

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Renders q4bench-cli CSV output as the Markdown tables of the README.
+
+  results_markdown.py table FILE.csv   one row per record, in the original comparison's shape
+  results_markdown.py pivot FILE.csv   median ms per kernel (rows) and m (columns), speedup in brackets
+"""
+import csv
+import sys
+
+
+def number(text, digits):
+    return f"{float(text):.{digits}f}" if text not in ("", None) else "-"
+
+
+def table(rows):
+    print("| m | n | k | implementation | act_order | time ms/op | max mem MB | rel error | speedup | % of floor |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        ok = r["status"] == "ok"
+        time = number(r["time_ms_median"], 4) if ok else r["status"]
+        error = f"{float(r['rel_error']):.1e}" if r["rel_error"] else "-"
+        speedup = number(r["speedup_vs_baseline"], 2) + "x" if ok and r["speedup_vs_baseline"] else "-"
+        fraction = f"{100 * float(r['fraction_of_floor']):.0f} %" if ok and r["fraction_of_floor"] else "-"
+        act_order = "yes" if r["act_order"] == "true" else "no"
+        print(f"| {r['m']} | {r['n']} | {r['k']} | {r['kernel']} | {act_order} | {time} "
+              f"| {number(r['mem_peak_mb'], 1)} | {error} | {speedup} | {fraction} |")
+
+
+def pivot(rows):
+    ms = sorted({int(r["m"]) for r in rows})
+    kernels = list(dict.fromkeys(r["kernel"] for r in rows))
+    cell = {(r["kernel"], int(r["m"])): r for r in rows}
+    print("| kernel | " + " | ".join(f"m={m}" for m in ms) + " |")
+    print("|---|" + "---|" * len(ms))
+    for k in kernels:
+        out = []
+        for m in ms:
+            r = cell.get((k, m))
+            if not r or r["status"] != "ok":
+                out.append("-")
+            else:
+                speedup = f" ({float(r['speedup_vs_baseline']):.2f}x)" if r["speedup_vs_baseline"] else ""
+                out.append(f"{float(r['time_ms_median']):.4f}{speedup}")
+        print(f"| {k} | " + " | ".join(out) + " |")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("table", "pivot"):
+        sys.exit(__doc__)
+    with open(sys.argv[2], newline="") as f:
+        records = list(csv.DictReader(f))
+    (table if sys.argv[1] == "table" else pivot)(records)
