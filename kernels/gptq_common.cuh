@@ -105,5 +105,46 @@ inline Expected<DeviceBuffer> allocateWorkspace(const SweepPoint& point, DeviceA
     return allocator.allocate(std::size_t(point.m * point.n) * sizeof(float), MemoryUse::Workspace);
 }
 
+// The host side both GPTQ-style kernels share: the checkpoint tensors on the device, an fp32
+// workspace [maxM, n] that k slabs add into atomically (zeroed on every run), and the final
+// conversion to fp16 C. A kernel supplies only its slab launch.
+class AtomicSlabKernel : public GpuKernel {
+public:
+    Status prepare(const GptqLayer& layer, const SweepPoint& point, GpuContext& context) override {
+        n_ = point.n;
+        k_ = point.k;
+        maxM_ = point.m;
+        multiprocessors_ = context.multiprocessors;
+        auto device = uploadGptqLayer(layer, *context.allocator);
+        if (!device) return Status::failure(device.error());
+        layer_ = std::move(device).value();
+        auto workspace = allocateWorkspace(point, *context.allocator);
+        if (!workspace) return Status::failure(workspace.error());
+        workspace_ = std::move(workspace).value();
+        return Status::success();
+    }
+
+    Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override {
+        if (m < 1 || m > maxM_)
+            return Status::failure("m=" + std::to_string(m) + " is outside 1.." + std::to_string(maxM_));
+        float* workspace = workspace_.as<float>();
+        Q4_CUDA(cudaMemsetAsync(workspace, 0, std::size_t(m * n_) * sizeof(float), context.stream));
+        Q4_CHECK(launchSlabs(a, workspace, m, context));
+        return launchWorkspaceToHalf(workspace, c, m * n_, context.stream);
+    }
+
+protected:
+    // Adds every k slab's partial products into workspace [m, n].
+    virtual Status launchSlabs(const void* a, float* workspace, std::int64_t m, GpuContext& context) = 0;
+
+    GptqDeviceLayer layer_;
+    std::int64_t n_ = 0, k_ = 0;
+    int multiprocessors_ = 0;
+
+private:
+    DeviceBuffer workspace_;  // fp32 [maxM, n]
+    std::int64_t maxM_ = 0;
+};
+
 }  // namespace
 }  // namespace q4

@@ -66,27 +66,8 @@ __global__ void __launch_bounds__(kColumns)
     }
 }
 
-class GptqNaive final : public GpuKernel {
-public:
-    Status prepare(const GptqLayer& layer, const SweepPoint& point, GpuContext& context) override {
-        n_ = point.n;
-        k_ = point.k;
-        maxM_ = point.m;
-        multiprocessors_ = context.multiprocessors;
-        auto device = uploadGptqLayer(layer, *context.allocator);
-        if (!device) return Status::failure(device.error());
-        layer_ = std::move(device).value();
-        auto workspace = allocateWorkspace(point, *context.allocator);
-        if (!workspace) return Status::failure(workspace.error());
-        workspace_ = std::move(workspace).value();
-        return Status::success();
-    }
-
-    Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override {
-        if (m < 1 || m > maxM_)
-            return Status::failure("m=" + std::to_string(m) + " is outside 1.." + std::to_string(maxM_));
-        float* workspace = workspace_.as<float>();
-        Q4_CUDA(cudaMemsetAsync(workspace, 0, std::size_t(m * n_) * sizeof(float), context.stream));
+class GptqNaive final : public AtomicSlabKernel {
+    Status launchSlabs(const void* a, float* workspace, std::int64_t m, GpuContext& context) override {
         const unsigned columnBlocks = unsigned((n_ + kColumns - 1) / kColumns);
         const unsigned slabs = unsigned((k_ + kSlabRows - 1) / kSlabRows);
         const dim3 grid(columnBlocks, slabs,
@@ -94,15 +75,8 @@ public:
         gptqNaiveKernel<<<grid, kColumns, 0, context.stream>>>(
             static_cast<const __half*>(a), layer_.qweight.as<std::uint32_t>(), layer_.zeros.as<std::uint32_t>(),
             layer_.scales.as<__half>(), layer_.gIdx.as<int>(), workspace, int(m), int(n_), int(k_));
-        Q4_CHECK(launchStatus("gptq_naive kernel"));
-        return launchWorkspaceToHalf(workspace, c, m * n_, context.stream);
+        return launchStatus("gptq_naive kernel");
     }
-
-private:
-    GptqDeviceLayer layer_;
-    DeviceBuffer workspace_;  // fp32 [maxM, n]
-    std::int64_t n_ = 0, k_ = 0, maxM_ = 0;
-    int multiprocessors_ = 0;
 };
 
 }  // namespace
