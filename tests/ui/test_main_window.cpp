@@ -22,6 +22,7 @@
 #include <QTest>
 #include <QUrl>
 
+#include "tiny_sweep.h"
 #include "charts/charts_view.h"
 #include "engine/benchmark_worker.h"
 #include "io/csv_writer.h"
@@ -34,21 +35,7 @@ namespace {
 
 constexpr int kWaitMs = 30000;
 
-q4::SweepSpec tinySpec() {
-    q4::SweepSpec spec;
-    spec.backend = "cpu";
-    spec.m = {1, 2};
-    spec.n = {64};
-    spec.k = {256};
-    spec.groupSizes = {64};
-    spec.actOrder = q4::ActOrderMode::Both;
-    spec.timing.warmup = 1;
-    spec.timing.minSamples = 3;
-    spec.timing.minTimeSeconds = 0;
-    spec.timing.maxNoise = 1;
-    spec.timing.timeoutSeconds = 5;
-    return spec;
-}
+q4::SweepSpec tinySpec() { return q4test::tinyCpuSweep(); }
 
 QSettings settings() { return QSettings(QSettings::IniFormat, QSettings::UserScope, "Q4Bench", "q4bench"); }
 

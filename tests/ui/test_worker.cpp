@@ -6,6 +6,7 @@
 #include <QSignalSpy>
 #include <QThread>
 
+#include "tiny_sweep.h"
 #include "cuda_devices.h"
 #include "engine/benchmark_worker.h"
 
@@ -13,21 +14,7 @@ namespace {
 
 constexpr int kWaitMs = 20000;
 
-q4::SweepSpec tinySpec() {
-    q4::SweepSpec spec;
-    spec.backend = "cpu";
-    spec.m = {1, 2};
-    spec.n = {64};
-    spec.k = {256};
-    spec.groupSizes = {64};
-    spec.actOrder = q4::ActOrderMode::Both;
-    spec.timing.warmup = 1;
-    spec.timing.minSamples = 3;
-    spec.timing.minTimeSeconds = 0;
-    spec.timing.maxNoise = 1;
-    spec.timing.timeoutSeconds = 5;
-    return spec;
-}
+q4::SweepSpec tinySpec() { return q4test::tinyCpuSweep(); }
 
 // Long enough per record that a cancel lands mid-run.
 q4::SweepSpec slowSpec() {
