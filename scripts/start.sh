@@ -8,6 +8,10 @@ export CUDACXX=${CUDACXX:-/usr/local/cuda/bin/nvcc}
 cmake --preset release >/dev/null
 cmake --build --preset release
 if [[ -x build/release/app/q4bench ]]; then
-  exec build/release/app/q4bench "$@"
+  if [[ -n ${DISPLAY:-}${WAYLAND_DISPLAY:-}${QT_QPA_PLATFORM:-} ]]; then
+    exec build/release/app/q4bench "$@"
+  fi
+  echo "start: no display (DISPLAY and WAYLAND_DISPLAY are unset), so running the headless CLI's default sweep;" >&2
+  echo "start: set DISPLAY to open the workbench, or QT_QPA_PLATFORM=offscreen for scripted use." >&2
 fi
 exec build/release/app/q4bench-cli "$@"
