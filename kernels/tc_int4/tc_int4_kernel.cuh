@@ -91,11 +91,15 @@ __device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
 // 4 k values of each of its two n rows, converted to fp32 per tile.
 template <int MT>
 __device__ __forceinline__ void tensorCoreTile(float (&acc)[MT][4], const uint32_t (&frag)[4], const __half* a,
-                                               int rowStride, int g, int t) {
+                                               int rowStride, int g, int t, int rows) {
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt) {
+        // Activation rows past m are zero: select them instead of staging zeros in shared memory.
+        const bool live = mt * 8 + g < rows;
         const __half* row = a + (mt * 8 + g) * rowStride + 2 * t;
-        mma16816(acc[mt], frag, *reinterpret_cast<const uint32_t*>(row), *reinterpret_cast<const uint32_t*>(row + 8));
+        const uint32_t b0 = live ? *reinterpret_cast<const uint32_t*>(row) : 0u;
+        const uint32_t b1 = live ? *reinterpret_cast<const uint32_t*>(row + 8) : 0u;
+        mma16816(acc[mt], frag, b0, b1);
     }
 }
 
@@ -143,7 +147,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
     for (int j = 0; j < kPipeline<MT>; ++j)
         if (warpActive && j < steps) ring[j] = loadStreaming(weights + j * stepStride);
 
-    // Activations of the slice, rows past m zero (their products land in unused columns). Loads are
+    // Activations of the slice (rows past m are left unstaged and read as zero). Loads are
     // issued in batches of kBatch before their stores, so a block waits about one latency, not one
     // per element.
     constexpr int kBatch = 8;
@@ -173,19 +177,20 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
 #pragma unroll
             for (int j = 0; j < kBatch; ++j) {
                 const int i = i0 + j * kThreads + threadIdx.x;
-                if (i < total)
-                    v[j] = *reinterpret_cast<const uint4*>(p.a + size_t(i / vectors) * p.k + kBegin + (i % vectors) * 8);
+                if (i < total) {
+                    const int row = i / vectors;
+                    v[j] = *reinterpret_cast<const uint4*>(p.a + size_t(row) * p.k + kBegin + (i - row * vectors) * 8);
+                }
             }
 #pragma unroll
             for (int j = 0; j < kBatch; ++j) {
                 const int i = i0 + j * kThreads + threadIdx.x;
-                if (i < total) *reinterpret_cast<uint4*>(&aTile[(i / vectors) * rowStride + (i % vectors) * 8]) = v[j];
+                if (i < total) {
+                    const int row = i / vectors;
+                    *reinterpret_cast<uint4*>(&aTile[row * rowStride + (i - row * vectors) * 8]) = v[j];
+                }
             }
         }
-    }
-    for (int i = threadIdx.x; i < (8 * MT - p.m) * (sliceLen / 8); i += kThreads) {
-        const int row = p.m + i / (sliceLen / 8), col = (i % (sliceLen / 8)) * 8;
-        *reinterpret_cast<uint4*>(&aTile[row * rowStride + col]) = make_uint4(0, 0, 0, 0);
     }
     // Scale and zero pairs of every group the slice touches, for this block's 8 n tiles, batched.
     const int pairs = groups * kWarps * 8;
@@ -212,12 +217,14 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
     if constexpr (!kCudaCores) {
         for (int pair = warp; pair < groups * 8 * MT; pair += kWarps) {
             const int local = pair / (8 * MT), row = pair % (8 * MT);
-            const int from = max(kBegin, (firstGroup + local) * p.groupSize) - kBegin;
-            const int to = min(kEnd, (firstGroup + local + 1) * p.groupSize) - kBegin;
             float sum = 0.0f;
-            for (int col = from + lane; col < to; col += 32) sum += __half2float(aTile[row * rowStride + col]);
+            if (row < p.m) {  // rows past m are never staged; their products are zero
+                const int from = max(kBegin, (firstGroup + local) * p.groupSize) - kBegin;
+                const int to = min(kEnd, (firstGroup + local + 1) * p.groupSize) - kBegin;
+                for (int col = from + lane; col < to; col += 32) sum += __half2float(aTile[row * rowStride + col]);
 #pragma unroll
-            for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+                for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+            }
             if (lane == 0) groupSums[pair] = sum;
         }
         __syncthreads();
@@ -289,7 +296,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
                         // the cancellation that multiplying 1024 + q would bring.
 #pragma unroll
                         for (int f = 0; f < 4; ++f) frag[f] = hsub2Bits(frag[f], kBiasPlusEight);
-                        tensorCoreTile<MT>(part, frag, aTile + kLocal, rowStride, g, t);
+                        tensorCoreTile<MT>(part, frag, aTile + kLocal, rowStride, g, t, p.m);
                     }
                 }
             }
