@@ -241,20 +241,14 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
         int groupEnd = 0, groupLocal = -1;
         uint32_t scaleLow = 0, scaleHigh = 0, zeroLow = 0, zeroHigh = 0;  // half2 broadcasts (CUDA cores)
         float scaleN[2] = {0, 0}, zeroN[2] = {0, 0};                        // rows g and g + 8 (tensor cores)
-        // Independent accumulator chains for alternate k tiles, so consecutive mma do not wait on
-        // each other's results (few m tiles leave little other work to hide that latency).
-        constexpr int kChains = MT <= 2 ? 2 : 1;
-        float part[kChains][MT][4];
+        float part[MT][4];
         auto finishGroup = [&]() {
 #pragma unroll
             for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
                 for (int e = 0; e < 4; ++e) {
                     const float sum = groupSums[groupLocal * 8 * MT + mt * 8 + 2 * t + (e & 1)];
-                    float p = 0.0f;
-#pragma unroll
-                    for (int c = 0; c < kChains; ++c) p += part[c][mt][e];
-                    acc[mt][e] += scaleN[e >> 1] * (p - zeroN[e >> 1] * sum);
+                    acc[mt][e] += scaleN[e >> 1] * (part[mt][e] - zeroN[e >> 1] * sum);
                 }
         };
         for (int base = 0; base < steps; base += kPipeline<MT>) {
@@ -285,10 +279,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
                             const float2 zr = __half22float2(*reinterpret_cast<const __half2*>(&sz.y));
                             scaleN[0] = sc.x, scaleN[1] = sc.y, zeroN[0] = zr.x - 1032.0f, zeroN[1] = zr.y - 1032.0f;
 #pragma unroll
-                            for (int c = 0; c < kChains; ++c)
-#pragma unroll
-                                for (int mt = 0; mt < MT; ++mt)
-                                    part[c][mt][0] = part[c][mt][1] = part[c][mt][2] = part[c][mt][3] = 0.0f;
+                            for (int mt = 0; mt < MT; ++mt) part[mt][0] = part[mt][1] = part[mt][2] = part[mt][3] = 0.0f;
                         }
                     }
                     const uint32_t w = words[tile];
@@ -305,7 +296,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p)
                         // the cancellation that multiplying 1024 + q would bring.
 #pragma unroll
                         for (int f = 0; f < 4; ++f) frag[f] = hsub2Bits(frag[f], kBiasPlusEight);
-                        tensorCoreTile<MT>(part[tile % kChains], frag, aTile + kLocal, rowStride, g, t, p.m);
+                        tensorCoreTile<MT>(part, frag, aTile + kLocal, rowStride, g, t, p.m);
                     }
                 }
             }
