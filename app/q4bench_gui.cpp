@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "q4bench: %s\n", qPrintable(error));
         if (parser.isSet(run)) window.startRun();
         if (shotPath.isEmpty()) return;
-        // Closed like any session, so settings are saved; the exit code says whether the file was written.
+        // Closed like a normal exit, so settings are saved; the exit code says whether the file was written.
         auto shootAndQuit = [&] {
             const bool saved = saveScreenshot(window, shotPath);
             window.close();
