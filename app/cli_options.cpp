@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <sstream>
+#include <tuple>
 
 #include "io/json_io.h"
 
@@ -118,20 +119,11 @@ Expected<CliRequest> parseCommandLine(int argc, char** argv, int& exitCode) {
         spec.actOrder = ActOrderMode::Both;
     }
 
-    if (!m.empty()) {
-        auto v = parseIntList(m, "--m");
-        if (!v) return Error{v.error()};
-        spec.m = v.value();
-    }
-    if (!n.empty()) {
-        auto v = parseIntList(n, "--n");
-        if (!v) return Error{v.error()};
-        spec.n = v.value();
-    }
-    if (!k.empty()) {
-        auto v = parseIntList(k, "--k");
-        if (!v) return Error{v.error()};
-        spec.k = v.value();
+    for (auto [text, flag, axis] : {std::tuple{&m, "--m", &spec.m}, {&n, "--n", &spec.n}, {&k, "--k", &spec.k}}) {
+        if (text->empty()) continue;
+        auto values = parseIntList(*text, flag);
+        if (!values) return Error{values.error()};
+        *axis = values.value();
     }
     if (!preset.empty()) spec.preset = preset;
     if (!groups.empty()) {
