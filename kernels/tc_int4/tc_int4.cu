@@ -18,7 +18,8 @@ TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupS
     plan.mTiles = plan.mPerLaunch <= 8 ? 1 : plan.mPerLaunch <= 16 ? 2 : plan.mPerLaunch <= 32 ? 4 : 8;
     const int group = groupSize < 0 ? int(k) : groupSize;
     const std::int64_t nBlocks = (n + 127) / 128;
-    const std::int64_t slots = std::int64_t(tc::kBlocksPerSm) * multiprocessors;
+    const std::int64_t slots = std::int64_t(tc::blocksPerSm(plan.mTiles)) * multiprocessors;
+    plan.residentSlots = int(slots);
     // Activations of a slice take 16 mTiles bytes per k; keep them within 64 KiB.
     const std::int64_t maxSliceK = std::max<std::int64_t>(64, (65536 / (16 * plan.mTiles) - tc::kRowPad) / 64 * 64);
     double bestEfficiency = -1;

@@ -19,9 +19,11 @@ constexpr int kWarps = 8;
 constexpr int kThreads = kWarps * 32;
 // 16-byte weight loads in flight per lane; fewer at 8 m tiles, whose accumulators need the registers.
 template <int MT>
-constexpr int kPipeline = MT >= 8 ? 4 : 8;
+constexpr int kPipeline = MT == 1 ? 6 : MT == 2 ? 4 : MT >= 8 ? 4 : 8;
 constexpr int kRowPad = 8;                 // halves: row stride = 4 mod 32 words, conflict-free B loads
-constexpr int kBlocksPerSm = 2;            // the plan sizes the grid for this occupancy
+// Resident blocks per SM the register budget is capped for, and the plan sizes the grid by:
+// three with few m tiles (more warps to hide latency), two when the accumulators need registers.
+__host__ __device__ constexpr int blocksPerSm(int mTiles) { return mTiles <= 2 ? 3 : 2; }
 
 // Shared memory of one block: activations [8 MT][sliceK + pad], scale/zero pairs
 // [groups of the slice][8 warps][8] as uint2, then activation sums [groups][8 MT] as float.
@@ -120,7 +122,7 @@ __device__ __forceinline__ void cudaCoreTile(float (&low)[8], float (&high)[8], 
 
 // MT: m tiles of 8 rows handled per launch (m <= 8 MT). kCudaCores: the gemv_int4 variant (MT 1).
 template <int MT, bool kCudaCores = false>
-__global__ void __launch_bounds__(kThreads, kBlocksPerSm) tcInt4Kernel(Params p) {
+__global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params p) {
     extern __shared__ __align__(16) unsigned char shared[];
     __shared__ int isLastBlock;
     const int rowStride = p.sliceK + kRowPad;
