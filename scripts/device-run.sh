@@ -2,7 +2,10 @@
 # One call on a GPU machine: build the non-GUI targets, run every test (GPU tests for real),
 # then the benchmark sweeps. Logs, CSV and JSON go under $OUT (default ./out), eight files at most:
 # device.txt, build.log, tests.log, tables.txt, original.{csv,json}, batch.{csv,json}.
-#   scripts/device-run.sh [build] [tests] [original] [batch] [extra CLI args after --]
+#   scripts/device-run.sh [build] [tests] [original] [batch] [targets] [extra CLI args after --]
+# targets (not in the default set): the int4 kernel targets and the Llama-2-13B decode shapes,
+# from resources/sweeps/, into targets-*.csv; run it in its own call (build targets) so the call
+# stays within eight result files.
 # With no stage named, all run. Needs CUDA, cmake, ninja, GoogleTest sources, CLI11, nlohmann-json.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,5 +51,11 @@ fi
 if want batch; then
   $CLI --m 1:4096:x2 --n 8192 --k 8192 --group-size 128 --act-order no --kernels all \
     --csv "$OUT/batch.csv" --json "$OUT/batch.json" "${extra[@]}" 2>&1 | tee -a "$OUT/tables.txt" || status=1
+fi
+if want targets; then
+  for sweep in resources/sweeps/int4-targets.json resources/sweeps/llama2-13b-decode.json; do
+    $CLI --sweep "$sweep" --csv "$OUT/targets-$(basename "$sweep" .json).csv" "${extra[@]}" 2>&1 |
+      tee -a "$OUT/tables.txt" || status=1
+  done
 fi
 exit $status
