@@ -23,6 +23,13 @@ constexpr HalfBits kPoison = 0xFFFF;
 constexpr double kEnergyBurstSeconds = 0.1;
 constexpr double kHotBatchSeconds = 200e-6;  // fp16 NaN: any element a kernel fails to write stays NaN
 
+// "9.0" -> 90, as kernels compare it.
+int computeCapabilityNumber(const std::string& text) {
+    const auto dot = text.find('.');
+    if (dot == std::string::npos) return 0;
+    return std::stoi(text.substr(0, dot)) * 10 + std::stoi(text.substr(dot + 1));
+}
+
 // True for errors after which the context is unusable (every later call fails).
 bool isSticky(cudaError_t e) {
     switch (e) {
@@ -171,11 +178,9 @@ public:
         auto timer = GpuTimer::create(backend->stream_, std::size_t(info->l2Bytes));
         if (!timer) return Error{timer.error()};
         backend->timer_ = std::move(timer).value();
-        cudaDeviceProp prop{};
-        cudaGetDeviceProperties(&prop, device);
         backend->context_.stream = backend->stream_;
-        backend->context_.multiprocessors = prop.multiProcessorCount;
-        backend->context_.computeCapability = prop.major * 10 + prop.minor;
+        backend->context_.multiprocessors = info->multiprocessors;
+        backend->context_.computeCapability = computeCapabilityNumber(info->computeCapability);
         backend->nvml_ = NvmlMonitor::open(device);  // null without NVML: telemetry fields stay empty
         return std::unique_ptr<Backend>(std::move(backend));
     }

@@ -31,6 +31,9 @@ __global__ void readThrough(const uint4* __restrict__ data, size_t count, unsign
 Expected<std::unique_ptr<GpuTimer>> GpuTimer::create(cudaStream_t stream, std::size_t l2Bytes) {
     std::unique_ptr<GpuTimer> timer(new GpuTimer());
     timer->stream_ = stream;
+    int device = 0;
+    Q4_CUDA(cudaGetDevice(&device));
+    Q4_CUDA(cudaDeviceGetAttribute(&timer->multiprocessors_, cudaDevAttrMultiProcessorCount, device));
     Q4_CUDA(cudaEventCreate(&timer->start_));
     Q4_CUDA(cudaEventCreate(&timer->stop_));
     int* host = nullptr;
@@ -55,9 +58,7 @@ GpuTimer::~GpuTimer() {
 }
 
 Status GpuTimer::flushL2() {
-    int sms = 0;
-    cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0);
-    readThrough<<<unsigned(4 * std::max(sms, 1)), 256, 0, stream_>>>(flushBuffer_.as<uint4>(), flushBuffer_.bytes() / 16,
+    readThrough<<<unsigned(4 * std::max(multiprocessors_, 1)), 256, 0, stream_>>>(flushBuffer_.as<uint4>(), flushBuffer_.bytes() / 16,
                                                                  static_cast<unsigned*>(flushBuffer_.data()));
     return launchStatus("L2 flush");
 }

@@ -27,6 +27,7 @@ public:
 private:
     GpuTimer() = default;
     cudaStream_t stream_ = nullptr;
+    int multiprocessors_ = 0;  // sizes the flush grid
     cudaEvent_t start_ = nullptr, stop_ = nullptr;
     volatile int* releaseFlag_ = nullptr;  // pinned, mapped: the host releases the blocking kernel
     int* releaseFlagDevice_ = nullptr;

@@ -180,10 +180,4 @@ Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunO
     return result;
 }
 
-std::vector<std::string> kernelIds(const Backend& backend) {
-    std::vector<std::string> ids;
-    for (const auto& k : backend.kernels()) ids.push_back(k.id);
-    return ids;
-}
-
 }  // namespace q4

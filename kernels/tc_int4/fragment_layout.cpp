@@ -14,15 +14,22 @@ struct NibbleSlot {
 
 NibbleSlot slotOf(int nInTile, int kInTile) {
     const int g = nInTile % 8;
-    const int upperRow = nInTile / 8;     // rows g + 8 use fragments a1 / a3
-    const int upperK = kInTile / 8;       // k 8..15 use fragments a2 / a3
+    const int upperRow = nInTile / 8;  // rows g + 8 use fragments a1 / a3
+    const int upperK = kInTile / 8;    // k 8..15 use fragments a2 / a3
     const int t = (kInTile % 8) / 2;
-    const int second = kInTile % 2;       // the pair's second element sits 16 bits higher
+    const int second = kInTile % 2;  // the pair's second element sits 16 bits higher
     const int fragment = upperRow + 2 * upperK;
     return {4 * g + t, 4 * fragment + 16 * second};
 }
 
-std::uint32_t halfPair(HalfBits low, HalfBits high) { return std::uint32_t(low) | (std::uint32_t(high) << 16); }
+// The 32-bit word holding (row in sorted order, column), in the layout of fragment_layout.h.
+std::size_t wordIndex(std::int64_t nTiles, std::int64_t sortedRow, std::int64_t column, const NibbleSlot& slot) {
+    return std::size_t(((sortedRow / 64 * nTiles + column / 16) * 32 + slot.lane) * 4 + (sortedRow % 64) / 16);
+}
+
+std::uint32_t halfPair(HalfBits low, HalfBits high) {
+    return std::uint32_t(low) | (std::uint32_t(high) << 16);
+}
 
 }  // namespace
 
@@ -47,8 +54,9 @@ Expected<FragmentLayout> makeFragmentLayout(const GptqLayer& layer) {
     // Sort rows by group; keep the permutation only when it is not the identity.
     std::vector<std::int32_t> order(static_cast<std::size_t>(k));
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::int32_t a, std::int32_t b) { return layer.gIdx[std::size_t(a)] < layer.gIdx[std::size_t(b)]; });
+    std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+        return layer.gIdx[std::size_t(a)] < layer.gIdx[std::size_t(b)];
+    });
     for (std::int64_t r = 0; r < k; ++r)
         if (layer.gIdx[std::size_t(order[std::size_t(r)])] != r / out.groupSize)
             return Error{"g_idx does not give every group exactly " + std::to_string(out.groupSize) +
@@ -62,12 +70,11 @@ Expected<FragmentLayout> makeFragmentLayout(const GptqLayer& layer) {
     out.words.assign(std::size_t(nTiles * k64s * 32 * 4), 0);
     for (std::int64_t sortedRow = 0; sortedRow < k; ++sortedRow) {
         const std::int64_t row = order[std::size_t(sortedRow)];
-        const std::int64_t k64 = sortedRow / 64, kTile = (sortedRow % 64) / 16;
         const int kInTile = int(sortedRow % 16);
         for (std::int64_t col = 0; col < n; ++col) {
             const NibbleSlot slot = slotOf(int(col % 16), kInTile);
-            const std::size_t index = std::size_t(((k64 * nTiles + col / 16) * 32 + slot.lane) * 4 + kTile);
-            out.words[index] |= std::uint32_t(q[std::size_t(row * n + col)]) << slot.shift;
+            out.words[wordIndex(nTiles, sortedRow, col, slot)] |= std::uint32_t(q[std::size_t(row * n + col)])
+                                                                  << slot.shift;
         }
     }
 
@@ -86,11 +93,8 @@ Expected<FragmentLayout> makeFragmentLayout(const GptqLayer& layer) {
 }
 
 int fragmentNibble(const FragmentLayout& layout, std::int64_t sortedRow, std::int64_t column) {
-    const std::int64_t nTiles = layout.n / 16;
     const NibbleSlot slot = slotOf(int(column % 16), int(sortedRow % 16));
-    const std::size_t index =
-        std::size_t(((sortedRow / 64 * nTiles + column / 16) * 32 + slot.lane) * 4 + (sortedRow % 64) / 16);
-    return int((layout.words[index] >> slot.shift) & 0xF);
+    return int((layout.words[wordIndex(layout.n / 16, sortedRow, column, slot)] >> slot.shift) & 0xF);
 }
 
 }  // namespace q4
