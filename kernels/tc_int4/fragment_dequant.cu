@@ -30,12 +30,12 @@ __global__ void __launch_bounds__(256) dequantTransposedKernel(const uint4* __re
             const size_t at = (size_t(kTile / groupSize) * (n / 16) + nTile) * 8 + g;
             const uint32_t s = scales[at], z = zeros[at];
             const uint32_t sl = tc::broadcastLow(s), sh = tc::broadcastHigh(s);
-            const uint32_t zl = tc::broadcastLow(z), zh = tc::broadcastHigh(z);
-            const uint32_t w = w4[j];
-            const uint32_t f[4] = {tc::hmul2Bits(tc::hsub2Bits(tc::nibblePairToHalf2(w), zl), sl),
-                                   tc::hmul2Bits(tc::hsub2Bits(tc::nibblePairToHalf2(w >> 4), zh), sh),
-                                   tc::hmul2Bits(tc::hsub2Bits(tc::nibblePairToHalf2(w >> 8), zl), sl),
-                                   tc::hmul2Bits(tc::hsub2Bits(tc::nibblePairToHalf2(w >> 12), zh), sh)};
+            uint32_t f[4];
+            tc::dequantizeTile(f, w4[j], tc::groupZero(z));
+            f[0] = tc::hmul2Bits(f[0], sl);
+            f[1] = tc::hmul2Bits(f[1], sh);
+            f[2] = tc::hmul2Bits(f[2], sl);
+            f[3] = tc::hmul2Bits(f[3], sh);
             const int pair = (kTile - kBase) / 2 + t;  // fragments hold k pairs (2t, 2t+1) and (2t+8, 2t+9)
             tile[g][pair] = *reinterpret_cast<const __half2*>(&f[0]);
             tile[g + 8][pair] = *reinterpret_cast<const __half2*>(&f[1]);

@@ -35,8 +35,7 @@ TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupS
         }
         if (efficiency >= 0.9) break;
     }
-    plan.sharedBytes = tc::activationBytes(plan.mTiles, plan.sliceK) + tc::scaleBytes(plan.sliceK, group) +
-                       tc::sumBytes(plan.mTiles, plan.sliceK, group);
+    plan.sharedBytes = tc::activationBytes(plan.mTiles, plan.sliceK) + tc::scaleBytes(plan.sliceK, group);
     return plan;
 }
 

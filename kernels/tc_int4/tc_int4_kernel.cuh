@@ -6,7 +6,9 @@
 // start it stages the slice's activations (gathered through the act-order permutation when
 // there is one) and its scales and zeros in shared memory, once; then each warp streams its n
 // tile's weights through the slice with 16-byte loads kept kPipeline<MT> deep in registers, and
-// dequantizes in registers. Nothing inside the loop waits on anything but the weight stream.
+// dequantizes in registers to the exact integers q - z, so the mma sums of a group need only
+// its scale, applied once in fp32 when the group ends. Nothing inside the loop waits on anything
+// but the weight stream.
 // The grid's y dimension splits k so that small m fills every SM in whole waves; slices write
 // fp32 partials and the last block of each n block sums them in slice order (deterministic).
 #include <cuda_fp16.h>
@@ -20,21 +22,27 @@ constexpr int kThreads = kWarps * 32;
 // 16-byte weight loads in flight per lane; fewer at 8 m tiles, whose accumulators need the registers.
 template <int MT>
 constexpr int kPipeline = MT == 1 ? 6 : MT == 2 ? 4 : MT >= 8 ? 4 : 8;
-constexpr int kRowPad = 8;                 // halves: row stride = 4 mod 32 words, conflict-free B loads
+// Staged activation rows are stored in lane order (see stagedWord) and padded so the row stride
+// is 2 mod 8 words: a half-warp's 64-bit B loads (4 rows x 4 lanes t) then hit 32 distinct banks.
+constexpr int kRowPad = 4;  // halves
 // Resident blocks per SM the register budget is capped for, and the plan sizes the grid by:
 // three with few m tiles (more warps to hide latency), two when the accumulators need registers.
 __host__ __device__ constexpr int blocksPerSm(int mTiles) { return mTiles <= 2 ? 3 : 2; }
 
-// Shared memory of one block: activations [8 MT][sliceK + pad], scale/zero pairs
-// [groups of the slice][8 warps][8] as uint2, then activation sums [groups][8 MT] as float.
+// Shared memory of one block: activations [8 MT][sliceK + pad], then scale/zero pairs
+// [groups of the slice][8 warps][8] as uint2.
 __host__ __device__ constexpr int activationBytes(int mt, int sliceK) { return 8 * mt * (sliceK + kRowPad) * 2; }
 __host__ __device__ constexpr int sliceGroups(int sliceK, int groupSize) { return sliceK / groupSize + 2; }
 __host__ __device__ constexpr int scaleBytes(int sliceK, int groupSize) {
     return sliceGroups(sliceK, groupSize) * kWarps * 8 * 8;
 }
-// Per group and activation row, the sum of the slice's activations over the group (fp32).
-__host__ __device__ constexpr int sumBytes(int mt, int sliceK, int groupSize) {
-    return sliceGroups(sliceK, groupSize) * 8 * mt * 4;
+
+// Where a staged activation word (two k values) lives in its row: within each 64-k chunk the
+// 8 words a lane t needs for one step (k tiles j = 0..3, k pairs 2t and 2t + 8) are adjacent,
+// so each tile's B fragment is one 64-bit load. Word w of the chunk holds k = 2w, 2w + 1, i.e.
+// tile j = w / 8, upper half h = (w / 4) % 2, lane t = w % 4; it moves to 8 t + 2 j + h.
+__host__ __device__ constexpr int stagedWord(int word) {
+    return (word & ~31) + 8 * (word % 4) + 2 * ((word % 32) / 8) + (word / 4) % 2;
 }
 
 struct Params {
@@ -49,14 +57,6 @@ struct Params {
     int m, n, k, groupSize, sliceK, slices;
 };
 
-// Two int4 values at bits 4p and 16 + 4p of word, as fp16 (1024 + q): or-ing a nibble into the
-// mantissa of 1024.0 (0x6400) makes the value exactly 1024 + q with one lop3, no conversions.
-__device__ __forceinline__ uint32_t nibblePairToHalf2(uint32_t word) {
-    uint32_t out;
-    asm("lop3.b32 %0, %1, %2, %3, 0xea;" : "=r"(out) : "r"(word), "r"(0x000F000Fu), "r"(0x64006400u));
-    return out;  // (word & mask) | magic
-}
-
 __device__ __forceinline__ uint32_t hsub2Bits(uint32_t a, uint32_t b) {
     __half2 r = __hsub2(*reinterpret_cast<__half2*>(&a), *reinterpret_cast<__half2*>(&b));
     return *reinterpret_cast<uint32_t*>(&r);
@@ -65,9 +65,43 @@ __device__ __forceinline__ uint32_t hmul2Bits(uint32_t a, uint32_t b) {
     __half2 r = __hmul2(*reinterpret_cast<__half2*>(&a), *reinterpret_cast<__half2*>(&b));
     return *reinterpret_cast<uint32_t*>(&r);
 }
+__device__ __forceinline__ uint32_t hfma2Bits(uint32_t a, uint32_t b, uint32_t c) {
+    __half2 r = __hfma2(*reinterpret_cast<__half2*>(&a), *reinterpret_cast<__half2*>(&b),
+                        *reinterpret_cast<__half2*>(&c));
+    return *reinterpret_cast<uint32_t*>(&r);
+}
 // Both halves set to the low (or high) half of pair.
 __device__ __forceinline__ uint32_t broadcastLow(uint32_t pair) { return __byte_perm(pair, 0, 0x1010); }
 __device__ __forceinline__ uint32_t broadcastHigh(uint32_t pair) { return __byte_perm(pair, 0, 0x3232); }
+
+// The zero point of a group in the two forms the dequantization subtracts: for rows n = g the
+// pair (1024 + z, 1024 + z), for rows n = g + 8 the pair -(64 + z) (see dequantizeTile).
+struct GroupZero {
+    uint32_t low1024, highNeg64;
+};
+__device__ __forceinline__ GroupZero groupZero(uint32_t zeroPair) {  // zeroPair: (1024 + z_g, 1024 + z_g+8)
+    constexpr uint32_t k960 = 0x63806380u;
+    return {broadcastLow(zeroPair), broadcastHigh(hsub2Bits(k960, zeroPair))};
+}
+
+// One lane's A fragment of a 16x16 weight tile as fp16 pairs of the exact integers q - z.
+// Fragments 0 and 2 (rows n = g) sit at bits 0/16 and 8/24: masked into the mantissa of 1024.0
+// they read 1024 + q, and one subtraction leaves q - z. Fragments 1 and 3 (rows g + 8) sit at
+// bits 4/20 and 12/28: masked in place they read 1024 + 16 q, and one fma with 1/16 and
+// -(64 + z) leaves q - z. One shift per word instead of three; every step is exact in fp16.
+__device__ __forceinline__ void dequantizeTile(uint32_t (&frag)[4], uint32_t w, const GroupZero& z) {
+    constexpr uint32_t kMagic = 0x64006400u, kSixteenth = 0x2C002C00u;
+    auto masked = [](uint32_t word, uint32_t mask) {
+        uint32_t out;
+        asm("lop3.b32 %0, %1, %2, %3, 0xea;" : "=r"(out) : "r"(word), "r"(mask), "r"(kMagic));
+        return out;  // (word & mask) | magic
+    };
+    const uint32_t upper = w >> 8;
+    frag[0] = hsub2Bits(masked(w, 0x000F000Fu), z.low1024);
+    frag[1] = hfma2Bits(masked(w, 0x00F000F0u), kSixteenth, z.highNeg64);
+    frag[2] = hsub2Bits(masked(upper, 0x000F000Fu), z.low1024);
+    frag[3] = hfma2Bits(masked(upper, 0x00F000F0u), kSixteenth, z.highNeg64);
+}
 
 __device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
     asm volatile(
@@ -76,8 +110,6 @@ __device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4], 
         : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
-
-constexpr uint32_t kBiasPlusEight = 0x64086408u;  // fp16 pair (1032, 1032)
 
 // Streaming weight load: read once, keep out of L1.
 __device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
@@ -88,31 +120,35 @@ __device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
     return v;
 }
 
+// The B fragment of tile j for lane t of a staged activation row: k pairs (2t, 2t+1) and
+// (2t+8, 2t+9), adjacent in the lane-order layout, so one 64-bit shared load.
+__device__ __forceinline__ uint2 loadBFragment(const __half* row, int chunk, int tile, int t) {
+    return *reinterpret_cast<const uint2*>(row + chunk * 64 + 2 * (8 * t + 2 * tile));
+}
+
 // The products of one 16x16 weight tile (as A fragments) with activation rows, added into fp32.
 // Tensor cores: one mma per 8 rows. CUDA cores (gemv_int4, m <= 8): half2 FMAs over the lane's
 // 4 k values of each of its two n rows, converted to fp32 per tile.
 template <int MT>
 __device__ __forceinline__ void tensorCoreTile(float (&acc)[MT][4], const uint32_t (&frag)[4], const __half* a,
-                                               int rowStride, int g, int t, int rows) {
+                                               int rowStride, int chunk, int tile, int g, int t, int rows) {
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt) {
         // Activation rows past m are zero: select them instead of staging zeros in shared memory.
         const bool live = mt * 8 + g < rows;
-        const __half* row = a + (mt * 8 + g) * rowStride + 2 * t;
-        const uint32_t b0 = live ? *reinterpret_cast<const uint32_t*>(row) : 0u;
-        const uint32_t b1 = live ? *reinterpret_cast<const uint32_t*>(row + 8) : 0u;
-        mma16816(acc[mt], frag, b0, b1);
+        const uint2 b = live ? loadBFragment(a + (mt * 8 + g) * rowStride, chunk, tile, t) : make_uint2(0, 0);
+        mma16816(acc[mt], frag, b.x, b.y);
     }
 }
 
 __device__ __forceinline__ void cudaCoreTile(float (&low)[8], float (&high)[8], const uint32_t (&frag)[4],
-                                             const __half* a, int rowStride, int t, int rows) {
+                                             const __half* a, int rowStride, int chunk, int tile, int t, int rows) {
     const __half2* f = reinterpret_cast<const __half2*>(frag);
 #pragma unroll
     for (int r = 0; r < 8; ++r) {
         if (r >= rows) break;  // uniform
-        const __half* row = a + r * rowStride + 2 * t;
-        const __half2 a0 = *reinterpret_cast<const __half2*>(row), a1 = *reinterpret_cast<const __half2*>(row + 8);
+        const uint2 b = loadBFragment(a + r * rowStride, chunk, tile, t);
+        const __half2 a0 = *reinterpret_cast<const __half2*>(&b.x), a1 = *reinterpret_cast<const __half2*>(&b.y);
         const float2 l = __half22float2(__hfma2(f[2], a1, __hmul2(f[0], a0)));
         const float2 h = __half22float2(__hfma2(f[3], a1, __hmul2(f[1], a0)));
         low[r] += l.x + l.y;
@@ -128,7 +164,6 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
     const int rowStride = p.sliceK + kRowPad;
     __half* aTile = reinterpret_cast<__half*>(shared);
     uint2* scaleTable = reinterpret_cast<uint2*>(shared + activationBytes(MT, p.sliceK));
-    float* groupSums = reinterpret_cast<float*>(shared + activationBytes(MT, p.sliceK) + scaleBytes(p.sliceK, p.groupSize));
 
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int g = lane / 4, t = lane % 4;
@@ -149,10 +184,10 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
     for (int j = 0; j < kPipeline<MT>; ++j)
         if (warpActive && j < steps) ring[j] = loadStreaming(weights + j * stepStride);
 
-    // Activations of the slice (rows past m are left unstaged and read as zero). Loads are
-    // issued in batches of kBatch before their stores, so a block waits about one latency, not one
-    // per element.
-    constexpr int kBatch = 8;
+    // Activations of the slice in lane order (rows past m are left unstaged and read as zero).
+    // Loads are issued in batches of kBatch before their stores, so a block waits about one
+    // latency, not one per element.
+    constexpr int kBatch = MT <= 2 ? 4 : 8;  // fewer registers where the pipeline is deepest
     const int sliceLen = kEnd - kBegin;
     if (p.permutation) {
         for (int col0 = 0; col0 < sliceLen; col0 += kThreads * kBatch) {
@@ -168,8 +203,10 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
                 for (int j = 0; j < kBatch; ++j)
                     if (source[j] >= 0) v[j] = p.a[size_t(row) * p.k + source[j]];
 #pragma unroll
-                for (int j = 0; j < kBatch; ++j)
-                    if (source[j] >= 0) aTile[row * rowStride + col0 + j * kThreads + threadIdx.x] = v[j];
+                for (int j = 0; j < kBatch; ++j) {
+                    const int col = col0 + j * kThreads + threadIdx.x;
+                    if (source[j] >= 0) aTile[row * rowStride + 2 * stagedWord(col / 2) + col % 2] = v[j];
+                }
             }
         }
     } else {
@@ -188,8 +225,12 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
             for (int j = 0; j < kBatch; ++j) {
                 const int i = i0 + j * kThreads + threadIdx.x;
                 if (i < total) {
-                    const int row = i / vectors;
-                    *reinterpret_cast<uint4*>(&aTile[row * rowStride + (i - row * vectors) * 8]) = v[j];
+                    const int row = i / vectors, word = (i - row * vectors) * 4;
+                    uint32_t* dst = reinterpret_cast<uint32_t*>(aTile + row * rowStride);
+                    dst[stagedWord(word)] = v[j].x;  // the 4 words go to 4 lanes' runs
+                    dst[stagedWord(word + 1)] = v[j].y;
+                    dst[stagedWord(word + 2)] = v[j].z;
+                    dst[stagedWord(word + 3)] = v[j].w;
                 }
             }
         }
@@ -214,44 +255,28 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
     }
     __syncthreads();
 
-    // Sums of each activation row over each group of the slice: the tensor-core path multiplies
-    // q - 8 and removes (z - 8) * sum afterwards, once per group, then applies the scale.
-    if constexpr (!kCudaCores) {
-        for (int pair = warp; pair < groups * 8 * MT; pair += kWarps) {
-            const int local = pair / (8 * MT), row = pair % (8 * MT);
-            float sum = 0.0f;
-            if (row < p.m) {  // rows past m are never staged; their products are zero
-                const int from = max(kBegin, (firstGroup + local) * p.groupSize) - kBegin;
-                const int to = min(kEnd, (firstGroup + local + 1) * p.groupSize) - kBegin;
-                for (int col = from + lane; col < to; col += 32) sum += __half2float(aTile[row * rowStride + col]);
-#pragma unroll
-                for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
-            }
-            if (lane == 0) groupSums[pair] = sum;
-        }
-        __syncthreads();
-    }
-
     float acc[MT][4];
 #pragma unroll
     for (int i = 0; i < MT; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.0f;
     float low[8] = {}, high[8] = {};  // gemv_int4: rows n = g and g + 8, per activation row
 
     if (warpActive) {
-        // The group being accumulated: the tensor-core path keeps its own fp32 partial, scaled and
-        // corrected for the zero point when the group ends. Groups change at multiples of 16 k.
+        // The group being accumulated. Tensor cores: the mma sums of q - z over the group go into
+        // part, which is scaled into acc in fp32 when the group ends. CUDA cores: the scale is
+        // applied to the weights in fp16. Groups change at multiples of 16 k.
         int groupEnd = 0, groupLocal = -1;
-        uint32_t scaleLow = 0, scaleHigh = 0, zeroLow = 0, zeroHigh = 0;  // half2 broadcasts (CUDA cores)
-        float scaleN[2] = {0, 0}, zeroN[2] = {0, 0};                        // rows g and g + 8 (tensor cores)
+        GroupZero zero{};
+        uint32_t scaleLow = 0, scaleHigh = 0;  // half2 broadcasts (CUDA cores)
+        float2 scaleN{0, 0};                   // rows g and g + 8 (tensor cores)
         float part[MT][4];
         auto finishGroup = [&]() {
 #pragma unroll
-            for (int mt = 0; mt < MT; ++mt)
-#pragma unroll
-                for (int e = 0; e < 4; ++e) {
-                    const float sum = groupSums[groupLocal * 8 * MT + mt * 8 + 2 * t + (e & 1)];
-                    acc[mt][e] += scaleN[e >> 1] * (part[mt][e] - zeroN[e >> 1] * sum);
-                }
+            for (int mt = 0; mt < MT; ++mt) {
+                acc[mt][0] += scaleN.x * part[mt][0];
+                acc[mt][1] += scaleN.x * part[mt][1];
+                acc[mt][2] += scaleN.y * part[mt][2];
+                acc[mt][3] += scaleN.y * part[mt][3];
+            }
         };
         for (int base = 0; base < steps; base += kPipeline<MT>) {
 #pragma unroll
@@ -271,34 +296,26 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
                         groupLocal = group - firstGroup;
                         groupEnd = (group + 1) * p.groupSize;
                         const uint2 sz = scaleTable[(groupLocal * kWarps + warp) * 8 + g];
+                        zero = groupZero(sz.y);
                         if constexpr (kCudaCores) {
                             scaleLow = broadcastLow(sz.x);
                             scaleHigh = broadcastHigh(sz.x);
-                            zeroLow = broadcastLow(sz.y);
-                            zeroHigh = broadcastHigh(sz.y);
                         } else {
-                            const float2 sc = __half22float2(*reinterpret_cast<const __half2*>(&sz.x));
-                            const float2 zr = __half22float2(*reinterpret_cast<const __half2*>(&sz.y));
-                            scaleN[0] = sc.x, scaleN[1] = sc.y, zeroN[0] = zr.x - 1032.0f, zeroN[1] = zr.y - 1032.0f;
+                            scaleN = __half22float2(*reinterpret_cast<const __half2*>(&sz.x));
 #pragma unroll
                             for (int mt = 0; mt < MT; ++mt) part[mt][0] = part[mt][1] = part[mt][2] = part[mt][3] = 0.0f;
                         }
                     }
-                    const uint32_t w = words[tile];
-                    uint32_t frag[4] = {nibblePairToHalf2(w), nibblePairToHalf2(w >> 4), nibblePairToHalf2(w >> 8),
-                                        nibblePairToHalf2(w >> 12)};  // 1024 + q
+                    uint32_t frag[4];
+                    dequantizeTile(frag, words[tile], zero);
                     if constexpr (kCudaCores) {
-                        frag[0] = hmul2Bits(hsub2Bits(frag[0], zeroLow), scaleLow);
-                        frag[1] = hmul2Bits(hsub2Bits(frag[1], zeroHigh), scaleHigh);
-                        frag[2] = hmul2Bits(hsub2Bits(frag[2], zeroLow), scaleLow);
-                        frag[3] = hmul2Bits(hsub2Bits(frag[3], zeroHigh), scaleHigh);
-                        cudaCoreTile(low, high, frag, aTile + kLocal, rowStride, t, p.m);
+                        frag[0] = hmul2Bits(frag[0], scaleLow);
+                        frag[1] = hmul2Bits(frag[1], scaleHigh);
+                        frag[2] = hmul2Bits(frag[2], scaleLow);
+                        frag[3] = hmul2Bits(frag[3], scaleHigh);
+                        cudaCoreTile(low, high, frag, aTile, rowStride, step, tile, t, p.m);
                     } else {
-                        // q - 8, exact in fp16: small operands keep the per-group fp32 sums free of
-                        // the cancellation that multiplying 1024 + q would bring.
-#pragma unroll
-                        for (int f = 0; f < 4; ++f) frag[f] = hsub2Bits(frag[f], kBiasPlusEight);
-                        tensorCoreTile<MT>(part, frag, aTile + kLocal, rowStride, g, t, p.m);
+                        tensorCoreTile<MT>(part, frag, aTile, rowStride, step, tile, g, t, p.m);
                     }
                 }
             }
