@@ -25,23 +25,15 @@ public:
         auto wt = context.allocator->allocate(std::size_t(n_ * k_) * 2, MemoryUse::Workspace);
         if (!wt) return Status::failure(wt.error());
         wt_ = std::move(wt).value();
-        if (tc_.permutation()) {
-            auto sorted = context.allocator->allocate(std::size_t(point.m * k_) * 2, MemoryUse::Workspace);
-            if (!sorted) return Status::failure(sorted.error());
-            sortedA_ = std::move(sorted).value();
-        }
         return cublas_.create(context);
     }
 
     Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override {
         if (m <= kMmaMaxM) return tc_.run(a, c, m, context);
         Q4_CHECK(dequantizeFragmentsTransposed(tc_.weights(), wt_.data(), context.stream));
-        const void* activations = a;
-        if (tc_.permutation()) {
-            Q4_CHECK(gatherColumns(a, tc_.permutation(), sortedA_.data(), m, k_, context.stream));
-            activations = sortedA_.data();
-        }
-        return cublasRowMajorGemmTransposedB(cublas_.get(), activations, wt_.data(), c, m, n_, k_);
+        auto activations = tc_.sortedActivations(a, m, context);
+        if (!activations) return Status::failure(activations.error());
+        return cublasRowMajorGemmTransposedB(cublas_.get(), *activations, wt_.data(), c, m, n_, k_);
     }
 
     std::string path(std::int64_t m) const override {
@@ -51,7 +43,7 @@ public:
 private:
     TcInt4 tc_;
     CublasHandle cublas_;
-    DeviceBuffer wt_, sortedA_;
+    DeviceBuffer wt_;
     std::int64_t n_ = 0, k_ = 0;
 };
 
@@ -61,7 +53,7 @@ KernelEntry bestInt4Entry() {
     return {{"best_int4", "dispatcher",
              "Ours: picks the fastest path by m: tc_int4 (tensor cores, weights streamed once) up to m=32, "
              "then dequantize to fp16 in a workspace plus cuBLAS. The record's path column names the choice.",
-             "as tc_int4: n % 16 == 0, k % 64 == 0, group size a multiple of 16 or -1; sm_80+", true},
+             "as tc_int4: n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1; sm_80+", true},
             tcInt4Supports, [] { return std::make_unique<BestInt4>(); }};
 }
 

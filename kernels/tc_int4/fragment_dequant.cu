@@ -2,6 +2,8 @@
 
 #include <cuda_fp16.h>
 
+#include <algorithm>
+
 #include "cuda_check.h"
 #include "tc_int4/tc_int4_kernel.cuh"
 
@@ -54,6 +56,11 @@ __global__ void __launch_bounds__(256) dequantTransposedKernel(const uint4* __re
 
 __global__ void gatherColumnsKernel(const __half* __restrict__ a, const int32_t* __restrict__ permutation,
                                     __half* __restrict__ out, long long m, int k) {
+#if __CUDA_ARCH__ >= 900
+    // A kernel launched after this one as a programmatic dependent may start now: it waits for
+    // this grid's results itself (griddepcontrol.wait) before reading them.
+    asm volatile("griddepcontrol.launch_dependents;");
+#endif
     const long long total = m * k;
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
         const long long row = i / k;
@@ -74,7 +81,8 @@ Status dequantizeFragmentsTransposed(const FragmentWeightsView& w, void* wt, cud
 
 Status gatherColumns(const void* a, const std::int32_t* permutation, void* out, std::int64_t m, std::int64_t k,
                      cudaStream_t stream) {
-    gatherColumnsKernel<<<1024, 256, 0, stream>>>(static_cast<const __half*>(a), permutation,
+    const long long blocks = std::min<long long>(1024, (m * k + 255) / 256);
+    gatherColumnsKernel<<<unsigned(blocks), 256, 0, stream>>>(static_cast<const __half*>(a), permutation,
                                                   static_cast<__half*>(out), m, int(k));
     return launchStatus("gather columns kernel");
 }

@@ -37,8 +37,8 @@ Status fragmentLayoutSupports(std::int64_t n, std::int64_t k, int groupSize) {
     if (n % 16 != 0) return Status::failure("n=" + std::to_string(n) + " is not a multiple of 16 (tc_int4 n tile)");
     if (k % 64 != 0)
         return Status::failure("k=" + std::to_string(k) + " is not a multiple of 64 (tc_int4 loads 4 k tiles at once)");
-    if (groupSize != -1 && groupSize % 16 != 0)
-        return Status::failure("group size " + std::to_string(groupSize) + " is not a multiple of 16 (tc_int4 k tile)");
+    if (groupSize != -1 && groupSize % 32 != 0)
+        return Status::failure("group size " + std::to_string(groupSize) + " is not a multiple of 32 (tc_int4 takes k tiles in pairs)");
     return Status::success();
 }
 

@@ -15,7 +15,7 @@
 // over every DRAM channel (an n-tile-major order put them 64 KiB apart, on few channels).
 //
 // Act-order: rows are first sorted by group (stable), so each group's rows are contiguous; the
-// kernel gathers activation columns through the same permutation.
+// activation columns are gathered through the same permutation before the kernel runs.
 #include <cstdint>
 #include <vector>
 
@@ -33,7 +33,7 @@ struct FragmentLayout {
     std::vector<std::int32_t> permutation;  // sorted row -> original row; empty when natural order
 };
 
-// Requires n % 16 == 0, k % 64 == 0, group size a multiple of 16 or -1, and every group of
+// Requires n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1, and every group of
 // exactly groupSize rows (as GPTQ's act-order produces).
 Status fragmentLayoutSupports(std::int64_t n, std::int64_t k, int groupSize);
 Expected<FragmentLayout> makeFragmentLayout(const GptqLayer& layer);

@@ -1,7 +1,8 @@
 // tc_int4: W4A16 GEMM on tensor cores with weights reshuffled offline into mma fragment order,
 // dequantized in registers (lop3 + magic number), split-k with a deterministic reduction, and
-// act-order handled by sorting rows at prepare and gathering activation columns in the A load.
-// Limits: n % 16, k % 64, group size a multiple of 16 or -1; m any (64 rows per launch).
+// act-order handled by sorting rows at prepare and gathering activation columns into that order
+// in a pre-pass whose tail overlaps the main kernel's start (programmatic dependent launch).
+// Limits: n % 16, k % 64, group size a multiple of 32 or -1; m any (64 rows per launch).
 #include "tc_int4/tc_int4.h"
 
 #include <algorithm>
@@ -41,13 +42,26 @@ TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupS
 
 namespace {
 
+// dependent: launched right after the act-order gather, as its programmatic dependent (sm_90),
+// so the weight stream starts while the gather finishes; the kernel waits before reading A.
 template <int MT, bool kCudaCores = false>
-Status launch(const tc::Params& p, int nBlocks, int sharedBytes, cudaStream_t stream) {
+Status launch(const tc::Params& p, int nBlocks, int sharedBytes, bool dependent, cudaStream_t stream) {
     static const cudaError_t raised =  // once per instantiation: allow up to 200 KiB of dynamic shared memory
         cudaFuncSetAttribute(tc::tcInt4Kernel<MT, kCudaCores>, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024);
     if (raised != cudaSuccess) return cudaStatus(raised, "tc_int4 shared memory limit");
-    tc::tcInt4Kernel<MT, kCudaCores>
-        <<<dim3(unsigned(nBlocks), unsigned(p.slices)), tc::kThreads, sharedBytes, stream>>>(p);
+    cudaLaunchConfig_t config{};
+    config.gridDim = dim3(unsigned(nBlocks), unsigned(p.slices));
+    config.blockDim = dim3(tc::kThreads);
+    config.dynamicSmemBytes = std::size_t(sharedBytes);
+    config.stream = stream;
+    cudaLaunchAttribute attribute{};
+    attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attribute.val.programmaticStreamSerializationAllowed = 1;
+    if (dependent) {
+        config.attrs = &attribute;
+        config.numAttrs = 1;
+    }
+    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(&config, tc::tcInt4Kernel<MT, kCudaCores>, p), "tc_int4 launch"));
     return launchStatus("tc_int4 kernel");
 }
 
@@ -60,6 +74,7 @@ Status TcInt4::prepare(const GptqLayer& layer, const SweepPoint& point, GpuConte
     k_ = point.k;
     groupSize_ = layout->groupSize;
     multiprocessors_ = context.multiprocessors;
+    programmaticLaunch_ = context.computeCapability >= 90;
     DeviceAllocator& alloc = *context.allocator;
     auto upload = [&](DeviceBuffer& dst, const auto& host, MemoryUse use) -> Status {
         if (host.empty()) return Status::success();
@@ -85,6 +100,11 @@ Status TcInt4::prepare(const GptqLayer& layer, const SweepPoint& point, GpuConte
         if (!partials) return Status::failure(partials.error());
         partials_ = std::move(partials).value();
     }
+    if (!layout->permutation.empty()) {  // activations gathered into sorted order for every call
+        auto sorted = alloc.allocate(std::size_t(point.m * k_) * 2, MemoryUse::Workspace);
+        if (!sorted) return Status::failure(sorted.error());
+        sortedA_ = std::move(sorted).value();
+    }
     auto counters = alloc.allocate(std::size_t((n_ + 127) / 128) * sizeof(int), MemoryUse::Workspace);
     if (!counters) return Status::failure(counters.error());
     counters_ = std::move(counters).value();
@@ -94,13 +114,15 @@ Status TcInt4::prepare(const GptqLayer& layer, const SweepPoint& point, GpuConte
 Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) {
     const TcInt4Plan plan = planTcInt4(m, n_, k_, groupSize_, multiprocessors_);
     const int nBlocks = int((n_ + 127) / 128);
+    auto sorted = sortedActivations(a, m, context);
+    if (!sorted) return Status::failure(sorted.error());
+    const __half* activations = static_cast<const __half*>(*sorted);
     for (std::int64_t row = 0; row < m; row += plan.mPerLaunch) {
         tc::Params p{};
         p.weights = weights_.as<uint4>();
         p.scales = scales_.as<uint32_t>();
         p.zeros = zeros_.as<uint32_t>();
-        p.a = static_cast<const __half*>(a) + row * k_;
-        p.permutation = permutation_.as<int32_t>();
+        p.a = activations + row * k_;
         p.c = static_cast<__half*>(c) + row * n_;
         p.partials = partials_.as<float>();
         p.counters = counters_.as<int>();
@@ -110,19 +132,30 @@ Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) 
         p.groupSize = groupSize_;
         p.sliceK = plan.sliceK;
         p.slices = plan.slices;
+        const bool dependent = programmaticLaunch_ && permutation_.data() && row == 0;
         Status s;
         if (cudaCores_) {
             if (p.m > 8) return Status::failure("gemv_int4 runs m <= 8, not m=" + std::to_string(m));
-            s = launch<1, true>(p, nBlocks, plan.sharedBytes, context.stream);
+            s = launch<1, true>(p, nBlocks, plan.sharedBytes, dependent, context.stream);
         } else switch (plan.mTiles) {
-            case 1: s = launch<1>(p, nBlocks, plan.sharedBytes, context.stream); break;
-            case 2: s = launch<2>(p, nBlocks, plan.sharedBytes, context.stream); break;
-            case 4: s = launch<4>(p, nBlocks, plan.sharedBytes, context.stream); break;
-            default: s = launch<8>(p, nBlocks, plan.sharedBytes, context.stream); break;
+            case 1: s = launch<1>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
+            case 2: s = launch<2>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
+            case 4: s = launch<4>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
+            default: s = launch<8>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
         }
         if (!s) return s;
     }
     return Status::success();
+}
+
+Expected<const void*> TcInt4::sortedActivations(const void* a, std::int64_t m, GpuContext& context) {
+    if (!permutation_.data()) return a;
+    if (std::size_t(m * k_) * 2 > sortedA_.bytes())
+        return Error{"m=" + std::to_string(m) + " is above the m this kernel was prepared for"};
+    // One gather pass puts the activation columns in the weights' sorted row order.
+    if (Status s = gatherColumns(a, permutation_.as<std::int32_t>(), sortedA_.data(), m, k_, context.stream); !s)
+        return Error{s.message};
+    return static_cast<const void*>(sortedA_.data());
 }
 
 std::string TcInt4::path(std::int64_t m) const {
@@ -141,8 +174,8 @@ Status tcInt4Supports(const SweepPoint& point, const GpuContext& context) {
 KernelEntry tcInt4Entry() {
     return {{"tc_int4", "tensor-core",
              "Ours: mma.sync m16n8k16 with weights reshuffled into fragment order, register dequantization "
-             "(lop3 magic), split-k with a deterministic reduction, act-order by sorted rows and a gathered A load.",
-             "n % 16 == 0, k % 64 == 0, group size a multiple of 16 or -1; sm_80+", true},
+             "(lop3 magic), split-k with a deterministic reduction, act-order by sorted rows and an activation gather whose tail overlaps the kernel (programmatic dependent launch).",
+             "n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1; sm_80+", true},
             tcInt4Supports,
             [] { return std::make_unique<TcInt4>(); }};
 }
@@ -152,7 +185,7 @@ KernelEntry gemvInt4Entry() {
              "Ours: an m <= 8 specialist on CUDA cores. The tc_int4 weight stream (fragment layout, 16-byte loads "
              "8 deep, slice-wide staging, wave-filling split-k, deterministic reduction) with half2 FMAs instead "
              "of mma.",
-             "m <= 8; n % 16 == 0, k % 64 == 0, group size a multiple of 16 or -1", true},
+             "m <= 8; n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1", true},
             [](const SweepPoint& point, const GpuContext& context) -> Status {
                 if (point.m > 8)
                     return Status::failure("m=" + std::to_string(point.m) + " is above 8 (gemv_int4 is an m <= 8 specialist)");

@@ -3,8 +3,8 @@
 // for weights in the fragment layout of fragment_layout.h.
 //
 // Work split: a block of 8 warps owns 8 n tiles (128 output features) and one k slice. At the
-// start it stages the slice's activations (gathered through the act-order permutation when
-// there is one) and its scales and zeros in shared memory, once; then each warp streams its n
+// start it stages the slice's activations (with act-order, already gathered into sorted order
+// by a pre-pass) and its scales and zeros in shared memory, once; then each warp streams its n
 // tile's weights through the slice with 16-byte loads kept kPipeline<MT> deep in registers, and
 // dequantizes in registers to the exact integers q - z, so the mma sums of a group need only
 // its scale, applied once in fp32 when the group ends. Nothing inside the loop waits on anything
@@ -21,36 +21,27 @@ constexpr int kWarps = 8;
 constexpr int kThreads = kWarps * 32;
 // 16-byte weight loads in flight per lane; fewer at 8 m tiles, whose accumulators need the registers.
 template <int MT>
-constexpr int kPipeline = MT == 1 ? 6 : MT == 2 ? 4 : MT >= 8 ? 4 : 8;
-// Staged activation rows are stored in lane order (see stagedWord) and padded so the row stride
-// is 2 mod 8 words: a half-warp's 64-bit B loads (4 rows x 4 lanes t) then hit 32 distinct banks.
-constexpr int kRowPad = 4;  // halves
+constexpr int kPipeline = MT == 1 ? 6 : MT == 2 ? 4 : MT >= 8 ? 3 : 8;
+// Staged activation rows are padded so the row stride is 16 bytes mod 128: the 8 row addresses
+// of each ldmatrix phase then fall in distinct banks.
+constexpr int kRowPad = 8;  // halves
 // Resident blocks per SM the register budget is capped for, and the plan sizes the grid by:
 // three with few m tiles (more warps to hide latency), two when the accumulators need registers.
 __host__ __device__ constexpr int blocksPerSm(int mTiles) { return mTiles <= 2 ? 3 : 2; }
 
-// Shared memory of one block: activations [8 MT][sliceK + pad], then scale/zero pairs
-// [groups of the slice][8 warps][8] as uint2.
+// Shared memory of one block: activations [8 MT][sliceK + pad], then the scales and the zeros of
+// the slice's groups for the block's 8 n tiles, [groups][8 tiles][8 lanes] half2 pairs each.
 __host__ __device__ constexpr int activationBytes(int mt, int sliceK) { return 8 * mt * (sliceK + kRowPad) * 2; }
 __host__ __device__ constexpr int sliceGroups(int sliceK, int groupSize) { return sliceK / groupSize + 2; }
 __host__ __device__ constexpr int scaleBytes(int sliceK, int groupSize) {
-    return sliceGroups(sliceK, groupSize) * kWarps * 8 * 8;
-}
-
-// Where a staged activation word (two k values) lives in its row: within each 64-k chunk the
-// 8 words a lane t needs for one step (k tiles j = 0..3, k pairs 2t and 2t + 8) are adjacent,
-// so each tile's B fragment is one 64-bit load. Word w of the chunk holds k = 2w, 2w + 1, i.e.
-// tile j = w / 8, upper half h = (w / 4) % 2, lane t = w % 4; it moves to 8 t + 2 j + h.
-__host__ __device__ constexpr int stagedWord(int word) {
-    return (word & ~31) + 8 * (word % 4) + 2 * ((word % 32) / 8) + (word / 4) % 2;
+    return 2 * sliceGroups(sliceK, groupSize) * kWarps * 8 * 4;
 }
 
 struct Params {
     const uint4* weights;          // fragment layout words
     const uint32_t* scales;        // half2 pairs [G][n/16][8]
     const uint32_t* zeros;         // half2 pairs (1024 + z) [G][n/16][8]
-    const __half* a;               // [m, k]
-    const int32_t* permutation;    // sorted row -> original row, or null
+    const __half* a;               // [m, k], columns in sorted row order
     __half* c;                     // [m, n]
     float* partials;               // [slices][m][n] when slices > 1
     int* counters;                 // one per n block, zero between launches
@@ -120,35 +111,48 @@ __device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
     return v;
 }
 
-// The B fragment of tile j for lane t of a staged activation row: k pairs (2t, 2t+1) and
-// (2t+8, 2t+9), adjacent in the lane-order layout, so one 64-bit shared load.
-__device__ __forceinline__ uint2 loadBFragment(const __half* row, int chunk, int tile, int t) {
-    return *reinterpret_cast<const uint2*>(row + chunk * 64 + 2 * (8 * t + 2 * tile));
+// 16 bytes global -> shared without a register round trip; waitAsyncCopies() ends them all.
+__device__ __forceinline__ void copyAsync16(void* shared, const void* global) {
+    const unsigned to = static_cast<unsigned>(__cvta_generic_to_shared(shared));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(to), "l"(global));
+}
+__device__ __forceinline__ void waitAsyncCopies() { asm volatile("cp.async.wait_all;" ::: "memory"); }
+
+// The B fragments of two adjacent k tiles for 8 activation rows, from row-major shared memory:
+// lane l gives the address of row l % 8 of matrix l / 8 (k offsets 0, 8, 16, 24), and receives
+// b = {tile 0 k 0-7, tile 0 k 8-15, tile 1 k 0-7, tile 1 k 8-15} exactly as mma wants them.
+__device__ __forceinline__ void loadBPair(uint32_t (&b)[4], const __half* rowAddress) {
+    const unsigned from = static_cast<unsigned>(__cvta_generic_to_shared(rowAddress));
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
+                 : "=r"(b[0]), "=r"(b[1]), "=r"(b[2]), "=r"(b[3])
+                 : "r"(from));
 }
 
-// The products of one 16x16 weight tile (as A fragments) with activation rows, added into fp32.
-// Tensor cores: one mma per 8 rows. CUDA cores (gemv_int4, m <= 8): half2 FMAs over the lane's
-// 4 k values of each of its two n rows, converted to fp32 per tile.
+// The products of two 16x16 weight tiles (as A fragments) with activation rows, added into fp32.
+// Tensor cores: one ldmatrix and two mma per 8 rows. Rows past m hold stale shared memory; they
+// only reach output columns past m, which are never stored (each mma output column is one row).
+// CUDA cores (gemv_int4, m <= 8): half2 FMAs over the lane's 4 k values of each of its two n
+// rows, converted to fp32 per tile.
 template <int MT>
-__device__ __forceinline__ void tensorCoreTile(float (&acc)[MT][4], const uint32_t (&frag)[4], const __half* a,
-                                               int rowStride, int chunk, int tile, int g, int t, int rows) {
+__device__ __forceinline__ void tensorCorePair(float (&acc)[MT][4], const uint32_t (&frag0)[4],
+                                               const uint32_t (&frag1)[4], const __half* bAddress, int rowStride) {
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt) {
-        // Activation rows past m are zero: select them instead of staging zeros in shared memory.
-        const bool live = mt * 8 + g < rows;
-        const uint2 b = live ? loadBFragment(a + (mt * 8 + g) * rowStride, chunk, tile, t) : make_uint2(0, 0);
-        mma16816(acc[mt], frag, b.x, b.y);
+        uint32_t b[4];
+        loadBPair(b, bAddress + mt * 8 * rowStride);
+        mma16816(acc[mt], frag0, b[0], b[1]);
+        mma16816(acc[mt], frag1, b[2], b[3]);
     }
 }
 
 __device__ __forceinline__ void cudaCoreTile(float (&low)[8], float (&high)[8], const uint32_t (&frag)[4],
-                                             const __half* a, int rowStride, int chunk, int tile, int t, int rows) {
+                                             const __half* a, int rowStride, int t, int rows) {
     const __half2* f = reinterpret_cast<const __half2*>(frag);
 #pragma unroll
     for (int r = 0; r < 8; ++r) {
         if (r >= rows) break;  // uniform
-        const uint2 b = loadBFragment(a + r * rowStride, chunk, tile, t);
-        const __half2 a0 = *reinterpret_cast<const __half2*>(&b.x), a1 = *reinterpret_cast<const __half2*>(&b.y);
+        const __half* row = a + r * rowStride + 2 * t;
+        const __half2 a0 = *reinterpret_cast<const __half2*>(row), a1 = *reinterpret_cast<const __half2*>(row + 8);
         const float2 l = __half22float2(__hfma2(f[2], a1, __hmul2(f[0], a0)));
         const float2 h = __half22float2(__hfma2(f[3], a1, __hmul2(f[1], a0)));
         low[r] += l.x + l.y;
@@ -163,7 +167,7 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
     __shared__ int isLastBlock;
     const int rowStride = p.sliceK + kRowPad;
     __half* aTile = reinterpret_cast<__half*>(shared);
-    uint2* scaleTable = reinterpret_cast<uint2*>(shared + activationBytes(MT, p.sliceK));
+    uint32_t* scaleTable = reinterpret_cast<uint32_t*>(shared + activationBytes(MT, p.sliceK));
 
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int g = lane / 4, t = lane % 4;
@@ -184,75 +188,26 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
     for (int j = 0; j < kPipeline<MT>; ++j)
         if (warpActive && j < steps) ring[j] = loadStreaming(weights + j * stepStride);
 
-    // Activations of the slice in lane order (rows past m are left unstaged and read as zero).
-    // Loads are issued in batches of kBatch before their stores, so a block waits about one
-    // latency, not one per element.
-    constexpr int kBatch = MT <= 2 ? 4 : 8;  // fewer registers where the pipeline is deepest
-    const int sliceLen = kEnd - kBegin;
-    if (p.permutation) {
-        for (int col0 = 0; col0 < sliceLen; col0 += kThreads * kBatch) {
-            int source[kBatch];
-#pragma unroll
-            for (int j = 0; j < kBatch; ++j) {
-                const int col = col0 + j * kThreads + threadIdx.x;
-                source[j] = col < sliceLen ? p.permutation[kBegin + col] : -1;
-            }
-            for (int row = 0; row < p.m; ++row) {
-                __half v[kBatch];
-#pragma unroll
-                for (int j = 0; j < kBatch; ++j)
-                    if (source[j] >= 0) v[j] = p.a[size_t(row) * p.k + source[j]];
-#pragma unroll
-                for (int j = 0; j < kBatch; ++j) {
-                    const int col = col0 + j * kThreads + threadIdx.x;
-                    if (source[j] >= 0) aTile[row * rowStride + 2 * stagedWord(col / 2) + col % 2] = v[j];
-                }
-            }
-        }
-    } else {
-        const int vectors = sliceLen / 8, total = p.m * vectors;
-        for (int i0 = 0; i0 < total; i0 += kThreads * kBatch) {
-            uint4 v[kBatch];
-#pragma unroll
-            for (int j = 0; j < kBatch; ++j) {
-                const int i = i0 + j * kThreads + threadIdx.x;
-                if (i < total) {
-                    const int row = i / vectors;
-                    v[j] = *reinterpret_cast<const uint4*>(p.a + size_t(row) * p.k + kBegin + (i - row * vectors) * 8);
-                }
-            }
-#pragma unroll
-            for (int j = 0; j < kBatch; ++j) {
-                const int i = i0 + j * kThreads + threadIdx.x;
-                if (i < total) {
-                    const int row = i / vectors, word = (i - row * vectors) * 4;
-                    uint32_t* dst = reinterpret_cast<uint32_t*>(aTile + row * rowStride);
-                    dst[stagedWord(word)] = v[j].x;  // the 4 words go to 4 lanes' runs
-                    dst[stagedWord(word + 1)] = v[j].y;
-                    dst[stagedWord(word + 2)] = v[j].z;
-                    dst[stagedWord(word + 3)] = v[j].w;
-                }
-            }
-        }
+    // Scales and zeros of every group the slice touches, for this block's 8 n tiles: 256
+    // contiguous bytes per group and table, copied asynchronously in 16-byte pieces.
+    const int firstTile = blockIdx.x * kWarps;
+    for (int i = threadIdx.x; i < groups * 32; i += kThreads) {
+        const int local = i / 32, piece = i % 32, table = piece / 16, word = (piece % 16) * 4;
+        if (firstTile + word / 8 >= nTiles) continue;
+        const uint32_t* from = (table == 0 ? p.scales : p.zeros) + (size_t(firstGroup + local) * nTiles + firstTile) * 8;
+        copyAsync16(scaleTable + (table * sliceGroups(p.sliceK, p.groupSize) + local) * kWarps * 8 + word, from + word);
     }
-    // Scale and zero pairs of every group the slice touches, for this block's 8 n tiles, batched.
-    const int pairs = groups * kWarps * 8;
-    for (int i0 = 0; i0 < pairs; i0 += kThreads * 4) {
-        uint2 v[4];
-#pragma unroll
-        for (int j = 0; j < 4; ++j) {
-            const int i = i0 + j * kThreads + threadIdx.x;
-            const int local = i / (kWarps * 8), tile = blockIdx.x * kWarps + (i / 8) % kWarps, lane8 = i % 8;
-            v[j] = make_uint2(0, 0);
-            if (i < pairs && tile < nTiles) {
-                const size_t at = (size_t(firstGroup + local) * nTiles + tile) * 8 + lane8;
-                v[j] = make_uint2(p.scales[at], p.zeros[at]);
-            }
-        }
-#pragma unroll
-        for (int j = 0; j < 4; ++j)
-            if (i0 + j * kThreads + threadIdx.x < pairs) scaleTable[i0 + j * kThreads + threadIdx.x] = v[j];
-    }
+    // A launch after the act-order gather (a programmatic dependent) has its weight stream and
+    // scale copies in flight by now; the activations are the gather's output: wait for that grid.
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+    // Activations of the slice, row-major (rows past m are not staged).
+    const int vectors = (kEnd - kBegin) / 8;
+    for (int row = 0; row < p.m; ++row)
+        for (int v = threadIdx.x; v < vectors; v += kThreads)
+            copyAsync16(aTile + row * rowStride + v * 8, p.a + size_t(row) * p.k + kBegin + v * 8);
+    waitAsyncCopies();
     __syncthreads();
 
     float acc[MT][4];
@@ -263,8 +218,10 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
     if (warpActive) {
         // The group being accumulated. Tensor cores: the mma sums of q - z over the group go into
         // part, which is scaled into acc in fp32 when the group ends. CUDA cores: the scale is
-        // applied to the weights in fp16. Groups change at multiples of 16 k.
-        int groupEnd = 0, groupLocal = -1;
+        // applied to the weights in fp16.
+        // Groups are at least one 32-k pair of tiles, so each boundary crossed moves to the next
+        // group: no division in the loop.
+        int groupEnd = firstGroup * p.groupSize, groupLocal = -1;
         GroupZero zero{};
         uint32_t scaleLow = 0, scaleHigh = 0;  // half2 broadcasts (CUDA cores)
         float2 scaleN{0, 0};                   // rows g and g + 8 (tensor cores)
@@ -278,44 +235,50 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
                 acc[mt][3] += scaleN.y * part[mt][3];
             }
         };
+        const uint4* nextLoad = weights + kPipeline<MT> * stepStride;  // advanced by one step per step
+        const __half* bRow = aTile + (lane % 8) * rowStride + (lane / 8) * 8;  // this lane's ldmatrix row
         for (int base = 0; base < steps; base += kPipeline<MT>) {
 #pragma unroll
             for (int j = 0; j < kPipeline<MT>; ++j) {
                 const int step = base + j;
                 if (step >= steps) break;
                 const uint4 word = ring[j];
-                if (step + kPipeline<MT> < steps) ring[j] = loadStreaming(weights + (step + kPipeline<MT>) * stepStride);
+                if (step + kPipeline<MT> < steps) ring[j] = loadStreaming(nextLoad);
+                nextLoad += stepStride;
                 const uint32_t words[4] = {word.x, word.y, word.z, word.w};
 #pragma unroll
-                for (int tile = 0; tile < 4; ++tile) {
-                    const int kLocal = step * 64 + tile * 16;
+                for (int pair = 0; pair < 2; ++pair) {  // groups are multiples of 32 k: one check per pair
+                    const int kLocal = step * 64 + pair * 32;
                     if (kBegin + kLocal >= groupEnd) {  // uniform across the warp
                         if constexpr (!kCudaCores)
                             if (groupLocal >= 0) finishGroup();
-                        const int group = (kBegin + kLocal) / p.groupSize;
-                        groupLocal = group - firstGroup;
-                        groupEnd = (group + 1) * p.groupSize;
-                        const uint2 sz = scaleTable[(groupLocal * kWarps + warp) * 8 + g];
-                        zero = groupZero(sz.y);
+                        ++groupLocal;
+                        groupEnd += p.groupSize;
+                        const int at = (groupLocal * kWarps + warp) * 8 + g;
+                        const uint32_t scalePair = scaleTable[at];
+                        zero = groupZero(scaleTable[at + sliceGroups(p.sliceK, p.groupSize) * kWarps * 8]);
                         if constexpr (kCudaCores) {
-                            scaleLow = broadcastLow(sz.x);
-                            scaleHigh = broadcastHigh(sz.x);
+                            scaleLow = broadcastLow(scalePair);
+                            scaleHigh = broadcastHigh(scalePair);
                         } else {
-                            scaleN = __half22float2(*reinterpret_cast<const __half2*>(&sz.x));
+                            scaleN = __half22float2(*reinterpret_cast<const __half2*>(&scalePair));
 #pragma unroll
                             for (int mt = 0; mt < MT; ++mt) part[mt][0] = part[mt][1] = part[mt][2] = part[mt][3] = 0.0f;
                         }
                     }
-                    uint32_t frag[4];
-                    dequantizeTile(frag, words[tile], zero);
+                    uint32_t frag0[4], frag1[4];
+                    dequantizeTile(frag0, words[2 * pair], zero);
+                    dequantizeTile(frag1, words[2 * pair + 1], zero);
                     if constexpr (kCudaCores) {
-                        frag[0] = hmul2Bits(frag[0], scaleLow);
-                        frag[1] = hmul2Bits(frag[1], scaleHigh);
-                        frag[2] = hmul2Bits(frag[2], scaleLow);
-                        frag[3] = hmul2Bits(frag[3], scaleHigh);
-                        cudaCoreTile(low, high, frag, aTile, rowStride, step, tile, t, p.m);
+#pragma unroll
+                        for (int f = 0; f < 4; ++f) {
+                            frag0[f] = hmul2Bits(frag0[f], f % 2 ? scaleHigh : scaleLow);
+                            frag1[f] = hmul2Bits(frag1[f], f % 2 ? scaleHigh : scaleLow);
+                        }
+                        cudaCoreTile(low, high, frag0, aTile + kLocal, rowStride, t, p.m);
+                        cudaCoreTile(low, high, frag1, aTile + kLocal + 16, rowStride, t, p.m);
                     } else {
-                        tensorCoreTile<MT>(part, frag, aTile, rowStride, step, tile, g, t, p.m);
+                        tensorCorePair<MT>(part, frag0, frag1, bRow + kLocal, rowStride);
                     }
                 }
             }
@@ -358,21 +321,43 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
         float* mine = p.partials + size_t(blockIdx.y) * p.m * p.n;
         forEachOutput([&](int row, int col, float v) { mine[size_t(row) * p.n + col] = v; });
     }
-    __threadfence();  // partials visible device-wide before the arrival is counted
+    // The barrier orders the block's partial stores before thread 0's arrival, whose release
+    // (acq_rel at gpu scope) publishes them; the last block's acquire makes all slices visible.
     __syncthreads();
-    if (threadIdx.x == 0) isLastBlock = atomicAdd(&p.counters[blockIdx.x], 1) == p.slices - 1;
+    if (threadIdx.x == 0) {
+        int arrived;
+        asm volatile("atom.acq_rel.gpu.global.add.s32 %0, [%1], 1;"
+                     : "=r"(arrived)
+                     : "l"(p.counters + blockIdx.x)
+                     : "memory");
+        isLastBlock = arrived == p.slices - 1;
+    }
     __syncthreads();
     if (!isLastBlock) return;
-    __threadfence();
 
-    // The last block of this n block sums every slice in order: deterministic.
+    // The last block of this n block sums every slice in order: deterministic. Four columns per
+    // thread and kUnroll slices loaded before they are added, so the block waits a few
+    // latencies, not one per slice and output.
     const int colBase = blockIdx.x * kWarps * 16;
-    const int cols = min(kWarps * 16, p.n - colBase);
-    for (int i = threadIdx.x; i < p.m * cols; i += kThreads) {
-        const int row = i / cols, col = colBase + i % cols;
-        float sum = 0.0f;
-        for (int s = 0; s < p.slices; ++s) sum += __ldcg(p.partials + (size_t(s) * p.m + row) * p.n + col);
-        p.c[size_t(row) * p.n + col] = __float2half(sum);
+    const int quads = min(kWarps * 16, p.n - colBase) / 4;
+    const size_t sliceStride = size_t(p.m) * p.n / 4;  // float4s
+    constexpr int kUnroll = 8;
+    for (int i = threadIdx.x; i < p.m * quads; i += kThreads) {
+        const int row = i / quads, col = colBase + (i - row * quads) * 4;
+        const float4* from = reinterpret_cast<const float4*>(p.partials + size_t(row) * p.n + col);
+        float4 sum = make_float4(0, 0, 0, 0);
+        for (int s0 = 0; s0 < p.slices; s0 += kUnroll) {
+            float4 v[kUnroll];
+#pragma unroll
+            for (int u = 0; u < kUnroll; ++u)
+                if (s0 + u < p.slices) v[u] = __ldcg(from + (s0 + u) * sliceStride);
+#pragma unroll
+            for (int u = 0; u < kUnroll; ++u)
+                if (s0 + u < p.slices) sum = make_float4(sum.x + v[u].x, sum.y + v[u].y, sum.z + v[u].z, sum.w + v[u].w);
+        }
+        __half2* to = reinterpret_cast<__half2*>(p.c + size_t(row) * p.n + col);
+        to[0] = __floats2half2_rn(sum.x, sum.y);
+        to[1] = __floats2half2_rn(sum.z, sum.w);
     }
     if (threadIdx.x == 0) p.counters[blockIdx.x] = 0;  // ready for the next launch
 }
