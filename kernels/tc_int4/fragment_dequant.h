@@ -1,6 +1,6 @@
 #pragma once
 // Helpers for the large-m path of best_int4: expand fragment-layout weights into a dense fp16
-// W^T [n][k_sorted] for cuBLAS, and gather activation columns into sorted order.
+// W^T [n][k_sorted] for cuBLAS, and put activation columns into that sorted order.
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -18,8 +18,9 @@ struct FragmentWeightsView {
 };
 
 Status dequantizeFragmentsTransposed(const FragmentWeightsView& w, void* wt, cudaStream_t stream);
-// out[r][i] = a[r][permutation[i]] for r < m, i < k (fp16).
-Status gatherColumns(const void* a, const std::int32_t* permutation, void* out, std::int64_t m, std::int64_t k,
-                     cudaStream_t stream);
+// Activation columns into the weights' sorted row order: out[r][sortedPosition[c]] = a[r][c]
+// for r < m, c < k (fp16).
+Status scatterColumns(const void* a, const std::int32_t* sortedPosition, void* out, std::int64_t m, std::int64_t k,
+                      cudaStream_t stream);
 
 }  // namespace q4

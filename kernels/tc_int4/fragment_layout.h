@@ -15,7 +15,7 @@
 // over every DRAM channel (an n-tile-major order put them 64 KiB apart, on few channels).
 //
 // Act-order: rows are first sorted by group (stable), so each group's rows are contiguous; the
-// activation columns are gathered through the same permutation before the kernel runs.
+// activation columns are moved into the same order before the kernel runs.
 #include <cstdint>
 #include <vector>
 

@@ -1,6 +1,6 @@
 // tc_int4: W4A16 GEMM on tensor cores with weights reshuffled offline into mma fragment order,
 // dequantized in registers (lop3 + magic number), split-k with a deterministic reduction, and
-// act-order handled by sorting rows at prepare and gathering activation columns into that order
+// act-order handled by sorting rows at prepare and scattering activation columns into that order
 // in a pre-pass whose tail overlaps the main kernel's start (programmatic dependent launch).
 // Limits: n % 16, k % 64, group size a multiple of 32 or -1; m any (64 rows per launch).
 #include "tc_int4/tc_int4.h"
@@ -42,8 +42,8 @@ TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupS
 
 namespace {
 
-// dependent: launched right after the act-order gather, as its programmatic dependent (sm_90),
-// so the weight stream starts while the gather finishes; the kernel waits before reading A.
+// dependent: launched right after the act-order scatter, as its programmatic dependent (sm_90),
+// so the weight stream starts while the scatter finishes; the kernel waits before reading A.
 template <int MT, bool kCudaCores = false>
 Status launch(const tc::Params& p, int nBlocks, int sharedBytes, bool dependent, cudaStream_t stream) {
     static const cudaError_t raised =  // once per instantiation: allow up to 200 KiB of dynamic shared memory
@@ -86,7 +86,10 @@ Status TcInt4::prepare(const GptqLayer& layer, const SweepPoint& point, GpuConte
     Q4_CHECK(upload(weights_, layout->words, MemoryUse::Weights));
     Q4_CHECK(upload(scales_, layout->scales, MemoryUse::Scales));
     Q4_CHECK(upload(zeros_, layout->zeros, MemoryUse::Zeros));
-    Q4_CHECK(upload(permutation_, layout->permutation, MemoryUse::GIdx));
+    // Act-order: each original activation column's place in the sorted order, for the scatter.
+    std::vector<std::int32_t> sortedPosition(layout->permutation.size());
+    for (std::size_t i = 0; i < sortedPosition.size(); ++i) sortedPosition[std::size_t(layout->permutation[i])] = int(i);
+    Q4_CHECK(upload(sortedPosition_, sortedPosition, MemoryUse::GIdx));
 
     // Partials for the largest split any m up to point.m will use (the split depends on m's tiles).
     std::size_t partialFloats = 0;
@@ -100,7 +103,7 @@ Status TcInt4::prepare(const GptqLayer& layer, const SweepPoint& point, GpuConte
         if (!partials) return Status::failure(partials.error());
         partials_ = std::move(partials).value();
     }
-    if (!layout->permutation.empty()) {  // activations gathered into sorted order for every call
+    if (!layout->permutation.empty()) {  // activations put into sorted order for every call
         auto sorted = alloc.allocate(std::size_t(point.m * k_) * 2, MemoryUse::Workspace);
         if (!sorted) return Status::failure(sorted.error());
         sortedA_ = std::move(sorted).value();
@@ -132,7 +135,7 @@ Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) 
         p.groupSize = groupSize_;
         p.sliceK = plan.sliceK;
         p.slices = plan.slices;
-        const bool dependent = programmaticLaunch_ && permutation_.data() && row == 0;
+        const bool dependent = programmaticLaunch_ && sortedPosition_.data() && row == 0;
         Status s;
         if (cudaCores_) {
             if (p.m > 8) return Status::failure("gemv_int4 runs m <= 8, not m=" + std::to_string(m));
@@ -149,11 +152,11 @@ Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) 
 }
 
 Expected<const void*> TcInt4::sortedActivations(const void* a, std::int64_t m, GpuContext& context) {
-    if (!permutation_.data()) return a;
+    if (!sortedPosition_.data()) return a;
     if (std::size_t(m * k_) * 2 > sortedA_.bytes())
         return Error{"m=" + std::to_string(m) + " is above the m this kernel was prepared for"};
-    // One gather pass puts the activation columns in the weights' sorted row order.
-    if (Status s = gatherColumns(a, permutation_.as<std::int32_t>(), sortedA_.data(), m, k_, context.stream); !s)
+    // One pass puts the activation columns in the weights' sorted row order.
+    if (Status s = scatterColumns(a, sortedPosition_.as<std::int32_t>(), sortedA_.data(), m, k_, context.stream); !s)
         return Error{s.message};
     return static_cast<const void*>(sortedA_.data());
 }
@@ -174,7 +177,8 @@ Status tcInt4Supports(const SweepPoint& point, const GpuContext& context) {
 KernelEntry tcInt4Entry() {
     return {{"tc_int4", "tensor-core",
              "Ours: mma.sync m16n8k16 with weights reshuffled into fragment order, register dequantization "
-             "(lop3 magic), split-k with a deterministic reduction, act-order by sorted rows and an activation gather whose tail overlaps the kernel (programmatic dependent launch).",
+             "(lop3 magic), split-k with a deterministic reduction, act-order by sorted rows and an activation "
+             "scatter pass that the kernel overlaps (programmatic dependent launch).",
              "n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1; sm_80+", true},
             tcInt4Supports,
             [] { return std::make_unique<TcInt4>(); }};
@@ -183,7 +187,7 @@ KernelEntry tcInt4Entry() {
 KernelEntry gemvInt4Entry() {
     return {{"gemv_int4", "gemv",
              "Ours: an m <= 8 specialist on CUDA cores. The tc_int4 weight stream (fragment layout, 16-byte loads "
-             "8 deep, slice-wide staging, wave-filling split-k, deterministic reduction) with half2 FMAs instead "
+             "6 deep, slice-wide staging, wave-filling split-k, deterministic reduction) with half2 FMAs instead "
              "of mma.",
              "m <= 8; n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1", true},
             [](const SweepPoint& point, const GpuContext& context) -> Status {

@@ -3,7 +3,7 @@
 // for weights in the fragment layout of fragment_layout.h.
 //
 // Work split: a block of 8 warps owns 8 n tiles (128 output features) and one k slice. At the
-// start it stages the slice's activations (with act-order, already gathered into sorted order
+// start it stages the slice's activations (with act-order, already scattered into sorted order
 // by a pre-pass) and its scales and zeros in shared memory, once; then each warp streams its n
 // tile's weights through the slice with 16-byte loads kept kPipeline<MT> deep in registers, and
 // dequantizes in registers to the exact integers q - z, so the mma sums of a group need only
@@ -21,7 +21,7 @@ constexpr int kWarps = 8;
 constexpr int kThreads = kWarps * 32;
 // 16-byte weight loads in flight per lane; fewer at 8 m tiles, whose accumulators need the registers.
 template <int MT>
-constexpr int kPipeline = MT == 1 ? 6 : MT == 2 ? 4 : MT >= 8 ? 3 : 8;
+constexpr int kPipeline = MT == 1 ? 6 : MT == 2 ? 4 : MT >= 8 ? 2 : 8;
 // Staged activation rows are padded so the row stride is 16 bytes mod 128: the 8 row addresses
 // of each ldmatrix phase then fall in distinct banks.
 constexpr int kRowPad = 8;  // halves
@@ -197,8 +197,8 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
         const uint32_t* from = (table == 0 ? p.scales : p.zeros) + (size_t(firstGroup + local) * nTiles + firstTile) * 8;
         copyAsync16(scaleTable + (table * sliceGroups(p.sliceK, p.groupSize) + local) * kWarps * 8 + word, from + word);
     }
-    // A launch after the act-order gather (a programmatic dependent) has its weight stream and
-    // scale copies in flight by now; the activations are the gather's output: wait for that grid.
+    // A launch after the act-order scatter (a programmatic dependent) has its weight stream and
+    // scale copies in flight by now; the activations are the scatter's output: wait for that grid.
 #if __CUDA_ARCH__ >= 900
     asm volatile("griddepcontrol.wait;" ::: "memory");
 #endif
@@ -221,7 +221,12 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
         // applied to the weights in fp16.
         // Groups are at least one 32-k pair of tiles, so each boundary crossed moves to the next
         // group: no division in the loop.
-        int groupEnd = firstGroup * p.groupSize, groupLocal = -1;
+        int groupEnd = firstGroup * p.groupSize;
+        bool inGroup = false;
+        // This lane's scale pair in the table, moved one group on at each boundary; its zero pair
+        // sits one table further.
+        const int zeroOffset = sliceGroups(p.sliceK, p.groupSize) * kWarps * 8;
+        const uint32_t* groupScale = scaleTable + warp * 8 + g - kWarps * 8;
         GroupZero zero{};
         uint32_t scaleLow = 0, scaleHigh = 0;  // half2 broadcasts (CUDA cores)
         float2 scaleN{0, 0};                   // rows g and g + 8 (tensor cores)
@@ -251,12 +256,12 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
                     const int kLocal = step * 64 + pair * 32;
                     if (kBegin + kLocal >= groupEnd) {  // uniform across the warp
                         if constexpr (!kCudaCores)
-                            if (groupLocal >= 0) finishGroup();
-                        ++groupLocal;
+                            if (inGroup) finishGroup();
+                        inGroup = true;
                         groupEnd += p.groupSize;
-                        const int at = (groupLocal * kWarps + warp) * 8 + g;
-                        const uint32_t scalePair = scaleTable[at];
-                        zero = groupZero(scaleTable[at + sliceGroups(p.sliceK, p.groupSize) * kWarps * 8]);
+                        groupScale += kWarps * 8;
+                        const uint32_t scalePair = groupScale[0];
+                        zero = groupZero(groupScale[zeroOffset]);
                         if constexpr (kCudaCores) {
                             scaleLow = broadcastLow(scalePair);
                             scaleHigh = broadcastHigh(scalePair);
@@ -284,7 +289,7 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
             }
         }
         if constexpr (!kCudaCores)
-            if (groupLocal >= 0) finishGroup();
+            if (inGroup) finishGroup();
     }
 
     // Every output this lane owns, as (row m, column n, value).
