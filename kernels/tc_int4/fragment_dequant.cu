@@ -54,8 +54,8 @@ __global__ void __launch_bounds__(256) dequantTransposedKernel(const uint4* __re
     }
 }
 
-// Reads a row-major and coalesced, 8 columns per thread, together with their sorted positions
-// (no load waits on another), and scatters each value to its place. k is a multiple of 8.
+// Reads a row-major and coalesced, together with the sorted position of each column (no load
+// waits on another), and scatters each value to its place.
 __global__ void scatterColumnsKernel(const __half* __restrict__ a, const int32_t* __restrict__ sortedPosition,
                                      __half* __restrict__ out, long long m, int k) {
 #if __CUDA_ARCH__ >= 900
@@ -63,17 +63,10 @@ __global__ void scatterColumnsKernel(const __half* __restrict__ a, const int32_t
     // this grid's results itself (griddepcontrol.wait) before reading them.
     asm volatile("griddepcontrol.launch_dependents;");
 #endif
-    const long long vectors = m * k / 8;
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < vectors; i += (long long)gridDim.x * blockDim.x) {
-        const long long row = i * 8 / k;
-        const int column = int(i * 8 - row * k);
-        const uint4 values = reinterpret_cast<const uint4*>(a)[i];
-        const int4 low = *reinterpret_cast<const int4*>(sortedPosition + column);
-        const int4 high = *reinterpret_cast<const int4*>(sortedPosition + column + 4);
-        const __half* v = reinterpret_cast<const __half*>(&values);
-        __half* to = out + row * k;
-        to[low.x] = v[0], to[low.y] = v[1], to[low.z] = v[2], to[low.w] = v[3];
-        to[high.x] = v[4], to[high.y] = v[5], to[high.z] = v[6], to[high.w] = v[7];
+    const long long total = m * k;
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
+        const long long row = i / k;
+        out[row * k + sortedPosition[i - row * k]] = a[i];
     }
 }
 
@@ -90,7 +83,7 @@ Status dequantizeFragmentsTransposed(const FragmentWeightsView& w, void* wt, cud
 
 Status scatterColumns(const void* a, const std::int32_t* sortedPosition, void* out, std::int64_t m, std::int64_t k,
                       cudaStream_t stream) {
-    const long long blocks = std::min<long long>(1024, (m * k / 8 + 255) / 256);
+    const long long blocks = std::min<long long>(1024, (m * k + 255) / 256);
     scatterColumnsKernel<<<unsigned(blocks), 256, 0, stream>>>(static_cast<const __half*>(a), sortedPosition,
                                                                static_cast<__half*>(out), m, int(k));
     return launchStatus("scatter columns kernel");

@@ -2,7 +2,7 @@
 // dequantized in registers (lop3 + magic number), split-k with a deterministic reduction, and
 // act-order handled by sorting rows at prepare and scattering activation columns into that order
 // in a pre-pass whose tail overlaps the main kernel's start (programmatic dependent launch).
-// Limits: n % 16, k % 64, group size a multiple of 32 or -1; m any (64 rows per launch).
+// Limits: n % 16, k % 64, group size a multiple of 32 or -1; m any (32 rows per launch).
 #include "tc_int4/tc_int4.h"
 
 #include <algorithm>
@@ -15,8 +15,10 @@ namespace q4 {
 
 TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupSize, int multiprocessors) {
     TcInt4Plan plan;
-    plan.mPerLaunch = int(std::min<std::int64_t>(m, 64));
-    plan.mTiles = plan.mPerLaunch <= 8 ? 1 : plan.mPerLaunch <= 16 ? 2 : plan.mPerLaunch <= 32 ? 4 : 8;
+    // At most 32 rows per launch: 64 rows (8 m tiles) need more registers than a warp can hold
+    // without spilling, and measured slower than two launches of 32.
+    plan.mPerLaunch = int(std::min<std::int64_t>(m, 32));
+    plan.mTiles = plan.mPerLaunch <= 8 ? 1 : plan.mPerLaunch <= 16 ? 2 : 4;
     const int group = groupSize < 0 ? int(k) : groupSize;
     const std::int64_t nBlocks = (n + 127) / 128;
     const std::int64_t slots = std::int64_t(tc::blocksPerSm(plan.mTiles)) * multiprocessors;
@@ -143,8 +145,7 @@ Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) 
         } else switch (plan.mTiles) {
             case 1: s = launch<1>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
             case 2: s = launch<2>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
-            case 4: s = launch<4>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
-            default: s = launch<8>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
+            default: s = launch<4>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
         }
         if (!s) return s;
     }
@@ -164,7 +165,7 @@ Expected<const void*> TcInt4::sortedActivations(const void* a, std::int64_t m, G
 std::string TcInt4::path(std::int64_t m) const {
     if (cudaCores_) return "cuda cores, split-k " + std::to_string(planTcInt4(m, n_, k_, groupSize_, multiprocessors_).slices);
     const TcInt4Plan plan = planTcInt4(m, n_, k_, groupSize_, multiprocessors_);
-    return "mma m" + std::to_string(std::min<std::int64_t>(m, 64)) + " x" +
+    return "mma m" + std::to_string(std::min<std::int64_t>(m, 32)) + " x" +
            std::to_string((m + plan.mPerLaunch - 1) / plan.mPerLaunch) + " split-k " + std::to_string(plan.slices);
 }
 

@@ -19,9 +19,9 @@ namespace q4::tc {
 
 constexpr int kWarps = 8;
 constexpr int kThreads = kWarps * 32;
-// 16-byte weight loads in flight per lane; fewer at 8 m tiles, whose accumulators need the registers.
+// 16-byte weight loads in flight per lane, as deep as the register cap of the occupancy allows.
 template <int MT>
-constexpr int kPipeline = MT == 1 ? 6 : MT == 2 ? 4 : MT >= 8 ? 2 : 8;
+constexpr int kPipeline = MT == 1 ? 6 : MT == 2 ? 4 : 8;
 // Staged activation rows are padded so the row stride is 16 bytes mod 128: the 8 row addresses
 // of each ldmatrix phase then fall in distinct banks.
 constexpr int kRowPad = 8;  // halves

@@ -29,7 +29,8 @@
 namespace q4 {
 namespace {
 
-const std::vector<std::int64_t> kMs = {1, 2, 3, 7, 16, 33, 128, 300};
+// Both sides of every dispatch threshold: 8 | 9 (m tiles), 32 | 33 (rows per launch), 64 | 65 (best_int4).
+const std::vector<std::int64_t> kMs = {1, 2, 3, 7, 9, 16, 33, 64, 65, 300};
 constexpr double kTolerance = 1e-2;
 constexpr std::uint64_t kSeed = 4242;
 constexpr HalfBits kPoison = 0xFFFF;  // fp16 NaN: an element the kernel fails to write stays NaN

@@ -78,7 +78,7 @@ TEST(TcInt4Layout, PlanFillsTheChipAndCoversK) {
                 EXPECT_LT(std::int64_t(plan.slices - 1) * plan.sliceK, k);  // no empty slice
                 EXPECT_LE(plan.sharedBytes, 200 * 1024);
                 EXPECT_LE(plan.mPerLaunch, 8 * plan.mTiles);
-                EXPECT_GE(plan.mPerLaunch, std::min<std::int64_t>(m, 64));
+                EXPECT_GE(plan.mPerLaunch, std::min<std::int64_t>(m, 32));
             }
     // The decode shape fills at least 90 % of the resident blocks, in one wave.
     const auto plan = q4::planTcInt4(1, 8192, 8192, 128, 132);
