@@ -70,6 +70,26 @@ __global__ void scatterColumnsKernel(const __half* __restrict__ a, const int32_t
     }
 }
 
+// The same result for many rows: each thread owns 8 output columns, reads their source columns
+// once, then for each of its rows loads the 8 values (the row is shared by the whole block, so
+// these hit L1) and writes them as one 16-byte store, so every DRAM sector is written whole.
+__global__ void gatherColumnsKernel(const __half* __restrict__ a, const int32_t* __restrict__ source,
+                                    __half* __restrict__ out, long long m, int k) {
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;");
+#endif
+    const int column = (blockIdx.x * blockDim.x + threadIdx.x) * 8;
+    if (column >= k) return;
+    const int4 low = *reinterpret_cast<const int4*>(source + column);
+    const int4 high = *reinterpret_cast<const int4*>(source + column + 4);
+    for (long long row = blockIdx.y; row < m; row += gridDim.y) {
+        const __half* from = a + row * k;
+        __align__(16) __half v[8] = {from[low.x], from[low.y], from[low.z],  from[low.w],
+                                     from[high.x], from[high.y], from[high.z], from[high.w]};
+        *reinterpret_cast<uint4*>(out + row * k + column) = *reinterpret_cast<const uint4*>(v);
+    }
+}
+
 }  // namespace
 
 Status dequantizeFragmentsTransposed(const FragmentWeightsView& w, void* wt, cudaStream_t stream) {
@@ -81,12 +101,18 @@ Status dequantizeFragmentsTransposed(const FragmentWeightsView& w, void* wt, cud
     return launchStatus("fragment dequantize kernel");
 }
 
-Status scatterColumns(const void* a, const std::int32_t* sortedPosition, void* out, std::int64_t m, std::int64_t k,
-                      cudaStream_t stream) {
-    const long long blocks = std::min<long long>(1024, (m * k + 255) / 256);
-    scatterColumnsKernel<<<unsigned(blocks), 256, 0, stream>>>(static_cast<const __half*>(a), sortedPosition,
-                                                               static_cast<__half*>(out), m, int(k));
-    return launchStatus("scatter columns kernel");
+Status sortColumns(const void* a, const SortOrder& order, void* out, std::int64_t m, std::int64_t k,
+                   cudaStream_t stream) {
+    if (m <= kScatterMaxM) {  // latency-bound: one memory round trip instead of two
+        const long long blocks = std::min<long long>(1024, (m * k + 255) / 256);
+        scatterColumnsKernel<<<unsigned(blocks), 256, 0, stream>>>(static_cast<const __half*>(a), order.sortedPosition,
+                                                                   static_cast<__half*>(out), m, int(k));
+        return launchStatus("scatter columns kernel");
+    }
+    const dim3 grid(unsigned((k / 8 + 255) / 256), unsigned(std::min<std::int64_t>(m, 512)));
+    gatherColumnsKernel<<<grid, 256, 0, stream>>>(static_cast<const __half*>(a), order.source, static_cast<__half*>(out),
+                                                  m, int(k));
+    return launchStatus("gather columns kernel");
 }
 
 }  // namespace q4

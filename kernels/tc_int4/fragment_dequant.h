@@ -18,9 +18,15 @@ struct FragmentWeightsView {
 };
 
 Status dequantizeFragmentsTransposed(const FragmentWeightsView& w, void* wt, cudaStream_t stream);
-// Activation columns into the weights' sorted row order: out[r][sortedPosition[c]] = a[r][c]
-// for r < m, c < k (fp16).
-Status scatterColumns(const void* a, const std::int32_t* sortedPosition, void* out, std::int64_t m, std::int64_t k,
-                      cudaStream_t stream);
+// Activation columns into the weights' sorted row order: out[r][i] = a[r][source[i]], i.e.
+// out[r][sortedPosition[c]] = a[r][c], for r < m and c < k (fp16; k a multiple of 8). Small m
+// scatters (one memory round trip); larger m gathers, writing whole sectors.
+struct SortOrder {
+    const std::int32_t* sortedPosition;  // original column -> sorted position
+    const std::int32_t* source;          // sorted position -> original column
+};
+constexpr std::int64_t kScatterMaxM = 64;
+Status sortColumns(const void* a, const SortOrder& order, void* out, std::int64_t m, std::int64_t k,
+                   cudaStream_t stream);
 
 }  // namespace q4

@@ -1,6 +1,6 @@
 // tc_int4: W4A16 GEMM on tensor cores with weights reshuffled offline into mma fragment order,
 // dequantized in registers (lop3 + magic number), split-k with a deterministic reduction, and
-// act-order handled by sorting rows at prepare and scattering activation columns into that order
+// act-order handled by sorting rows at prepare and reordering activation columns into that order
 // in a pre-pass whose tail overlaps the main kernel's start (programmatic dependent launch).
 // Limits: n % 16, k % 64, group size a multiple of 32 or -1; m any (32 rows per launch).
 #include "tc_int4/tc_int4.h"
@@ -44,8 +44,8 @@ TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupS
 
 namespace {
 
-// dependent: launched right after the act-order scatter, as its programmatic dependent (sm_90),
-// so the weight stream starts while the scatter finishes; the kernel waits before reading A.
+// dependent: launched right after the act-order reordering, as its programmatic dependent (sm_90),
+// so the weight stream starts while the reordering finishes; the kernel waits before reading A.
 template <int MT, bool kCudaCores = false>
 Status launch(const tc::Params& p, int nBlocks, int sharedBytes, bool dependent, cudaStream_t stream) {
     static const cudaError_t raised =  // once per instantiation: allow up to 200 KiB of dynamic shared memory
@@ -88,10 +88,11 @@ Status TcInt4::prepare(const GptqLayer& layer, const SweepPoint& point, GpuConte
     Q4_CHECK(upload(weights_, layout->words, MemoryUse::Weights));
     Q4_CHECK(upload(scales_, layout->scales, MemoryUse::Scales));
     Q4_CHECK(upload(zeros_, layout->zeros, MemoryUse::Zeros));
-    // Act-order: each original activation column's place in the sorted order, for the scatter.
+    // Act-order: each original activation column's place in the sorted order, and back.
     std::vector<std::int32_t> sortedPosition(layout->permutation.size());
     for (std::size_t i = 0; i < sortedPosition.size(); ++i) sortedPosition[std::size_t(layout->permutation[i])] = int(i);
     Q4_CHECK(upload(sortedPosition_, sortedPosition, MemoryUse::GIdx));
+    Q4_CHECK(upload(sourceColumn_, layout->permutation, MemoryUse::GIdx));
 
     // Partials for the largest split any m up to point.m will use (the split depends on m's tiles).
     std::size_t partialFloats = 0;
@@ -157,7 +158,8 @@ Expected<const void*> TcInt4::sortedActivations(const void* a, std::int64_t m, G
     if (std::size_t(m * k_) * 2 > sortedA_.bytes())
         return Error{"m=" + std::to_string(m) + " is above the m this kernel was prepared for"};
     // One pass puts the activation columns in the weights' sorted row order.
-    if (Status s = scatterColumns(a, sortedPosition_.as<std::int32_t>(), sortedA_.data(), m, k_, context.stream); !s)
+    const SortOrder order{sortedPosition_.as<std::int32_t>(), sourceColumn_.as<std::int32_t>()};
+    if (Status s = sortColumns(a, order, sortedA_.data(), m, k_, context.stream); !s)
         return Error{s.message};
     return static_cast<const void*>(sortedA_.data());
 }
@@ -179,7 +181,7 @@ KernelEntry tcInt4Entry() {
     return {{"tc_int4", "tensor-core",
              "Ours: mma.sync m16n8k16 with weights reshuffled into fragment order, register dequantization "
              "(lop3 magic), split-k with a deterministic reduction, act-order by sorted rows and an activation "
-             "scatter pass that the kernel overlaps (programmatic dependent launch).",
+             "reordering pass that the kernel overlaps (programmatic dependent launch).",
              "n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1; sm_80+", true},
             tcInt4Supports,
             [] { return std::make_unique<TcInt4>(); }};

@@ -33,16 +33,16 @@ public:
     // The prepared weights, for paths that expand them (best_int4's large-m path).
     FragmentWeightsView weights() const { return {weights_.data(), scales_.data(), zeros_.data(), n_, k_, groupSize_}; }
     // The activations in the weights' sorted row order: a itself without act-order, else a
-    // scatter into a workspace (enqueued on the context's stream).
+    // reordering into a workspace (enqueued on the context's stream).
     Expected<const void*> sortedActivations(const void* a, std::int64_t m, GpuContext& context);
 
 private:
-    DeviceBuffer weights_, scales_, zeros_, sortedPosition_, sortedA_, partials_, counters_;
+    DeviceBuffer weights_, scales_, zeros_, sortedPosition_, sourceColumn_, sortedA_, partials_, counters_;
     std::int64_t n_ = 0, k_ = 0;
     int groupSize_ = 0;
     int multiprocessors_ = 132;
     bool cudaCores_ = false;
-    bool programmaticLaunch_ = false;  // sm_90: the kernel may start before the act-order scatter ends
+    bool programmaticLaunch_ = false;  // sm_90: the kernel may start before the act-order reordering ends
 };
 
 Status tcInt4Supports(const SweepPoint& point, const GpuContext& context);

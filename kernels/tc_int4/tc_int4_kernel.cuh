@@ -3,7 +3,7 @@
 // for weights in the fragment layout of fragment_layout.h.
 //
 // Work split: a block of 8 warps owns 8 n tiles (128 output features) and one k slice. At the
-// start it stages the slice's activations (with act-order, already scattered into sorted order
+// start it stages the slice's activations (with act-order, already reordered into sorted order
 // by a pre-pass) and its scales and zeros in shared memory, once; then each warp streams its n
 // tile's weights through the slice with 16-byte loads kept kPipeline<MT> deep in registers, and
 // dequantizes in registers to the exact integers q - z, so the mma sums of a group need only
@@ -197,8 +197,8 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
         const uint32_t* from = (table == 0 ? p.scales : p.zeros) + (size_t(firstGroup + local) * nTiles + firstTile) * 8;
         copyAsync16(scaleTable + (table * sliceGroups(p.sliceK, p.groupSize) + local) * kWarps * 8 + word, from + word);
     }
-    // A launch after the act-order scatter (a programmatic dependent) has its weight stream and
-    // scale copies in flight by now; the activations are the scatter's output: wait for that grid.
+    // A launch after the act-order reordering (a programmatic dependent) has its weight stream and
+    // scale copies in flight by now; the activations are its output: wait for that grid.
 #if __CUDA_ARCH__ >= 900
     asm volatile("griddepcontrol.wait;" ::: "memory");
 #endif
