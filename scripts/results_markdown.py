@@ -3,6 +3,9 @@
 
   results_markdown.py table FILE.csv   one row per record, in the original comparison's shape
   results_markdown.py pivot FILE.csv   median ms per kernel (rows) and m (columns), speedup in brackets
+  results_markdown.py targets FILE.csv KERNEL   one kernel against the baseline: per shape and m, the
+                                       time without and with act-order, the act-order cost, the
+                                       speedup and the fraction of the floor
 """
 import csv
 import sys
@@ -44,9 +47,31 @@ def pivot(rows):
         print(f"| {k} | " + " | ".join(out) + " |")
 
 
+def targets(rows, kernel):
+    cell = {(r["n"], r["k"], int(r["m"]), r["act_order"]): r for r in rows if r["kernel"] == kernel}
+    print(f"| n | k | m | {kernel} ms | path | speedup | % of floor | with act-order ms | act-order cost |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for (n, k, m, act_order), r in cell.items():
+        if act_order == "true":
+            continue
+        if r["status"] != "ok":
+            print(f"| {n} | {k} | {m} | {r['status']} | | | | | |")
+            continue
+        time = float(r["time_ms_median"])
+        with_order = cell.get((n, k, m, "true"))
+        ordered = float(with_order["time_ms_median"]) if with_order and with_order["status"] == "ok" else None
+        cost = f"{100 * (ordered / time - 1):+.0f} %" if ordered else "-"
+        print(f"| {n} | {k} | {m} | {time:.4f} | {r['path']} | {float(r['speedup_vs_baseline']):.2f}x "
+              f"| {100 * float(r['fraction_of_floor']):.0f} % | {number(ordered, 4) if ordered else '-'} | {cost} |")
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("table", "pivot"):
+    modes = {"table": 3, "pivot": 3, "targets": 4}
+    if len(sys.argv) < 2 or modes.get(sys.argv[1]) != len(sys.argv):
         sys.exit(__doc__)
     with open(sys.argv[2], newline="") as f:
         records = list(csv.DictReader(f))
-    (table if sys.argv[1] == "table" else pivot)(records)
+    if sys.argv[1] == "targets":
+        targets(records, sys.argv[3])
+    else:
+        (table if sys.argv[1] == "table" else pivot)(records)
