@@ -21,13 +21,13 @@ constexpr int kWarps = 8;
 constexpr int kThreads = kWarps * 32;
 // 16-byte weight loads in flight per lane, as deep as the register cap of the occupancy allows.
 template <int MT>
-constexpr int kPipeline = MT == 1 ? 6 : MT == 2 ? 4 : 8;
+constexpr int kPipeline = MT == 1 ? 4 : MT == 2 ? 4 : 8;
 // Staged activation rows are padded so the row stride is 16 bytes mod 128: the 8 row addresses
 // of each ldmatrix phase then fall in distinct banks.
 constexpr int kRowPad = 8;  // halves
 // Resident blocks per SM the register budget is capped for, and the plan sizes the grid by:
 // three with few m tiles (more warps to hide latency), two when the accumulators need registers.
-__host__ __device__ constexpr int blocksPerSm(int mTiles) { return mTiles <= 2 ? 3 : 2; }
+__host__ __device__ constexpr int blocksPerSm(int mTiles) { return mTiles == 1 ? 4 : mTiles == 2 ? 3 : 2; }
 
 // Shared memory of one block: activations [8 MT][sliceK + pad], then the scales and the zeros of
 // the slice's groups for the block's 8 n tiles, [groups][8 tiles][8 lanes] half2 pairs each.
@@ -247,10 +247,7 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
             for (int j = 0; j < kPipeline<MT>; ++j) {
                 const int step = base + j;
                 if (step >= steps) break;
-                const uint4 word = ring[j];
-                if (step + kPipeline<MT> < steps) ring[j] = loadStreaming(nextLoad);
-                nextLoad += stepStride;
-                const uint32_t words[4] = {word.x, word.y, word.z, word.w};
+                const uint32_t words[4] = {ring[j].x, ring[j].y, ring[j].z, ring[j].w};
 #pragma unroll
                 for (int pair = 0; pair < 2; ++pair) {  // groups are multiples of 32 k: one check per pair
                     const int kLocal = step * 64 + pair * 32;
@@ -286,6 +283,9 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
                         tensorCorePair<MT>(part, frag0, frag1, bRow + kLocal, rowStride);
                     }
                 }
+                // Refill the slot once its words are consumed: no register copies of the ring.
+                if (step + kPipeline<MT> < steps) ring[j] = loadStreaming(nextLoad);
+                nextLoad += stepStride;
             }
         }
         if constexpr (!kCudaCores)
