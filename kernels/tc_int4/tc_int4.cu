@@ -190,7 +190,7 @@ KernelEntry tcInt4Entry() {
 KernelEntry gemvInt4Entry() {
     return {{"gemv_int4", "gemv",
              "Ours: an m <= 8 specialist on CUDA cores. The tc_int4 weight stream (fragment layout, 16-byte loads "
-             "6 deep, slice-wide staging, wave-filling split-k, deterministic reduction) with half2 FMAs instead "
+             "4 deep, slice-wide staging, wave-filling split-k, deterministic reduction) with half2 FMAs instead "
              "of mma.",
              "m <= 8; n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1", true},
             [](const SweepPoint& point, const GpuContext& context) -> Status {
