@@ -58,11 +58,7 @@ __global__ void __launch_bounds__(256) dequantTransposedKernel(const uint4* __re
 // waits on another), and scatters each value to its place.
 __global__ void scatterColumnsKernel(const __half* __restrict__ a, const int32_t* __restrict__ sortedPosition,
                                      __half* __restrict__ out, long long m, int k) {
-#if __CUDA_ARCH__ >= 900
-    // A kernel launched after this one as a programmatic dependent may start now: it waits for
-    // this grid's results itself (griddepcontrol.wait) before reading them.
-    asm volatile("griddepcontrol.launch_dependents;");
-#endif
+    tc::allowDependentGrids();  // the act-order kernel after it may start its weight stream now
     const long long total = m * k;
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
         const long long row = i / k;
@@ -75,9 +71,7 @@ __global__ void scatterColumnsKernel(const __half* __restrict__ a, const int32_t
 // these hit L1) and writes them as one 16-byte store, so every DRAM sector is written whole.
 __global__ void gatherColumnsKernel(const __half* __restrict__ a, const int32_t* __restrict__ source,
                                     __half* __restrict__ out, long long m, int k) {
-#if __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;");
-#endif
+    tc::allowDependentGrids();
     const int column = (blockIdx.x * blockDim.x + threadIdx.x) * 8;
     if (column >= k) return;
     const int4 low = *reinterpret_cast<const int4*>(source + column);

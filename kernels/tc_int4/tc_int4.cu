@@ -96,7 +96,7 @@ Status TcInt4::prepare(const GptqLayer& layer, const SweepPoint& point, GpuConte
 
     // Partials for the largest split any m up to point.m will use (the split depends on m's tiles).
     std::size_t partialFloats = 0;
-    for (std::int64_t m : {std::int64_t(1), std::int64_t(9), std::int64_t(17), std::int64_t(33), point.m}) {
+    for (std::int64_t m : {std::int64_t(1), std::int64_t(9), std::int64_t(17), point.m}) {  // one per m tile count
         if (m > point.m) continue;
         const TcInt4Plan plan = planTcInt4(m, n_, k_, groupSize_, multiprocessors_);
         if (plan.slices > 1) partialFloats = std::max(partialFloats, std::size_t(plan.slices) * plan.mPerLaunch * n_);
@@ -165,9 +165,9 @@ Expected<const void*> TcInt4::sortedActivations(const void* a, std::int64_t m, G
 }
 
 std::string TcInt4::path(std::int64_t m) const {
-    if (cudaCores_) return "cuda cores, split-k " + std::to_string(planTcInt4(m, n_, k_, groupSize_, multiprocessors_).slices);
     const TcInt4Plan plan = planTcInt4(m, n_, k_, groupSize_, multiprocessors_);
-    return "mma m" + std::to_string(std::min<std::int64_t>(m, 32)) + " x" +
+    if (cudaCores_) return "cuda cores, split-k " + std::to_string(plan.slices);
+    return "mma m" + std::to_string(plan.mPerLaunch) + " x" +
            std::to_string((m + plan.mPerLaunch - 1) / plan.mPerLaunch) + " split-k " + std::to_string(plan.slices);
 }
 

@@ -111,6 +111,19 @@ __device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
     return v;
 }
 
+// Programmatic dependent launch (sm_90; no-ops before it): a grid lets the next kernel in the
+// stream start early, and that kernel waits for this grid's results before reading them.
+__device__ __forceinline__ void allowDependentGrids() {
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;");
+#endif
+}
+__device__ __forceinline__ void waitForPrerequisiteGrids() {
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
 // 16 bytes global -> shared without a register round trip; waitAsyncCopies() ends them all.
 __device__ __forceinline__ void copyAsync16(void* shared, const void* global) {
     const unsigned to = static_cast<unsigned>(__cvta_generic_to_shared(shared));
@@ -199,9 +212,7 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
     }
     // A launch after the act-order reordering (a programmatic dependent) has its weight stream and
     // scale copies in flight by now; the activations are its output: wait for that grid.
-#if __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.wait;" ::: "memory");
-#endif
+    waitForPrerequisiteGrids();
     // Activations of the slice, row-major (rows past m are not staged).
     const int vectors = (kEnd - kBegin) / 8;
     for (int row = 0; row < p.m; ++row)
