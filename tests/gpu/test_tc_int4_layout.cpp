@@ -64,6 +64,9 @@ TEST(TcInt4Layout, UnsupportedShapesSayWhy) {
     EXPECT_NE(q4::fragmentLayoutSupports(4104, 4096, 128).message.find("n=4104"), std::string::npos);
     EXPECT_NE(q4::fragmentLayoutSupports(4096, 4160 + 8, 8).message.find("k=4168"), std::string::npos);
     EXPECT_NE(q4::fragmentLayoutSupports(4096, 4096, 8).message.find("group size 8"), std::string::npos);
+    // Groups change only between pairs of k tiles: a multiple of 16 is not enough.
+    EXPECT_NE(q4::fragmentLayoutSupports(4096, 4096, 48).message.find("group size 48 is not a multiple of 32"),
+              std::string::npos);
     EXPECT_TRUE(q4::fragmentLayoutSupports(4096, 4160, -1).ok());
 }
 
