@@ -13,5 +13,7 @@ KernelEntry gptqHalf2Entry();
 KernelEntry exllamaStyleEntry();
 KernelEntry dequantCublasEntry();
 KernelEntry tiledDequantMmaEntry();
+KernelEntry wgmmaInt4Entry();
+Status wgmmaInt4Supports(const SweepPoint& point, const GpuContext& context);
 
 }  // namespace q4

@@ -13,6 +13,7 @@ const std::vector<KernelEntry>& kernelRegistry() {
         tiledDequantMmaEntry(),
         tcInt4Entry(),
         gemvInt4Entry(),
+        wgmmaInt4Entry(),
         bestInt4Entry(),
         fp32ReferenceEntry(),
     };

@@ -1,10 +1,11 @@
 // best_int4: the dispatcher. It prepares tc_int4's fragment-layout weights once and picks a
-// path by m: the tensor-core kernel where weight streaming dominates, and above kMmaMaxM, where
-// the product is compute-bound, a dequantize-to-fp16 pass (W^T in sorted row order, into a
-// workspace) followed by cuBLAS, which runs the fp16 matrix units harder than mma.sync can.
-// The record names the path taken.
+// path by m and device: on compute capability 9.0, tc_int4 (mma.sync) for the smallest m and the
+// Hopper kernel wgmma_int4 above; elsewhere tc_int4 where weight streaming dominates, and above
+// kMmaMaxM, where the product is compute-bound, a dequantize-to-fp16 pass (W^T in sorted row
+// order, into a workspace) followed by cuBLAS. The record names the path taken.
 #include "cublas_handle.h"
 #include "cuda_check.h"
+#include "hopper/wgmma_int4.h"
 #include "kernel_entries.h"
 #include "tc_int4/fragment_dequant.h"
 #include "tc_int4/tc_int4.h"
@@ -12,8 +13,11 @@
 namespace q4 {
 namespace {
 
-// Above this m the dequantize + cuBLAS path wins on the H100 (measured: docs/kernels.md).
+// Without wgmma: above this m the dequantize + cuBLAS path wins (measured on the H100 before the
+// Hopper path existed: docs/kernels.md).
 constexpr std::int64_t kMmaMaxM = 64;
+// With wgmma: tc_int4 up to this m, wgmma_int4 above (measured: docs/kernels.md).
+constexpr std::int64_t kHopperTcMaxM = 16;
 
 class BestInt4 final : public GpuKernel {
 public:
@@ -21,6 +25,11 @@ public:
         Q4_CHECK(tc_.prepare(layer, point, context));
         n_ = point.n;
         k_ = point.k;
+        hopper_ = wgmmaInt4Runs(context.computeCapability);
+        if (hopper_) {
+            if (point.m <= kHopperTcMaxM) return Status::success();
+            return wgmma_.prepare(point.m, n_, k_, context.multiprocessors, *context.allocator, context.stream);
+        }
         if (point.m <= kMmaMaxM) return Status::success();
         auto wt = context.allocator->allocate(std::size_t(n_ * k_) * 2, MemoryUse::Workspace);
         if (!wt) return Status::failure(wt.error());
@@ -29,7 +38,12 @@ public:
     }
 
     Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override {
-        if (m <= kMmaMaxM) return tc_.run(a, c, m, context);
+        if (hopper_ && m > kHopperTcMaxM) {
+            auto sorted = tc_.sortedActivations(a, m, context);
+            if (!sorted) return Status::failure(sorted.error());
+            return wgmma_.run(tc_.weights(), *sorted, c, m, *sorted != a, context.stream);
+        }
+        if (m <= kMmaMaxM || hopper_) return tc_.run(a, c, m, context);
         Q4_CHECK(dequantizeFragmentsTransposed(tc_.weights(), wt_.data(), context.stream));
         auto activations = tc_.sortedActivations(a, m, context);
         if (!activations) return Status::failure(activations.error());
@@ -37,11 +51,14 @@ public:
     }
 
     std::string path(std::int64_t m) const override {
+        if (hopper_) return m > kHopperTcMaxM ? "wgmma_int4 " + wgmma_.path(m) : "tc_int4 " + tc_.path(m);
         return m <= kMmaMaxM ? "tc_int4 " + tc_.path(m) : "dequant+cublas";
     }
 
 private:
     TcInt4 tc_;
+    WgmmaInt4Runner wgmma_;
+    bool hopper_ = false;
     CublasHandle cublas_;
     DeviceBuffer wt_;
     std::int64_t n_ = 0, k_ = 0;
@@ -51,8 +68,9 @@ private:
 
 KernelEntry bestInt4Entry() {
     return {{"best_int4", "dispatcher",
-             "Ours: picks the fastest path by m: tc_int4 (tensor cores, 32 rows per weight pass) up to m=64, "
-             "then dequantize to fp16 in a workspace plus cuBLAS. The record's path column names the choice.",
+             "Ours: picks the fastest path by m and device. Compute capability 9.0: tc_int4 up to m=16, then "
+             "wgmma_int4. Elsewhere: tc_int4 (tensor cores, 32 rows per weight pass) up to m=64, then dequantize "
+             "to fp16 in a workspace plus cuBLAS. The record's path column names the choice.",
              "as tc_int4: n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1; sm_80+", true},
             tcInt4Supports, [] { return std::make_unique<BestInt4>(); }};
 }

@@ -1,5 +1,5 @@
 // Every registered kernel against the fp32 reference, driving GpuKernel directly.
-// The matrix: four model shapes and one whose n is not a multiple of 128; group 32/64/128/-1 with
+// The matrix: four model shapes and two whose n is not a multiple of 128; group 32/64/128/-1 with
 // act-order off and on (8 layers per shape); zero format v1/v2 and symmetric/asymmetric
 // alternate so each shape has all four combinations. Each layer is prepared once for the largest
 // m and then run at every m, which crosses the m thresholds where dispatchers switch paths.
@@ -29,8 +29,9 @@
 namespace q4 {
 namespace {
 
-// Both sides of every dispatch threshold: 8 | 9 (m tiles), 32 | 33 (rows per launch), 64 | 65 (best_int4).
-const std::vector<std::int64_t> kMs = {1, 2, 3, 7, 9, 16, 33, 64, 65, 300};
+// Both sides of every dispatch threshold: 8 | 9 (m tiles), 16 | 17, 32 | 33, 64 | 65 and 128 | 129
+// (rows per launch or tile, best_int4's paths).
+const std::vector<std::int64_t> kMs = {1, 2, 3, 7, 9, 16, 17, 33, 64, 65, 129, 300};
 constexpr double kTolerance = 1e-2;
 constexpr std::uint64_t kSeed = 4242;
 constexpr HalfBits kPoison = 0xFFFF;  // fp16 NaN: an element the kernel fails to write stays NaN
@@ -62,7 +63,8 @@ std::vector<LayerConfig> layerConfigs() {
     const std::vector<Shape> modelShapes = {{4096, 4096}, {11008, 4096}, {4096, 11008}, {8192, 8192}};
     const int groups[] = {32, 64, 128, -1};
     std::vector<LayerConfig> configs;
-    for (int s = 0; s <= int(modelShapes.size()); ++s) {
+    const int shapes = int(modelShapes.size()) + 2;  // plus two odd shapes
+    for (int s = 0; s < shapes; ++s) {
         for (int g = 0; g < 4; ++g) {
             for (int actOrder = 0; actOrder < 2; ++actOrder) {
                 LayerConfig c;
@@ -70,10 +72,11 @@ std::vector<LayerConfig> layerConfigs() {
                     c.n = modelShapes[std::size_t(s)].n;
                     c.k = modelShapes[std::size_t(s)].k;
                 } else {
-                    // n = 8 * 513: a multiple of 8 only. k is not a multiple of 128 where the
+                    // n = 8 * 513: a multiple of 8 only; n = 16 * 259: a multiple of 16 whose
+                    // last 128-feature block is partial. k is not a multiple of 128 where the
                     // group allows it (4160 = 65 * 64), else 4224 = 33 * 128.
                     c.modelShape = false;
-                    c.n = 4104;
+                    c.n = s == int(modelShapes.size()) ? 4104 : 4144;
                     c.k = groups[g] == 128 ? 4224 : 4160;
                 }
                 c.quant.groupSize = groups[g];
@@ -89,7 +92,7 @@ std::vector<LayerConfig> layerConfigs() {
     return configs;
 }
 
-// Layers are shared by every kernel's test in the process: generating the 40 layers takes
+// Layers are shared by every kernel's test in the process: generating the 48 layers takes
 // tens of CPU seconds, so the missing ones are made in parallel and kept.
 class LayerCache {
 public:

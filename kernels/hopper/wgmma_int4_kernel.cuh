@@ -1,0 +1,294 @@
+#pragma once
+// The wgmma_int4 device kernel (sm_90a): W4A16 GEMM on Hopper's warpgroup tensor-core
+// instructions, for the fragment-layout weights of tc_int4.
+//
+// As in tc_int4 the weights are the left operand (C^T = W^T A^T): wgmma's A may come from
+// registers, and the per-warp slice of that register operand is the mma.m16n8k16 A fragment that
+// the fragment layout already stores, so a warp dequantizes its 16 rows straight into the
+// instruction's inputs. The activations are wgmma's B, read by the tensor cores from shared
+// memory in the 128-byte swizzled layout. One warpgroup's instruction covers 64 output features
+// by N activation rows, so each weight is loaded once per N rows (tc_int4: once per 32).
+//
+// Roles: warps 0-7 are two consumer warpgroups (128 features); warp 8 is the producer. Per k64
+// step the producer fills one ring stage: the weights and the scale/zero rows by bulk copy
+// (cp.async.bulk), the activations by 16-byte cp.async writing the swizzled layout, all
+// completing on the stage's "full" mbarrier. Consumers wait for it, dequantize (scale applied in
+// fp16), issue four wgmma, and release the stage on its "empty" mbarrier when those have
+// completed. The grid's z dimension splits k when the tiles alone would not fill the chip; the
+// slices' fp32 partials are summed in slice order by the last block of each tile (deterministic).
+#include <cuda_fp16.h>
+
+#include <cstdint>
+
+#include "hopper/wgmma_ops.cuh"
+#include "tc_int4/tc_int4_kernel.cuh"
+
+namespace q4::hopper {
+
+constexpr int kConsumerWarps = 8;                // two warpgroups of 64 features each
+constexpr int kConsumerThreads = kConsumerWarps * 32;
+constexpr int kThreads = kConsumerThreads + 32;  // plus one producer warp
+constexpr int kBlockTiles = kConsumerWarps;      // 16-feature n tiles per block
+constexpr int kWeightBytes = kBlockTiles * 512;  // one k64 step of the block's tiles
+constexpr int kGroupRowBytes = kBlockTiles * 8 * 4;  // scales (or zeros) of one group, block's tiles
+constexpr int kMaxStages = 8;
+
+// One ring stage: activations [N rows][128 bytes] (swizzled, 1024-aligned), the weights, then the
+// scales and zeros of at most two groups (a k64 step meets two when the group size is not a
+// multiple of 64).
+__host__ __device__ constexpr int activationStageBytes(int n) { return n * 128; }
+__host__ __device__ constexpr int stageBytes(int n) {
+    return (activationStageBytes(n) + kWeightBytes + 4 * kGroupRowBytes + 1023) / 1024 * 1024;
+}
+__host__ __device__ constexpr int stagesFor(int n) {
+    return 200 * 1024 / stageBytes(n) < kMaxStages ? 200 * 1024 / stageBytes(n) : kMaxStages;
+}
+__host__ __device__ constexpr int sharedBytesFor(int n) { return stagesFor(n) * stageBytes(n) + 1024 + 2 * kMaxStages * 8; }
+
+struct Params {
+    const uint4* weights;      // fragment layout words
+    const uint32_t* scales;    // half2 pairs [G][n/16][8]
+    const uint32_t* zeros;     // half2 pairs (1024 + z) [G][n/16][8]
+    const __half* a;           // [m, k], columns in sorted row order
+    __half* c;                 // [m, n]
+    float4* partials;          // per tile and slice, in each thread's fragment order
+    int* counters;             // one per (n block, row tile), zero between launches
+    int m, n, k, groupSize, sliceK, slices;
+};
+
+__device__ __forceinline__ uint32_t sharedAddress(const void* p) {
+    return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+
+// --- mbarrier and copies (PTX ISA 8.0, sm_90) ---
+__device__ __forceinline__ void barrierInit(uint64_t* bar, int count) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(sharedAddress(bar)), "r"(count));
+}
+__device__ __forceinline__ void barrierArrive(uint64_t* bar) {
+    asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(sharedAddress(bar)) : "memory");
+}
+__device__ __forceinline__ void barrierExpectBytes(uint64_t* bar, int bytes) {
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(sharedAddress(bar)), "r"(bytes)
+                 : "memory");
+}
+__device__ __forceinline__ void barrierWait(uint64_t* bar, uint32_t parity) {
+    uint32_t done;
+    do {
+        asm volatile(
+            "{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
+            : "=r"(done)
+            : "r"(sharedAddress(bar)), "r"(parity)
+            : "memory");
+    } while (!done);
+}
+// Bulk copy (the copy engine), counted in bytes on bar.
+__device__ __forceinline__ void bulkCopy(void* shared, const void* global, int bytes, uint64_t* bar) {
+    asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(
+                     sharedAddress(shared)),
+                 "l"(global), "r"(bytes), "r"(sharedAddress(bar))
+                 : "memory");
+}
+// 16 bytes, or 16 zero bytes when !valid.
+__device__ __forceinline__ void copy16OrZero(uint32_t shared, const void* global, bool valid) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(shared), "l"(global), "r"(valid ? 16 : 0)
+                 : "memory");
+}
+// bar receives one arrival when this thread's earlier cp.async copies have landed.
+__device__ __forceinline__ void arriveWhenCopied(uint64_t* bar) {
+    asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];" ::"r"(sharedAddress(bar)) : "memory");
+}
+
+// --- wgmma ordering ---
+__device__ __forceinline__ void wgmmaFence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
+__device__ __forceinline__ void wgmmaCommit() { asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory"); }
+__device__ __forceinline__ void wgmmaWaitAll() { asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory"); }
+// Shared memory written through the generic proxy (cp.async) before the tensor cores read it.
+__device__ __forceinline__ void fenceAsyncProxy() { asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); }
+// Ties the accumulator registers to this point: no read or write of them moves across it while
+// wgmma instructions may still be writing them.
+template <int S>
+__device__ __forceinline__ void fenceRegisters(float (&r)[S]) {
+#pragma unroll
+    for (int i = 0; i < S; ++i) asm volatile("" : "+f"(r[i])::"memory");
+}
+// The 256 consumer threads only (the producer warp has its own loop).
+__device__ __forceinline__ void consumerBarrier() { asm volatile("bar.sync 1, %0;" ::"n"(kConsumerThreads) : "memory"); }
+
+// Descriptor of a K-major [N rows][64 k] fp16 tile in the 128-byte swizzle: 8-row groups 1024
+// bytes apart; the k16 slice j starts 32 j bytes in.
+__device__ __forceinline__ uint64_t activationDescriptor(uint32_t tileAddress) {
+    constexpr uint64_t kSwizzle128 = 1ull << 62, kRowGroupStride = uint64_t(1024 >> 4) << 32, kUnused = 1ull << 16;
+    return kSwizzle128 | kRowGroupStride | kUnused | ((tileAddress & 0x3FFFF) >> 4);
+}
+// Byte offset of 16-byte chunk c (k 8c .. 8c + 7) of row r in that layout.
+__device__ __forceinline__ uint32_t swizzledOffset(int r, int c) { return r * 128 + ((c ^ (r & 7)) << 4); }
+
+// A lane's A fragment of one 16x16 tile as fp16 (q - z) * s: tc_int4's exact dequantization,
+// then the group's scale (rows g: the low half of scalePair, rows g + 8: the high half).
+__device__ __forceinline__ void dequantizeScaled(uint32_t (&frag)[4], uint32_t w, const tc::GroupZero& z,
+                                                 uint32_t scaleLow, uint32_t scaleHigh) {
+    tc::dequantizeTile(frag, w, z);
+    frag[0] = tc::hmul2Bits(frag[0], scaleLow);
+    frag[1] = tc::hmul2Bits(frag[1], scaleHigh);
+    frag[2] = tc::hmul2Bits(frag[2], scaleLow);
+    frag[3] = tc::hmul2Bits(frag[3], scaleHigh);
+}
+
+// N: activation rows per tile (a wgmma shape: 16 .. 128; 256 would spill).
+template <int N>
+__global__ void __launch_bounds__(kThreads, 1) wgmmaInt4Kernel(Params p) {
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+    constexpr int kStages = stagesFor(N);
+    constexpr int kAccumulators = N / 2;
+    extern __shared__ unsigned char sharedRaw[];
+    unsigned char* ring = reinterpret_cast<unsigned char*>((reinterpret_cast<uintptr_t>(sharedRaw) + 1023) & ~uintptr_t(1023));
+    uint64_t* full = reinterpret_cast<uint64_t*>(ring + kStages * stageBytes(N));
+    uint64_t* empty = full + kMaxStages;
+    __shared__ int isLastBlock;
+
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int nTiles = p.n / 16;
+    const int firstTile = blockIdx.x * kBlockTiles;
+    const int blockTiles = min(kBlockTiles, nTiles - firstTile);
+    const int rowBase = blockIdx.y * N;
+    const int kBegin = blockIdx.z * p.sliceK;
+    const int steps = (min(p.k, kBegin + p.sliceK) - kBegin) / 64;
+    const bool groupsAligned = p.groupSize % 64 == 0;  // then a k64 step lies in one group
+
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < kStages; ++s) {
+            barrierInit(&full[s], 32 + 1);  // producer lanes' copies + the bulk-copy byte count
+            barrierInit(&empty[s], kConsumerWarps);
+        }
+    }
+    __syncthreads();
+
+    if (warp == kConsumerWarps) {  // producer
+        tc::waitForPrerequisiteGrids();  // act-order: the reordered activations come from the previous grid
+        for (int step = 0; step < steps; ++step) {
+            const int stage = step % kStages;
+            if (step >= kStages) barrierWait(&empty[stage], ((step / kStages) - 1) & 1);
+            unsigned char* base = ring + stage * stageBytes(N);
+            const int k0 = kBegin + step * 64;
+            if (lane == 0) {
+                const int firstGroup = k0 / p.groupSize, lastGroup = (k0 + 63) / p.groupSize;
+                const int groupRowBytes = blockTiles * 32;
+                barrierExpectBytes(&full[stage], blockTiles * 512 + 2 * (lastGroup - firstGroup + 1) * groupRowBytes);
+                bulkCopy(base + activationStageBytes(N), p.weights + (size_t(k0 / 64) * nTiles + firstTile) * 32,
+                         blockTiles * 512, &full[stage]);
+                for (int gi = 0; gi <= lastGroup - firstGroup; ++gi) {
+                    const size_t row = (size_t(firstGroup + gi) * nTiles + firstTile) * 8;
+                    unsigned char* scaleRows = base + activationStageBytes(N) + kWeightBytes;
+                    bulkCopy(scaleRows + gi * kGroupRowBytes, p.scales + row, groupRowBytes, &full[stage]);
+                    bulkCopy(scaleRows + (2 + gi) * kGroupRowBytes, p.zeros + row, groupRowBytes, &full[stage]);
+                }
+            }
+            const uint32_t activations = sharedAddress(base);
+#pragma unroll 4
+            for (int chunk = lane; chunk < N * 8; chunk += 32) {
+                const int r = chunk / 8, c = chunk % 8;
+                const bool valid = rowBase + r < p.m;
+                const __half* from = p.a + (valid ? size_t(rowBase + r) * p.k + k0 + c * 8 : 0);
+                copy16OrZero(activations + swizzledOffset(r, c), from, valid);
+            }
+            arriveWhenCopied(&full[stage]);
+        }
+        asm volatile("cp.async.wait_all;" ::: "memory");
+        return;
+    }
+
+    // Consumers: warpgroup wg owns features 64 wg .. 64 wg + 63 of the block; warp w of it the
+    // n tile (firstTile + 4 wg + w).
+    const int tile = warp;  // local n tile
+    const int g = lane / 4, t = lane % 4;
+    float acc[kAccumulators];
+#pragma unroll
+    for (int i = 0; i < kAccumulators; ++i) acc[i] = 0.0f;
+    fenceRegisters(acc);
+
+    for (int step = 0; step < steps; ++step) {
+        const int stage = step % kStages;
+        barrierWait(&full[stage], (step / kStages) & 1);
+        fenceAsyncProxy();
+        const unsigned char* base = ring + stage * stageBytes(N);
+        const uint4 words = *reinterpret_cast<const uint4*>(base + activationStageBytes(N) + (tile * 32 + lane) * 16);
+        const uint32_t* groupRows = reinterpret_cast<const uint32_t*>(base + activationStageBytes(N) + kWeightBytes);
+        const uint32_t w[4] = {words.x, words.y, words.z, words.w};
+        const int k0 = kBegin + step * 64, firstGroup = k0 / p.groupSize;
+        const uint64_t descriptor = activationDescriptor(sharedAddress(base));
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+            // Local group of k tile j: 0, or 1 past a boundary inside the step.
+            const int local = groupsAligned ? 0 : (k0 + 16 * j) / p.groupSize - firstGroup;
+            const uint32_t scalePair = groupRows[local * kBlockTiles * 8 + tile * 8 + g];
+            const uint32_t zeroPair = groupRows[(2 + local) * kBlockTiles * 8 + tile * 8 + g];
+            uint32_t frag[4];
+            dequantizeScaled(frag, w[j], tc::groupZero(zeroPair), tc::broadcastLow(scalePair),
+                             tc::broadcastHigh(scalePair));
+            wgmmaFence();
+            wgmmaF16(acc, frag, descriptor + ((32 * j) >> 4));
+        }
+        wgmmaCommit();
+        wgmmaWaitAll();  // the stage's reads are done: hand it back
+        if (lane == 0) barrierArrive(&empty[stage]);
+    }
+    fenceRegisters(acc);
+
+    // This thread's outputs: accumulator 4 i + e is feature row g (+ 8 if e >= 2) of its tile,
+    // activation row 8 i + 2 t (+ 1 if e is odd).
+    const int feature = (firstTile + tile) * 16 + g;
+    const bool tileActive = tile < blockTiles;
+    auto store = [&](const float* v) {
+        if (!tileActive) return;
+#pragma unroll
+        for (int e = 0; e < kAccumulators; ++e) {
+            const int row = rowBase + 8 * (e / 4) + 2 * t + (e & 1);
+            if (row < p.m) p.c[size_t(row) * p.n + feature + 8 * ((e >> 1) & 1)] = __float2half(v[e]);
+        }
+    };
+    if (p.slices == 1) {
+        store(acc);
+        return;
+    }
+    // Partials: [tile of the grid][slice][float4 index][consumer thread], coalesced.
+    const size_t tileIndex = size_t(blockIdx.y) * gridDim.x + blockIdx.x;
+    constexpr int kQuads = kAccumulators / 4;
+    auto partial = [&](int slice, int q) {
+        return p.partials + ((tileIndex * p.slices + slice) * kQuads + q) * kConsumerThreads + threadIdx.x;
+    };
+#pragma unroll
+    for (int q = 0; q < kQuads; ++q)
+        *partial(blockIdx.z, q) = make_float4(acc[4 * q], acc[4 * q + 1], acc[4 * q + 2], acc[4 * q + 3]);
+    // The barrier orders the block's partial stores before thread 0's release at gpu scope; the
+    // last block's acquire then sees every slice.
+    consumerBarrier();
+    if (threadIdx.x == 0) {
+        int arrived;
+        asm volatile("atom.acq_rel.gpu.global.add.s32 %0, [%1], 1;"
+                     : "=r"(arrived)
+                     : "l"(p.counters + tileIndex)
+                     : "memory");
+        isLastBlock = arrived == p.slices - 1;
+    }
+    consumerBarrier();
+    if (!isLastBlock) return;
+    // Each quad summed over the slices in slice order (deterministic), in place.
+#pragma unroll
+    for (int q = 0; q < kQuads; ++q) {
+        float4 sum = make_float4(0, 0, 0, 0);
+        for (int slice = 0; slice < p.slices; ++slice) {
+            const float4 v = slice == int(blockIdx.z) ? make_float4(acc[4 * q], acc[4 * q + 1], acc[4 * q + 2], acc[4 * q + 3])
+                                                      : __ldcg(partial(slice, q));
+            sum = make_float4(sum.x + v.x, sum.y + v.y, sum.z + v.z, sum.w + v.w);
+        }
+        acc[4 * q] = sum.x;
+        acc[4 * q + 1] = sum.y;
+        acc[4 * q + 2] = sum.z;
+        acc[4 * q + 3] = sum.w;
+    }
+    store(acc);
+    if (threadIdx.x == 0) p.counters[tileIndex] = 0;  // ready for the next launch
+#endif
+}
+
+}  // namespace q4::hopper
