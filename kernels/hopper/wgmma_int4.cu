@@ -1,6 +1,8 @@
 // Host side of the wgmma_int4 kernel: plan, workspace, launch. Compiled for sm_90a only.
 #include "hopper/wgmma_int4.h"
 
+#include <cudaTypedefs.h>
+
 #include <algorithm>
 
 #include "cuda_check.h"
@@ -12,9 +14,9 @@ WgmmaInt4Plan planWgmmaInt4(std::int64_t m, std::int64_t n, std::int64_t k, int 
     WgmmaInt4Plan plan;
     plan.rowsPerTile = m <= 16 ? 16 : m <= 32 ? 32 : m <= 64 ? 64 : 128;
     plan.rowTiles = int((m + plan.rowsPerTile - 1) / plan.rowsPerTile);
-    plan.nBlocks = int((n + 127) / 128);
+    plan.nBlocks = int((n + hopper::featuresPerBlock(plan.rowsPerTile) - 1) / hopper::featuresPerBlock(plan.rowsPerTile));
     const std::int64_t tiles = std::int64_t(plan.rowTiles) * plan.nBlocks;
-    const std::int64_t slots = std::max(1, multiprocessors);
+    const std::int64_t slots = std::max(1, multiprocessors);  // one block per SM
     double bestEfficiency = -1;
     for (std::int64_t wanted = 1; wanted <= std::min<std::int64_t>(32, k / 64); ++wanted) {
         const std::int64_t sliceK = ((k + wanted - 1) / wanted + 63) / 64 * 64;
@@ -37,18 +39,45 @@ namespace {
 
 std::size_t partialBytes(const WgmmaInt4Plan& plan) {
     if (plan.slices == 1) return 0;
-    return std::size_t(plan.slices) * plan.rowTiles * plan.rowsPerTile * plan.nBlocks * 128 * sizeof(float);
+    return std::size_t(plan.slices) * plan.rowTiles * plan.rowsPerTile * plan.nBlocks *
+           hopper::featuresPerBlock(plan.rowsPerTile) * sizeof(float);
+}
+
+// The activations [m][k] as a tensor map with [N rows][64 k] boxes in the 128-byte swizzle that
+// wgmma reads; rows past m read as zeros. Encoded through the driver entry point, so the
+// program needs no link to the driver library.
+Status encodeActivations(CUtensorMap& map, const void* a, std::int64_t m, std::int64_t k, int rows) {
+    static PFN_cuTensorMapEncodeTiled_v12000 encode = [] {
+        void* fn = nullptr;
+        cudaDriverEntryPointQueryResult found{};
+        if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &fn, 12000, cudaEnableDefault, &found) !=
+                cudaSuccess ||
+            found != cudaDriverEntryPointSuccess)
+            fn = nullptr;
+        return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(fn);
+    }();
+    if (!encode) return Status::failure("wgmma_int4: the driver has no cuTensorMapEncodeTiled");
+    const cuuint64_t dims[2] = {cuuint64_t(k), cuuint64_t(m)};
+    const cuuint64_t strides[1] = {cuuint64_t(k) * 2};
+    const cuuint32_t box[2] = {64, cuuint32_t(rows)};
+    const cuuint32_t elementStrides[2] = {1, 1};
+    const CUresult r = encode(&map, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, const_cast<void*>(a), dims, strides, box,
+                              elementStrides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                              CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (r != CUDA_SUCCESS) return Status::failure("wgmma_int4: activation tensor map failed (CUresult " + std::to_string(int(r)) + ")");
+    return Status::success();
 }
 
 template <int N>
-Status launch(const hopper::Params& p, const WgmmaInt4Plan& plan, bool dependent, cudaStream_t stream) {
-    constexpr int kShared = hopper::sharedBytesFor(N);
+Status launch(const CUtensorMap& activations, const hopper::Params& p, const WgmmaInt4Plan& plan, bool dependent,
+              cudaStream_t stream) {
+    constexpr int kShared = hopper::Shape<N>::kSharedBytes;
     static const cudaError_t raised =  // once per instantiation
         cudaFuncSetAttribute(hopper::wgmmaInt4Kernel<N>, cudaFuncAttributeMaxDynamicSharedMemorySize, kShared);
     if (raised != cudaSuccess) return cudaStatus(raised, "wgmma_int4 shared memory limit");
     cudaLaunchConfig_t config{};
     config.gridDim = dim3(unsigned(plan.nBlocks), unsigned(plan.rowTiles), unsigned(plan.slices));
-    config.blockDim = dim3(hopper::kThreads);
+    config.blockDim = dim3(hopper::Shape<N>::kThreads);
     config.dynamicSmemBytes = kShared;
     config.stream = stream;
     cudaLaunchAttribute attribute{};
@@ -58,7 +87,7 @@ Status launch(const hopper::Params& p, const WgmmaInt4Plan& plan, bool dependent
         config.attrs = &attribute;
         config.numAttrs = 1;
     }
-    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(&config, hopper::wgmmaInt4Kernel<N>, p), "wgmma_int4 launch"));
+    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(&config, hopper::wgmmaInt4Kernel<N>, activations, p), "wgmma_int4 launch"));
     return launchStatus("wgmma_int4 kernel");
 }
 
@@ -72,9 +101,9 @@ Status WgmmaInt4Runner::prepare(std::int64_t maxM, std::int64_t n, std::int64_t 
     multiprocessors_ = multiprocessors;
     std::size_t partials = 0;
     int counters = 0;
-    for (std::int64_t m : {std::int64_t(16), std::int64_t(32), std::int64_t(64), std::int64_t(128), maxM}) {
-        if (m > maxM) continue;
-        const WgmmaInt4Plan plan = planWgmmaInt4(m, n, k, multiprocessors);
+    // The split depends on the tile shape and count: size for every one that m <= maxM meets.
+    for (std::int64_t tiled = 16; tiled < maxM + 128; tiled = tiled < 128 ? 2 * tiled : tiled + 128) {
+        const WgmmaInt4Plan plan = planWgmmaInt4(std::min(tiled, maxM), n, k, multiprocessors);
         partials = std::max(partials, partialBytes(plan));
         counters = std::max(counters, plan.rowTiles * plan.nBlocks);
     }
@@ -97,7 +126,6 @@ Status WgmmaInt4Runner::run(const FragmentWeightsView& w, const void* a, void* c
     p.weights = static_cast<const uint4*>(w.words);
     p.scales = static_cast<const uint32_t*>(w.scales);
     p.zeros = static_cast<const uint32_t*>(w.zeros);
-    p.a = static_cast<const __half*>(a);
     p.c = static_cast<__half*>(c);
     p.partials = partials_.as<float4>();
     p.counters = counters_.as<int>();
@@ -107,11 +135,13 @@ Status WgmmaInt4Runner::run(const FragmentWeightsView& w, const void* a, void* c
     p.groupSize = w.groupSize;
     p.sliceK = plan.sliceK;
     p.slices = plan.slices;
+    CUtensorMap activations;
+    Q4_CHECK(encodeActivations(activations, a, m, k_, plan.rowsPerTile));
     switch (plan.rowsPerTile) {
-        case 16: return launch<16>(p, plan, dependent, stream);
-        case 32: return launch<32>(p, plan, dependent, stream);
-        case 64: return launch<64>(p, plan, dependent, stream);
-        default: return launch<128>(p, plan, dependent, stream);
+        case 16: return launch<16>(activations, p, plan, dependent, stream);
+        case 32: return launch<32>(activations, p, plan, dependent, stream);
+        case 64: return launch<64>(activations, p, plan, dependent, stream);
+        default: return launch<128>(activations, p, plan, dependent, stream);
     }
 }
 

@@ -9,13 +9,15 @@
 // memory in the 128-byte swizzled layout. One warpgroup's instruction covers 64 output features
 // by N activation rows, so each weight is loaded once per N rows (tc_int4: once per 32).
 //
-// Roles: warps 0-7 are two consumer warpgroups (128 features); warp 8 is the producer. Per k64
-// step the producer fills one ring stage: the weights and the scale/zero rows by bulk copy
-// (cp.async.bulk), the activations by 16-byte cp.async writing the swizzled layout, all
-// completing on the stage's "full" mbarrier. Consumers wait for it, dequantize (scale applied in
+// Roles: the consumer warpgroups (64 features each, see consumerGroups) and one producer warp. Per k64
+// step one producer thread fills one ring stage with the copy engine: the weights and the
+// scale/zero rows by bulk copy (cp.async.bulk), the activation tile by a tensor copy
+// (cp.async.bulk.tensor through a tensor map, which writes the swizzled layout and zero-fills
+// rows past m), all completing on the stage's "full" mbarrier. Consumers wait for it, dequantize (scale applied in
 // fp16), issue four wgmma, and release the stage on its "empty" mbarrier when those have
 // completed. The grid's z dimension splits k when the tiles alone would not fill the chip; the
 // slices' fp32 partials are summed in slice order by the last block of each tile (deterministic).
+#include <cuda.h>
 #include <cuda_fp16.h>
 
 #include <cstdint>
@@ -25,31 +27,34 @@
 
 namespace q4::hopper {
 
-constexpr int kConsumerWarps = 8;                // two warpgroups of 64 features each
-constexpr int kConsumerThreads = kConsumerWarps * 32;
-constexpr int kThreads = kConsumerThreads + 32;  // plus one producer warp
-constexpr int kBlockTiles = kConsumerWarps;      // 16-feature n tiles per block
-constexpr int kWeightBytes = kBlockTiles * 512;  // one k64 step of the block's tiles
-constexpr int kGroupRowBytes = kBlockTiles * 8 * 4;  // scales (or zeros) of one group, block's tiles
 constexpr int kMaxStages = 8;
 
-// One ring stage: activations [N rows][128 bytes] (swizzled, 1024-aligned), the weights, then the
-// scales and zeros of at most two groups (a k64 step meets two when the group size is not a
-// multiple of 64).
-__host__ __device__ constexpr int activationStageBytes(int n) { return n * 128; }
-__host__ __device__ constexpr int stageBytes(int n) {
-    return (activationStageBytes(n) + kWeightBytes + 4 * kGroupRowBytes + 1023) / 1024 * 1024;
-}
-__host__ __device__ constexpr int stagesFor(int n) {
-    return 200 * 1024 / stageBytes(n) < kMaxStages ? 200 * 1024 / stageBytes(n) : kMaxStages;
-}
-__host__ __device__ constexpr int sharedBytesFor(int n) { return stagesFor(n) * stageBytes(n) + 1024 + 2 * kMaxStages * 8; }
+// Consumer warpgroups per block, 64 features each: four while the accumulators are small (the
+// activation tile, read from L2 by every block, then serves 256 features), two at N = 128.
+__host__ __device__ constexpr int consumerGroups(int n) { return n <= 64 ? 4 : 2; }
+__host__ __device__ constexpr int featuresPerBlock(int n) { return 64 * consumerGroups(n); }
+
+// The block shape for N activation rows per tile. One ring stage holds the activations [N rows]
+// [128 bytes] (swizzled, 1024-aligned), the weights of the block's n tiles, then the scales and
+// zeros of at most two groups (a k64 step meets two when the group size is not a multiple of 64).
+template <int N>
+struct Shape {
+    static constexpr int kConsumerWarps = 4 * consumerGroups(N);
+    static constexpr int kConsumerThreads = 32 * kConsumerWarps;
+    static constexpr int kThreads = kConsumerThreads + 32;  // plus one producer warp
+    static constexpr int kBlockTiles = kConsumerWarps;      // 16-feature n tiles, one per warp
+    static constexpr int kActivationBytes = N * 128;
+    static constexpr int kWeightBytes = kBlockTiles * 512;      // one k64 step of the block's tiles
+    static constexpr int kGroupRowBytes = kBlockTiles * 8 * 4;  // scales (or zeros) of one group
+    static constexpr int kStageBytes = (kActivationBytes + kWeightBytes + 4 * kGroupRowBytes + 1023) / 1024 * 1024;
+    static constexpr int kStages = 200 * 1024 / kStageBytes < kMaxStages ? 200 * 1024 / kStageBytes : kMaxStages;
+    static constexpr int kSharedBytes = kStages * kStageBytes + 1024 + 2 * kMaxStages * 8;
+};
 
 struct Params {
     const uint4* weights;      // fragment layout words
     const uint32_t* scales;    // half2 pairs [G][n/16][8]
     const uint32_t* zeros;     // half2 pairs (1024 + z) [G][n/16][8]
-    const __half* a;           // [m, k], columns in sorted row order
     __half* c;                 // [m, n]
     float4* partials;          // per tile and slice, in each thread's fragment order
     int* counters;             // one per (n block, row tile), zero between launches
@@ -88,22 +93,23 @@ __device__ __forceinline__ void bulkCopy(void* shared, const void* global, int b
                  "l"(global), "r"(bytes), "r"(sharedAddress(bar))
                  : "memory");
 }
-// 16 bytes, or 16 zero bytes when !valid.
-__device__ __forceinline__ void copy16OrZero(uint32_t shared, const void* global, bool valid) {
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(shared), "l"(global), "r"(valid ? 16 : 0)
-                 : "memory");
-}
-// bar receives one arrival when this thread's earlier cp.async copies have landed.
-__device__ __forceinline__ void arriveWhenCopied(uint64_t* bar) {
-    asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];" ::"r"(sharedAddress(bar)) : "memory");
+// The [64 k][rows] box at (k0, row0) of the activation tensor map, counted in bytes on bar.
+__device__ __forceinline__ void tensorCopy(void* shared, const CUtensorMap* map, int k0, int row0, uint64_t* bar) {
+    asm volatile(
+        "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];" ::"r"(
+            sharedAddress(shared)),
+        "l"(reinterpret_cast<uint64_t>(map)), "r"(k0), "r"(row0), "r"(sharedAddress(bar))
+        : "memory");
 }
 
 // --- wgmma ordering ---
 __device__ __forceinline__ void wgmmaFence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
 __device__ __forceinline__ void wgmmaCommit() { asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory"); }
-__device__ __forceinline__ void wgmmaWaitAll() { asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory"); }
-// Shared memory written through the generic proxy (cp.async) before the tensor cores read it.
-__device__ __forceinline__ void fenceAsyncProxy() { asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); }
+// Until at most `pending` committed groups are still running.
+template <int pending>
+__device__ __forceinline__ void wgmmaWait() {
+    asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(pending) : "memory");
+}
 // Ties the accumulator registers to this point: no read or write of them moves across it while
 // wgmma instructions may still be writing them.
 template <int S>
@@ -111,8 +117,19 @@ __device__ __forceinline__ void fenceRegisters(float (&r)[S]) {
 #pragma unroll
     for (int i = 0; i < S; ++i) asm volatile("" : "+f"(r[i])::"memory");
 }
-// The 256 consumer threads only (the producer warp has its own loop).
-__device__ __forceinline__ void consumerBarrier() { asm volatile("bar.sync 1, %0;" ::"n"(kConsumerThreads) : "memory"); }
+// The same for A fragments: the compiler sees wgmma read them at issue, but the tensor cores read
+// them until the wait; without this it may reuse their registers for the next step's fragments.
+__device__ __forceinline__ void fenceRegisters(uint32_t (&r)[4][4]) {
+#pragma unroll
+    for (int j = 0; j < 4; ++j)
+#pragma unroll
+        for (int i = 0; i < 4; ++i) asm volatile("" : "+r"(r[j][i])::"memory");
+}
+// The consumer threads only (the producer warp has its own loop).
+template <int kConsumerThreads>
+__device__ __forceinline__ void consumerBarrier() {
+    asm volatile("bar.sync 1, %0;" ::"n"(kConsumerThreads) : "memory");
+}
 
 // Descriptor of a K-major [N rows][64 k] fp16 tile in the 128-byte swizzle: 8-row groups 1024
 // bytes apart; the k16 slice j starts 32 j bytes in.
@@ -120,8 +137,6 @@ __device__ __forceinline__ uint64_t activationDescriptor(uint32_t tileAddress) {
     constexpr uint64_t kSwizzle128 = 1ull << 62, kRowGroupStride = uint64_t(1024 >> 4) << 32, kUnused = 1ull << 16;
     return kSwizzle128 | kRowGroupStride | kUnused | ((tileAddress & 0x3FFFF) >> 4);
 }
-// Byte offset of 16-byte chunk c (k 8c .. 8c + 7) of row r in that layout.
-__device__ __forceinline__ uint32_t swizzledOffset(int r, int c) { return r * 128 + ((c ^ (r & 7)) << 4); }
 
 // A lane's A fragment of one 16x16 tile as fp16 (q - z) * s: tc_int4's exact dequantization,
 // then the group's scale (rows g: the low half of scalePair, rows g + 8: the high half).
@@ -134,15 +149,22 @@ __device__ __forceinline__ void dequantizeScaled(uint32_t (&frag)[4], uint32_t w
     frag[3] = tc::hmul2Bits(frag[3], scaleHigh);
 }
 
-// N: activation rows per tile (a wgmma shape: 16 .. 128; 256 would spill).
+// N: activation rows per tile (a wgmma shape: 16 .. 128; 256 would spill). activations: the
+// [m][k] fp16 tensor, box [N rows][64 k], 128-byte swizzle.
 template <int N>
-__global__ void __launch_bounds__(kThreads, 1) wgmmaInt4Kernel(Params p) {
+__global__ void __launch_bounds__(Shape<N>::kThreads, 1)
+    wgmmaInt4Kernel(const __grid_constant__ CUtensorMap activations, Params p) {
+    using S = Shape<N>;
+    constexpr int kConsumerWarps = S::kConsumerWarps, kConsumerThreads = S::kConsumerThreads;
+    constexpr int kBlockTiles = S::kBlockTiles, kWeightBytes = S::kWeightBytes, kGroupRowBytes = S::kGroupRowBytes;
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
-    constexpr int kStages = stagesFor(N);
+    constexpr int kStages = S::kStages;
+    constexpr int kDepth = N >= 64 ? 2 : 3;  // wgmma steps in flight (A fragment buffers; registers)
     constexpr int kAccumulators = N / 2;
     extern __shared__ unsigned char sharedRaw[];
-    unsigned char* ring = reinterpret_cast<unsigned char*>((reinterpret_cast<uintptr_t>(sharedRaw) + 1023) & ~uintptr_t(1023));
-    uint64_t* full = reinterpret_cast<uint64_t*>(ring + kStages * stageBytes(N));
+    // Offset (not a cast through an integer) so the compiler still knows this is shared memory.
+    unsigned char* ring = sharedRaw + ((1024 - (sharedAddress(sharedRaw) & 1023)) & 1023);
+    uint64_t* full = reinterpret_cast<uint64_t*>(ring + kStages * S::kStageBytes);
     uint64_t* empty = full + kMaxStages;
     __shared__ int isLastBlock;
 
@@ -157,43 +179,34 @@ __global__ void __launch_bounds__(kThreads, 1) wgmmaInt4Kernel(Params p) {
 
     if (threadIdx.x == 0) {
         for (int s = 0; s < kStages; ++s) {
-            barrierInit(&full[s], 32 + 1);  // producer lanes' copies + the bulk-copy byte count
+            barrierInit(&full[s], 1);  // the producer's arrival with the stage's byte count
             barrierInit(&empty[s], kConsumerWarps);
         }
     }
     __syncthreads();
 
-    if (warp == kConsumerWarps) {  // producer
+    if (warp == kConsumerWarps) {  // producer: one thread drives the copy engine
+        if (lane != 0) return;
         tc::waitForPrerequisiteGrids();  // act-order: the reordered activations come from the previous grid
         for (int step = 0; step < steps; ++step) {
             const int stage = step % kStages;
             if (step >= kStages) barrierWait(&empty[stage], ((step / kStages) - 1) & 1);
-            unsigned char* base = ring + stage * stageBytes(N);
+            unsigned char* base = ring + stage * S::kStageBytes;
             const int k0 = kBegin + step * 64;
-            if (lane == 0) {
-                const int firstGroup = k0 / p.groupSize, lastGroup = (k0 + 63) / p.groupSize;
-                const int groupRowBytes = blockTiles * 32;
-                barrierExpectBytes(&full[stage], blockTiles * 512 + 2 * (lastGroup - firstGroup + 1) * groupRowBytes);
-                bulkCopy(base + activationStageBytes(N), p.weights + (size_t(k0 / 64) * nTiles + firstTile) * 32,
-                         blockTiles * 512, &full[stage]);
-                for (int gi = 0; gi <= lastGroup - firstGroup; ++gi) {
-                    const size_t row = (size_t(firstGroup + gi) * nTiles + firstTile) * 8;
-                    unsigned char* scaleRows = base + activationStageBytes(N) + kWeightBytes;
-                    bulkCopy(scaleRows + gi * kGroupRowBytes, p.scales + row, groupRowBytes, &full[stage]);
-                    bulkCopy(scaleRows + (2 + gi) * kGroupRowBytes, p.zeros + row, groupRowBytes, &full[stage]);
-                }
+            const int firstGroup = k0 / p.groupSize, lastGroup = (k0 + 63) / p.groupSize;
+            const int groupRowBytes = blockTiles * 32;
+            barrierExpectBytes(&full[stage], S::kActivationBytes + blockTiles * 512 +
+                                                 2 * (lastGroup - firstGroup + 1) * groupRowBytes);
+            tensorCopy(base, &activations, k0, rowBase, &full[stage]);
+            bulkCopy(base + S::kActivationBytes, p.weights + (size_t(k0 / 64) * nTiles + firstTile) * 32,
+                     blockTiles * 512, &full[stage]);
+            for (int gi = 0; gi <= lastGroup - firstGroup; ++gi) {
+                const size_t row = (size_t(firstGroup + gi) * nTiles + firstTile) * 8;
+                unsigned char* scaleRows = base + S::kActivationBytes + kWeightBytes;
+                bulkCopy(scaleRows + gi * kGroupRowBytes, p.scales + row, groupRowBytes, &full[stage]);
+                bulkCopy(scaleRows + (2 + gi) * kGroupRowBytes, p.zeros + row, groupRowBytes, &full[stage]);
             }
-            const uint32_t activations = sharedAddress(base);
-#pragma unroll 4
-            for (int chunk = lane; chunk < N * 8; chunk += 32) {
-                const int r = chunk / 8, c = chunk % 8;
-                const bool valid = rowBase + r < p.m;
-                const __half* from = p.a + (valid ? size_t(rowBase + r) * p.k + k0 + c * 8 : 0);
-                copy16OrZero(activations + swizzledOffset(r, c), from, valid);
-            }
-            arriveWhenCopied(&full[stage]);
         }
-        asm volatile("cp.async.wait_all;" ::: "memory");
         return;
     }
 
@@ -206,32 +219,56 @@ __global__ void __launch_bounds__(kThreads, 1) wgmmaInt4Kernel(Params p) {
     for (int i = 0; i < kAccumulators; ++i) acc[i] = 0.0f;
     fenceRegisters(acc);
 
-    for (int step = 0; step < steps; ++step) {
+    // One step's A fragments: wait for its stage, then dequantize its four k tiles.
+    auto dequantizeStep = [&](int step, uint32_t (&frags)[4][4]) {
         const int stage = step % kStages;
         barrierWait(&full[stage], (step / kStages) & 1);
-        fenceAsyncProxy();
-        const unsigned char* base = ring + stage * stageBytes(N);
-        const uint4 words = *reinterpret_cast<const uint4*>(base + activationStageBytes(N) + (tile * 32 + lane) * 16);
-        const uint32_t* groupRows = reinterpret_cast<const uint32_t*>(base + activationStageBytes(N) + kWeightBytes);
+        const unsigned char* base = ring + stage * S::kStageBytes;
+        const uint4 words = *reinterpret_cast<const uint4*>(base + S::kActivationBytes + (tile * 32 + lane) * 16);
+        const uint32_t* groupRows = reinterpret_cast<const uint32_t*>(base + S::kActivationBytes + kWeightBytes);
         const uint32_t w[4] = {words.x, words.y, words.z, words.w};
         const int k0 = kBegin + step * 64, firstGroup = k0 / p.groupSize;
-        const uint64_t descriptor = activationDescriptor(sharedAddress(base));
 #pragma unroll
         for (int j = 0; j < 4; ++j) {
             // Local group of k tile j: 0, or 1 past a boundary inside the step.
             const int local = groupsAligned ? 0 : (k0 + 16 * j) / p.groupSize - firstGroup;
             const uint32_t scalePair = groupRows[local * kBlockTiles * 8 + tile * 8 + g];
             const uint32_t zeroPair = groupRows[(2 + local) * kBlockTiles * 8 + tile * 8 + g];
-            uint32_t frag[4];
-            dequantizeScaled(frag, w[j], tc::groupZero(zeroPair), tc::broadcastLow(scalePair),
+            dequantizeScaled(frags[j], w[j], tc::groupZero(zeroPair), tc::broadcastLow(scalePair),
                              tc::broadcastHigh(scalePair));
-            wgmmaFence();
-            wgmmaF16(acc, frag, descriptor + ((32 * j) >> 4));
         }
-        wgmmaCommit();
-        wgmmaWaitAll();  // the stage's reads are done: hand it back
-        if (lane == 0) barrierArrive(&empty[stage]);
+    };
+    // Software pipeline, kDepth steps deep: step s's wgmma are issued while steps s - 1 ..
+    // s - kDepth + 1 may still run; the wait then retires step s - kDepth + 1 (its stage goes back
+    // to the producer, its fragment buffer takes step s + 1). A wgmma takes far longer to complete
+    // than to issue, so waiting for each step before the next would leave the tensor cores idle.
+    uint32_t frags[kDepth][4][4];
+    auto release = [&](int step) {
+        if (lane == 0) barrierArrive(&empty[step % kStages]);
+    };
+    if (steps > 0) dequantizeStep(0, frags[0]);
+    for (int base = 0; base < steps; base += kDepth) {
+#pragma unroll
+        for (int b = 0; b < kDepth; ++b) {
+            const int step = base + b;
+            if (step >= steps) break;
+            const uint64_t descriptor = activationDescriptor(sharedAddress(ring + (step % kStages) * S::kStageBytes));
+            wgmmaFence();
+#pragma unroll
+            for (int j = 0; j < 4; ++j) wgmmaF16(acc, frags[b][j], descriptor + ((32 * j) >> 4));
+            wgmmaCommit();
+            wgmmaWait<kDepth - 1>();
+            const int retired = step - (kDepth - 1);
+            if (retired >= 0) release(retired);
+            const int nextBuffer = (b + 1) % kDepth;  // static once unrolled
+            fenceRegisters(frags[nextBuffer]);  // its wgmma (step s - kDepth + 1) has completed
+            if (step + 1 < steps) dequantizeStep(step + 1, frags[nextBuffer]);
+        }
     }
+    wgmmaWait<0>();
+    for (int step = max(0, steps - (kDepth - 1)); step < steps; ++step) release(step);
+#pragma unroll
+    for (int b = 0; b < kDepth; ++b) fenceRegisters(frags[b]);
     fenceRegisters(acc);
 
     // This thread's outputs: accumulator 4 i + e is feature row g (+ 8 if e >= 2) of its tile,
@@ -261,7 +298,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmmaInt4Kernel(Params p) {
         *partial(blockIdx.z, q) = make_float4(acc[4 * q], acc[4 * q + 1], acc[4 * q + 2], acc[4 * q + 3]);
     // The barrier orders the block's partial stores before thread 0's release at gpu scope; the
     // last block's acquire then sees every slice.
-    consumerBarrier();
+    consumerBarrier<kConsumerThreads>();
     if (threadIdx.x == 0) {
         int arrived;
         asm volatile("atom.acq_rel.gpu.global.add.s32 %0, [%1], 1;"
@@ -270,7 +307,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmmaInt4Kernel(Params p) {
                      : "memory");
         isLastBlock = arrived == p.slices - 1;
     }
-    consumerBarrier();
+    consumerBarrier<kConsumerThreads>();
     if (!isLastBlock) return;
     // Each quad summed over the slices in slice order (deterministic), in place.
 #pragma unroll
