@@ -1,8 +1,11 @@
 // best_int4: the dispatcher. It prepares tc_int4's fragment-layout weights once and picks a
-// path by m and device: on compute capability 9.0, tc_int4 (mma.sync) for the smallest m and the
-// Hopper kernel wgmma_int4 above; elsewhere tc_int4 where weight streaming dominates, and above
-// kMmaMaxM, where the product is compute-bound, a dequantize-to-fp16 pass (W^T in sorted row
-// order, into a workspace) followed by cuBLAS. The record names the path taken.
+// path by m and device: tc_int4 (mma.sync) where weight streaming dominates; on compute
+// capability 9.0 the Hopper kernel wgmma_int4 for mid m; and for large m, where the product is
+// compute-bound, a dequantize-to-fp16 pass (W^T in sorted row order, into a workspace) followed
+// by cuBLAS, which runs the matrix units harder than our kernels do there. The record names the
+// path taken.
+#include <algorithm>
+
 #include "cublas_handle.h"
 #include "cuda_check.h"
 #include "hopper/wgmma_int4.h"
@@ -16,8 +19,12 @@ namespace {
 // Without wgmma: above this m the dequantize + cuBLAS path wins (measured on the H100 before the
 // Hopper path existed: docs/kernels.md).
 constexpr std::int64_t kMmaMaxM = 64;
-// With wgmma: tc_int4 up to this m, wgmma_int4 above (measured: docs/kernels.md).
+// With wgmma (compute capability 9.0): tc_int4 up to kHopperTcMaxM, wgmma_int4 up to
+// kHopperWgmmaMaxM, dequantize + cuBLAS above (measured: docs/kernels.md).
 constexpr std::int64_t kHopperTcMaxM = 16;
+constexpr std::int64_t kHopperWgmmaMaxM = 512;
+
+enum class Path { Mma, Wgmma, DequantCublas };
 
 class BestInt4 final : public GpuKernel {
 public:
@@ -26,11 +33,10 @@ public:
         n_ = point.n;
         k_ = point.k;
         hopper_ = wgmmaInt4Runs(context.computeCapability);
-        if (hopper_) {
-            if (point.m <= kHopperTcMaxM) return Status::success();
-            return wgmma_.prepare(point.m, n_, k_, context.multiprocessors, *context.allocator, context.stream);
-        }
-        if (point.m <= kMmaMaxM) return Status::success();
+        if (hopper_ && point.m > kHopperTcMaxM)
+            Q4_CHECK(wgmma_.prepare(std::min(point.m, kHopperWgmmaMaxM), n_, k_, context.multiprocessors,
+                                    *context.allocator, context.stream));
+        if (pathFor(point.m) != Path::DequantCublas) return Status::success();
         auto wt = context.allocator->allocate(std::size_t(n_ * k_) * 2, MemoryUse::Workspace);
         if (!wt) return Status::failure(wt.error());
         wt_ = std::move(wt).value();
@@ -38,12 +44,15 @@ public:
     }
 
     Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override {
-        if (hopper_ && m > kHopperTcMaxM) {
-            auto sorted = tc_.sortedActivations(a, m, context);
-            if (!sorted) return Status::failure(sorted.error());
-            return wgmma_.run(tc_.weights(), *sorted, c, m, *sorted != a, context.stream);
+        switch (pathFor(m)) {
+            case Path::Mma: return tc_.run(a, c, m, context);
+            case Path::Wgmma: {
+                auto sorted = tc_.sortedActivations(a, m, context);
+                if (!sorted) return Status::failure(sorted.error());
+                return wgmma_.run(tc_.weights(), *sorted, c, m, *sorted != a, context.stream);
+            }
+            case Path::DequantCublas: break;
         }
-        if (m <= kMmaMaxM || hopper_) return tc_.run(a, c, m, context);
         Q4_CHECK(dequantizeFragmentsTransposed(tc_.weights(), wt_.data(), context.stream));
         auto activations = tc_.sortedActivations(a, m, context);
         if (!activations) return Status::failure(activations.error());
@@ -51,8 +60,12 @@ public:
     }
 
     std::string path(std::int64_t m) const override {
-        if (hopper_) return m > kHopperTcMaxM ? "wgmma_int4 " + wgmma_.path(m) : "tc_int4 " + tc_.path(m);
-        return m <= kMmaMaxM ? "tc_int4 " + tc_.path(m) : "dequant+cublas";
+        switch (pathFor(m)) {
+            case Path::Mma: return "tc_int4 " + tc_.path(m);
+            case Path::Wgmma: return "wgmma_int4 " + wgmma_.path(m);
+            case Path::DequantCublas: break;
+        }
+        return "dequant+cublas";
     }
 
 private:
@@ -62,14 +75,19 @@ private:
     CublasHandle cublas_;
     DeviceBuffer wt_;
     std::int64_t n_ = 0, k_ = 0;
+
+    Path pathFor(std::int64_t m) const {
+        if (hopper_) return m <= kHopperTcMaxM ? Path::Mma : m <= kHopperWgmmaMaxM ? Path::Wgmma : Path::DequantCublas;
+        return m <= kMmaMaxM ? Path::Mma : Path::DequantCublas;
+    }
 };
 
 }  // namespace
 
 KernelEntry bestInt4Entry() {
     return {{"best_int4", "dispatcher",
-             "Ours: picks the fastest path by m and device. Compute capability 9.0: tc_int4 up to m=16, then "
-             "wgmma_int4. Elsewhere: tc_int4 (tensor cores, 32 rows per weight pass) up to m=64, then dequantize "
+             "Ours: picks the fastest path by m and device. Compute capability 9.0: tc_int4 up to m=16, "
+             "wgmma_int4 up to m=512, then dequantize + cuBLAS. Elsewhere: tc_int4 (tensor cores, 32 rows per weight pass) up to m=64, then dequantize "
              "to fp16 in a workspace plus cuBLAS. The record's path column names the choice.",
              "as tc_int4: n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1; sm_80+", true},
             tcInt4Supports, [] { return std::make_unique<BestInt4>(); }};

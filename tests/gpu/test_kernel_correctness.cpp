@@ -29,9 +29,9 @@
 namespace q4 {
 namespace {
 
-// Both sides of every dispatch threshold: 8 | 9 (m tiles), 16 | 17, 32 | 33, 64 | 65 and 128 | 129
-// (rows per launch or tile, best_int4's paths).
-const std::vector<std::int64_t> kMs = {1, 2, 3, 7, 9, 16, 17, 33, 64, 65, 129, 300};
+// Both sides of every dispatch threshold: 8 | 9 (m tiles), 16 | 17, 32 | 33, 64 | 65, 128 | 129 and
+// 512 | 513 (rows per launch or tile, best_int4's paths).
+const std::vector<std::int64_t> kMs = {1, 2, 3, 7, 9, 16, 17, 33, 64, 65, 129, 300, 512, 513};
 constexpr double kTolerance = 1e-2;
 constexpr std::uint64_t kSeed = 4242;
 constexpr HalfBits kPoison = 0xFFFF;  // fp16 NaN: an element the kernel fails to write stays NaN
