@@ -9,14 +9,15 @@
 // memory in the 128-byte swizzled layout. One warpgroup's instruction covers 64 output features
 // by N activation rows, so each weight is loaded once per N rows (tc_int4: once per 32).
 //
-// Roles: the consumer warpgroups (64 features each, see consumerGroups) and one producer warp. Per k64
-// step one producer thread fills one ring stage with the copy engine: the weights and the
+// Roles: consumer warpgroups (64 features each, see consumerGroups) and one producer warp. Per
+// k64 step one producer thread fills one ring stage with the copy engine: the weights and the
 // scale/zero rows by bulk copy (cp.async.bulk), the activation tile by a tensor copy
 // (cp.async.bulk.tensor through a tensor map, which writes the swizzled layout and zero-fills
-// rows past m), all completing on the stage's "full" mbarrier. Consumers wait for it, dequantize (scale applied in
-// fp16), issue four wgmma, and release the stage on its "empty" mbarrier when those have
-// completed. The grid's z dimension splits k when the tiles alone would not fill the chip; the
-// slices' fp32 partials are summed in slice order by the last block of each tile (deterministic).
+// rows past m), all completing on the stage's "full" mbarrier. Consumers wait for it,
+// dequantize (scale applied in fp16), issue four wgmma, and release the stage on its "empty"
+// mbarrier when those have completed. The grid's z dimension splits k when the tiles alone would
+// not fill the chip; the slices' fp32 partials are summed in slice order by the last block of
+// each tile (deterministic).
 #include <cuda.h>
 #include <cuda_fp16.h>
 
