@@ -7,6 +7,7 @@
 
 #include "cuda_check.h"
 #include "hopper/wgmma_int4_kernel.cuh"
+#include "split_k.h"
 
 namespace q4 {
 
@@ -17,19 +18,9 @@ WgmmaInt4Plan planWgmmaInt4(std::int64_t m, std::int64_t n, std::int64_t k, int 
     plan.nBlocks = int((n + hopper::featuresPerBlock(plan.rowsPerTile) - 1) / hopper::featuresPerBlock(plan.rowsPerTile));
     const std::int64_t tiles = std::int64_t(plan.rowTiles) * plan.nBlocks;
     const std::int64_t slots = std::max(1, multiprocessors);  // one block per SM
-    double bestEfficiency = -1;
-    for (std::int64_t wanted = 1; wanted <= std::min<std::int64_t>(32, k / 64); ++wanted) {
-        const std::int64_t sliceK = ((k + wanted - 1) / wanted + 63) / 64 * 64;
-        const std::int64_t slices = (k + sliceK - 1) / sliceK;
-        const std::int64_t blocks = tiles * slices;
-        const double efficiency = double(blocks) / double((blocks + slots - 1) / slots * slots);
-        if (efficiency > bestEfficiency + 1e-9) {
-            bestEfficiency = efficiency;
-            plan.slices = int(slices);
-            plan.sliceK = int(sliceK);
-        }
-        if (efficiency >= 0.9) break;
-    }
+    const SplitK split = waveFillingSplit(k, tiles, slots, 1, 32);
+    plan.slices = split.slices;
+    plan.sliceK = split.sliceK;
     return plan;
 }
 

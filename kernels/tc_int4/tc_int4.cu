@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "cuda_check.h"
+#include "split_k.h"
 #include "tc_int4/fragment_layout.h"
 #include "tc_int4/tc_int4_kernel.cuh"
 
@@ -25,19 +26,9 @@ TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupS
     plan.residentSlots = int(slots);
     // Activations of a slice take 16 mTiles bytes per k; keep them within 64 KiB.
     const std::int64_t maxSliceK = std::max<std::int64_t>(64, (65536 / (16 * plan.mTiles) - tc::kRowPad) / 64 * 64);
-    double bestEfficiency = -1;
-    for (std::int64_t wanted = (k + maxSliceK - 1) / maxSliceK; wanted <= std::min<std::int64_t>(64, k / 64); ++wanted) {
-        const std::int64_t sliceK = ((k + wanted - 1) / wanted + 63) / 64 * 64;
-        const std::int64_t slices = (k + sliceK - 1) / sliceK;
-        const std::int64_t blocks = nBlocks * slices;
-        const double efficiency = double(blocks) / double((blocks + slots - 1) / slots * slots);
-        if (efficiency > bestEfficiency + 1e-9) {
-            bestEfficiency = efficiency;
-            plan.slices = int(slices);
-            plan.sliceK = int(sliceK);
-        }
-        if (efficiency >= 0.9) break;
-    }
+    const SplitK split = waveFillingSplit(k, nBlocks, slots, (k + maxSliceK - 1) / maxSliceK, 64);
+    plan.slices = split.slices;
+    plan.sliceK = split.sliceK;
     plan.sharedBytes = tc::activationBytes(plan.mTiles, plan.sliceK) + tc::scaleBytes(plan.sliceK, group);
     return plan;
 }

@@ -2,6 +2,8 @@
 // mma fragment mapping says, scales and zeros pair up per lane, and act-order sorts groups.
 #include <gtest/gtest.h>
 
+#include "hopper/wgmma_int4.h"
+#include "kernel_entries.h"
 #include "run/problem_data.h"
 #include "tc_int4/fragment_layout.h"
 #include "tc_int4/tc_int4.h"
@@ -87,6 +89,36 @@ TEST(TcInt4Layout, PlanFillsTheChipAndCoversK) {
     const auto plan = q4::planTcInt4(1, 8192, 8192, 128, 132);
     EXPECT_GE(64.0 * plan.slices / plan.residentSlots, 0.9);
     EXPECT_LE(64 * plan.slices, plan.residentSlots);
+}
+
+TEST(WgmmaInt4, OtherDevicesAreToldWhy) {
+    q4::SweepPoint point;
+    point.m = 64;
+    point.n = point.k = 4096;
+    point.quant.groupSize = 128;
+    q4::GpuContext context;
+    context.computeCapability = 80;
+    const q4::Status ampere = q4::wgmmaInt4Supports(point, context);
+    EXPECT_FALSE(ampere.ok());
+    EXPECT_NE(ampere.message.find("compute capability 9.0"), std::string::npos) << ampere.message;
+    EXPECT_NE(ampere.message.find("this device has 8.0"), std::string::npos) << ampere.message;
+    context.computeCapability = 90;
+    EXPECT_TRUE(q4::wgmmaInt4Supports(point, context).ok());
+    point.quant.groupSize = 48;  // the layout's own rule still applies
+    EXPECT_NE(q4::wgmmaInt4Supports(point, context).message.find("group size 48"), std::string::npos);
+}
+
+TEST(WgmmaInt4, PlanFillsTheChipAndCoversK) {
+    for (std::int64_t m : {1, 17, 64, 129, 512})
+        for (std::int64_t n : {4144, 8192, 27648})
+            for (std::int64_t k : {4096, 4160, 13824}) {
+                SCOPED_TRACE("m=" + std::to_string(m) + " n=" + std::to_string(n) + " k=" + std::to_string(k));
+                const auto plan = q4::planWgmmaInt4(m, n, k, 132);
+                EXPECT_EQ(plan.sliceK % 64, 0);
+                EXPECT_GE(std::int64_t(plan.slices) * plan.sliceK, k);
+                EXPECT_LT(std::int64_t(plan.slices - 1) * plan.sliceK, k);  // no empty slice
+                EXPECT_GE(std::int64_t(plan.rowTiles) * plan.rowsPerTile, m);
+            }
 }
 
 }  // namespace
