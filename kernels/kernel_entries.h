@@ -8,6 +8,7 @@ namespace q4 {
 KernelEntry cublasFp16Entry();
 KernelEntry fp32ReferenceEntry();
 KernelEntry bestInt4Entry();
+KernelEntry gemvInt4Entry();
 KernelEntry gptqNaiveEntry();
 KernelEntry gptqHalf2Entry();
 KernelEntry exllamaStyleEntry();

@@ -37,10 +37,10 @@ namespace {
 
 // dependent: launched right after the act-order reordering, as its programmatic dependent (sm_90),
 // so the weight stream starts while the reordering finishes; the kernel waits before reading A.
-template <int MT, bool kCudaCores = false>
+template <int MT>
 Status launch(const tc::Params& p, int nBlocks, int sharedBytes, bool dependent, cudaStream_t stream) {
     static const cudaError_t raised =  // once per instantiation: allow up to 200 KiB of dynamic shared memory
-        cudaFuncSetAttribute(tc::tcInt4Kernel<MT, kCudaCores>, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024);
+        cudaFuncSetAttribute(tc::tcInt4Kernel<MT>, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024);
     if (raised != cudaSuccess) return cudaStatus(raised, "tc_int4 shared memory limit");
     cudaLaunchConfig_t config{};
     config.gridDim = dim3(unsigned(nBlocks), unsigned(p.slices));
@@ -54,7 +54,7 @@ Status launch(const tc::Params& p, int nBlocks, int sharedBytes, bool dependent,
         config.attrs = &attribute;
         config.numAttrs = 1;
     }
-    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(&config, tc::tcInt4Kernel<MT, kCudaCores>, p), "tc_int4 launch"));
+    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(&config, tc::tcInt4Kernel<MT>, p), "tc_int4 launch"));
     return launchStatus("tc_int4 kernel");
 }
 
@@ -131,10 +131,7 @@ Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) 
         p.slices = plan.slices;
         const bool dependent = programmaticLaunch_ && sortedPosition_.data() && row == 0;
         Status s;
-        if (cudaCores_) {
-            if (p.m > 8) return Status::failure("gemv_int4 runs m <= 8, not m=" + std::to_string(m));
-            s = launch<1, true>(p, nBlocks, plan.sharedBytes, dependent, context.stream);
-        } else switch (plan.mTiles) {
+        switch (plan.mTiles) {
             case 1: s = launch<1>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
             case 2: s = launch<2>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
             default: s = launch<4>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
@@ -157,7 +154,6 @@ Expected<const void*> TcInt4::sortedActivations(const void* a, std::int64_t m, G
 
 std::string TcInt4::path(std::int64_t m) const {
     const TcInt4Plan plan = planTcInt4(m, n_, k_, groupSize_, multiprocessors_);
-    if (cudaCores_) return "cuda cores, split-k " + std::to_string(plan.slices);
     return "mma m" + std::to_string(plan.mPerLaunch) + " x" +
            std::to_string((m + plan.mPerLaunch - 1) / plan.mPerLaunch) + " split-k " + std::to_string(plan.slices);
 }
@@ -176,20 +172,6 @@ KernelEntry tcInt4Entry() {
              "n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1; sm_80+", true},
             tcInt4Supports,
             [] { return std::make_unique<TcInt4>(); }};
-}
-
-KernelEntry gemvInt4Entry() {
-    return {{"gemv_int4", "gemv",
-             "Ours: an m <= 8 specialist on CUDA cores. The tc_int4 weight stream (fragment layout, 16-byte loads "
-             "4 deep, slice-wide staging, wave-filling split-k, deterministic reduction) with half2 FMAs instead "
-             "of mma.",
-             "m <= 8; n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1", true},
-            [](const SweepPoint& point, const GpuContext& context) -> Status {
-                if (point.m > 8)
-                    return Status::failure("m=" + std::to_string(point.m) + " is above 8 (gemv_int4 is an m <= 8 specialist)");
-                return tcInt4Supports(point, context);
-            },
-            [] { return std::make_unique<TcInt4>(true); }};
 }
 
 }  // namespace q4

@@ -6,7 +6,6 @@
 namespace q4 {
 
 KernelEntry tcInt4Entry();
-KernelEntry gemvInt4Entry();
 
 // The launch shape chosen for a problem: m rows per launch (8 per m tile), k slices (split-k),
 // and the shared memory a block needs.
@@ -22,10 +21,8 @@ struct TcInt4Plan {
 // a slice's activations small enough to stage in shared memory.
 TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupSize, int multiprocessors);
 
-// cudaCores: the gemv_int4 variant (m <= 8), which multiplies with half2 FMAs instead of mma.
 class TcInt4 final : public GpuKernel {
 public:
-    explicit TcInt4(bool cudaCores = false) : cudaCores_(cudaCores) {}
     Status prepare(const GptqLayer& layer, const SweepPoint& point, GpuContext& context) override;
     Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override;
     std::string path(std::int64_t m) const override;
@@ -41,7 +38,6 @@ private:
     std::int64_t n_ = 0, k_ = 0;
     int groupSize_ = 0;
     int multiprocessors_ = 132;
-    bool cudaCores_ = false;
     bool programmaticLaunch_ = false;  // sm_90: the kernel may start before the act-order reordering ends
 };
 

@@ -141,11 +141,9 @@ __device__ __forceinline__ void loadBPair(uint32_t (&b)[4], const __half* rowAdd
                  : "r"(from));
 }
 
-// The products of two 16x16 weight tiles (as A fragments) with activation rows, added into fp32.
-// Tensor cores: one ldmatrix and two mma per 8 rows. Rows past m hold stale shared memory; they
-// only reach output columns past m, which are never stored (each mma output column is one row).
-// CUDA cores (gemv_int4, m <= 8): half2 FMAs over the lane's 4 k values of each of its two n
-// rows, converted to fp32 per tile.
+// The products of two 16x16 weight tiles (as A fragments) with activation rows, added into fp32:
+// one ldmatrix and two mma per 8 rows. Rows past m hold stale shared memory; they only reach
+// output columns past m, which are never stored (each mma output column is one row).
 template <int MT>
 __device__ __forceinline__ void tensorCorePair(float (&acc)[MT][4], const uint32_t (&frag0)[4],
                                                const uint32_t (&frag1)[4], const __half* bAddress, int rowStride) {
@@ -158,23 +156,8 @@ __device__ __forceinline__ void tensorCorePair(float (&acc)[MT][4], const uint32
     }
 }
 
-__device__ __forceinline__ void cudaCoreTile(float (&low)[8], float (&high)[8], const uint32_t (&frag)[4],
-                                             const __half* a, int rowStride, int t, int rows) {
-    const __half2* f = reinterpret_cast<const __half2*>(frag);
-#pragma unroll
-    for (int r = 0; r < 8; ++r) {
-        if (r >= rows) break;  // uniform
-        const __half* row = a + r * rowStride + 2 * t;
-        const __half2 a0 = *reinterpret_cast<const __half2*>(row), a1 = *reinterpret_cast<const __half2*>(row + 8);
-        const float2 l = __half22float2(__hfma2(f[2], a1, __hmul2(f[0], a0)));
-        const float2 h = __half22float2(__hfma2(f[3], a1, __hmul2(f[1], a0)));
-        low[r] += l.x + l.y;
-        high[r] += h.x + h.y;
-    }
-}
-
-// MT: m tiles of 8 rows handled per launch (m <= 8 MT). kCudaCores: the gemv_int4 variant (MT 1).
-template <int MT, bool kCudaCores = false>
+// MT: m tiles of 8 rows handled per launch (m <= 8 MT).
+template <int MT>
 __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params p) {
     extern __shared__ __align__(16) unsigned char shared[];
     __shared__ int isLastBlock;
@@ -224,12 +207,10 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
     float acc[MT][4];
 #pragma unroll
     for (int i = 0; i < MT; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.0f;
-    float low[8] = {}, high[8] = {};  // gemv_int4: rows n = g and g + 8, per activation row
 
     if (warpActive) {
-        // The group being accumulated. Tensor cores: the mma sums of q - z over the group go into
-        // part, which is scaled into acc in fp32 when the group ends. CUDA cores: the scale is
-        // applied to the weights in fp16.
+        // The group being accumulated: the mma sums of q - z over the group go into part, which is
+        // scaled into acc in fp32 when the group ends.
         // Groups are at least one 32-k pair of tiles, so each boundary crossed moves to the next
         // group: no division in the loop.
         int groupEnd = firstGroup * p.groupSize;
@@ -239,8 +220,7 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
         const int zeroOffset = sliceGroups(p.sliceK, p.groupSize) * kWarps * 8;
         const uint32_t* groupScale = scaleTable + warp * 8 + g - kWarps * 8;
         GroupZero zero{};
-        uint32_t scaleLow = 0, scaleHigh = 0;  // half2 broadcasts (CUDA cores)
-        float2 scaleN{0, 0};                   // rows g and g + 8 (tensor cores)
+        float2 scaleN{0, 0};  // rows g and g + 8
         float part[MT][4];
         auto finishGroup = [&]() {
 #pragma unroll
@@ -263,70 +243,39 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
                 for (int pair = 0; pair < 2; ++pair) {  // groups are multiples of 32 k: one check per pair
                     const int kLocal = step * 64 + pair * 32;
                     if (kBegin + kLocal >= groupEnd) {  // uniform across the warp
-                        if constexpr (!kCudaCores)
-                            if (inGroup) finishGroup();
+                        if (inGroup) finishGroup();
                         inGroup = true;
                         groupEnd += p.groupSize;
                         groupScale += kWarps * 8;
                         const uint32_t scalePair = groupScale[0];
                         zero = groupZero(groupScale[zeroOffset]);
-                        if constexpr (kCudaCores) {
-                            scaleLow = broadcastLow(scalePair);
-                            scaleHigh = broadcastHigh(scalePair);
-                        } else {
-                            scaleN = __half22float2(*reinterpret_cast<const __half2*>(&scalePair));
+                        scaleN = __half22float2(*reinterpret_cast<const __half2*>(&scalePair));
 #pragma unroll
-                            for (int mt = 0; mt < MT; ++mt) part[mt][0] = part[mt][1] = part[mt][2] = part[mt][3] = 0.0f;
-                        }
+                        for (int mt = 0; mt < MT; ++mt) part[mt][0] = part[mt][1] = part[mt][2] = part[mt][3] = 0.0f;
                     }
                     uint32_t frag0[4], frag1[4];
                     dequantizeTile(frag0, words[2 * pair], zero);
                     dequantizeTile(frag1, words[2 * pair + 1], zero);
-                    if constexpr (kCudaCores) {
-#pragma unroll
-                        for (int f = 0; f < 4; ++f) {
-                            frag0[f] = hmul2Bits(frag0[f], f % 2 ? scaleHigh : scaleLow);
-                            frag1[f] = hmul2Bits(frag1[f], f % 2 ? scaleHigh : scaleLow);
-                        }
-                        cudaCoreTile(low, high, frag0, aTile + kLocal, rowStride, t, p.m);
-                        cudaCoreTile(low, high, frag1, aTile + kLocal + 16, rowStride, t, p.m);
-                    } else {
-                        tensorCorePair<MT>(part, frag0, frag1, bRow + kLocal, rowStride);
-                    }
+                    tensorCorePair<MT>(part, frag0, frag1, bRow + kLocal, rowStride);
                 }
                 // Refill the slot once its words are consumed: no register copies of the ring.
                 if (step + kPipeline<MT> < steps) ring[j] = loadStreaming(nextLoad);
                 nextLoad += stepStride;
             }
         }
-        if constexpr (!kCudaCores)
-            if (inGroup) finishGroup();
+        if (inGroup) finishGroup();
     }
 
     // Every output this lane owns, as (row m, column n, value).
     const int nBase = nTile * 16 + g;
-    auto forEachOutput = [&](auto&& visit) {
-        if constexpr (kCudaCores) {
+    auto forEachOutput = [&](auto&& visit) {  // D fragment: rows n = g (d0, d1) and g + 8 (d2, d3); columns m = 2t, 2t + 1
 #pragma unroll
-            for (int r = 0; r < 8; ++r) {  // sum the 4 lanes t that share n rows g and g + 8
-                low[r] += __shfl_xor_sync(0xffffffffu, low[r], 1);
-                low[r] += __shfl_xor_sync(0xffffffffu, low[r], 2);
-                high[r] += __shfl_xor_sync(0xffffffffu, high[r], 1);
-                high[r] += __shfl_xor_sync(0xffffffffu, high[r], 2);
-                if (t == 0 && r < p.m) {
-                    visit(r, nBase, low[r]);
-                    visit(r, nBase + 8, high[r]);
-                }
+        for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+                const int row = mt * 8 + 2 * t + (e & 1);
+                if (row < p.m) visit(row, nBase + (e >> 1) * 8, acc[mt][e]);
             }
-        } else {  // D fragment: rows n = g (d0, d1) and g + 8 (d2, d3); columns m = 2t, 2t + 1
-#pragma unroll
-            for (int mt = 0; mt < MT; ++mt)
-#pragma unroll
-                for (int e = 0; e < 4; ++e) {
-                    const int row = mt * 8 + 2 * t + (e & 1);
-                    if (row < p.m) visit(row, nBase + (e >> 1) * 8, acc[mt][e]);
-                }
-        }
     };
     if (p.slices == 1) {
         if (warpActive)
