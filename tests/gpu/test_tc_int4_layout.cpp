@@ -2,6 +2,9 @@
 // mma fragment mapping says, scales and zeros pair up per lane, and act-order sorts groups.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "gemv_int4/gemv_int4.h"
 #include "hopper/wgmma_int4.h"
 #include "kernel_entries.h"
 #include "run/problem_data.h"
@@ -119,6 +122,37 @@ TEST(WgmmaInt4, PlanFillsTheChipAndCoversK) {
                 EXPECT_LT(std::int64_t(plan.slices - 1) * plan.sliceK, k);  // no empty slice
                 EXPECT_GE(std::int64_t(plan.rowTiles) * plan.rowsPerTile, m);
             }
+}
+
+// gemv_int4 takes as many warps per 16 features as keep all n / 16 blocks resident at once on
+// 132 SMs (64 registers a thread: 32 warps an SM), and never more warps than k64 steps.
+TEST(GemvInt4, PlanKeepsOneWaveAndSplitsKAcrossWarps) {
+    struct Case {
+        std::int64_t n, k;
+        int warps;
+    };
+    // 512 blocks of 8 warps: 4 an SM; 320 of 10: 3 an SM; 1728 of 2: 16 an SM; 4 steps: 4 warps.
+    for (const Case c : {Case{8192, 8192, 8}, Case{5120, 5120, 10}, Case{27648, 5120, 2}, Case{64, 256, 4}}) {
+        SCOPED_TRACE("n=" + std::to_string(c.n) + " k=" + std::to_string(c.k));
+        const auto plan = q4::planGemvInt4(c.n, c.k, 132);
+        EXPECT_EQ(plan.blocks, c.n / 16);
+        EXPECT_EQ(plan.warps, c.warps);
+        EXPECT_GT(plan.sharedBytes, 0);
+    }
+}
+
+TEST(GemvInt4, LargerMIsToldWhy) {
+    const auto& registry = q4::kernelRegistry();
+    const auto gemv = std::find_if(registry.begin(), registry.end(), [](const q4::KernelEntry& e) { return e.info.id == "gemv_int4"; });
+    ASSERT_NE(gemv, registry.end());
+    q4::SweepPoint point;
+    point.m = 9;
+    point.n = 4096;
+    point.k = 4096;
+    point.quant.groupSize = 128;
+    const q4::Status s = gemv->supports(point, q4::GpuContext{});
+    ASSERT_FALSE(s);
+    EXPECT_NE(s.message.find("m=9 is above 8"), std::string::npos) << s.message;
 }
 
 }  // namespace
