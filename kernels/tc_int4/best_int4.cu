@@ -1,6 +1,7 @@
 // best_int4: the dispatcher. It prepares tc_int4's fragment-layout weights once and picks a
-// path by m and device: tc_int4 (mma.sync) where weight streaming dominates; on compute
-// capability 9.0 the Hopper kernel wgmma_int4 for mid m; and for large m, where the product is
+// path by m, shape and device: tc_int4 (mma.sync) where weight streaming dominates; on compute
+// capability 9.0 gemv_int4 for small problems at m <= 4, where fixed costs dominate, and the
+// Hopper kernel wgmma_int4 for mid m; and for large m, where the product is
 // compute-bound, a dequantize-to-fp16 pass (W^T in sorted row order, into a workspace) followed
 // by cuBLAS, which runs the matrix units harder than our kernels do there. The record names the
 // path taken.
@@ -8,6 +9,7 @@
 
 #include "cublas_handle.h"
 #include "cuda_check.h"
+#include "gemv_int4/gemv_int4.h"
 #include "hopper/wgmma_int4.h"
 #include "kernel_entries.h"
 #include "tc_int4/fragment_dequant.h"
@@ -23,8 +25,12 @@ constexpr std::int64_t kMmaMaxM = 64;
 // kHopperWgmmaMaxM, dequantize + cuBLAS above (measured: docs/kernels.md).
 constexpr std::int64_t kHopperTcMaxM = 16;
 constexpr std::int64_t kHopperWgmmaMaxM = 512;
+// With wgmma, gemv_int4 (no split-k epilogue, no staging) beats tc_int4 at m <= 4 while
+// m * n * k <= 2^25 (measured on the H100 over n, k in 2048..13824: docs/kernels.md).
+constexpr std::int64_t kHopperGemvMaxM = 4;
+constexpr std::int64_t kHopperGemvMaxMnk = std::int64_t(1) << 25;
 
-enum class Path { Mma, Wgmma, DequantCublas };
+enum class Path { Gemv, Mma, Wgmma, DequantCublas };
 
 class BestInt4 final : public GpuKernel {
 public:
@@ -32,6 +38,7 @@ public:
         Q4_CHECK(tc_.prepare(layer, point, context));
         n_ = point.n;
         k_ = point.k;
+        multiprocessors_ = context.multiprocessors;
         hopper_ = wgmmaInt4Runs(context.computeCapability);
         if (hopper_ && point.m > kHopperTcMaxM)
             Q4_CHECK(wgmma_.prepare(std::min(point.m, kHopperWgmmaMaxM), n_, k_, context.multiprocessors,
@@ -45,6 +52,11 @@ public:
 
     Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override {
         switch (pathFor(m)) {
+            case Path::Gemv: {
+                auto sorted = tc_.sortedActivations(a, m, context);
+                if (!sorted) return Status::failure(sorted.error());
+                return runGemvInt4(tc_.weights(), *sorted, c, m, *sorted != a, multiprocessors_, context.stream);
+            }
             case Path::Mma: return tc_.run(a, c, m, context);
             case Path::Wgmma: {
                 auto sorted = tc_.sortedActivations(a, m, context);
@@ -61,6 +73,7 @@ public:
 
     std::string path(std::int64_t m) const override {
         switch (pathFor(m)) {
+            case Path::Gemv: return "gemv_int4 " + gemvInt4Path(n_, k_, multiprocessors_);
             case Path::Mma: return "tc_int4 " + tc_.path(m);
             case Path::Wgmma: return "wgmma_int4 " + wgmma_.path(m);
             case Path::DequantCublas: break;
@@ -75,8 +88,10 @@ private:
     CublasHandle cublas_;
     DeviceBuffer wt_;
     std::int64_t n_ = 0, k_ = 0;
+    int multiprocessors_ = 132;
 
     Path pathFor(std::int64_t m) const {
+        if (hopper_ && m <= kHopperGemvMaxM && m * n_ * k_ <= kHopperGemvMaxMnk) return Path::Gemv;
         if (hopper_) return m <= kHopperTcMaxM ? Path::Mma : m <= kHopperWgmmaMaxM ? Path::Wgmma : Path::DequantCublas;
         return m <= kMmaMaxM ? Path::Mma : Path::DequantCublas;
     }
@@ -86,8 +101,8 @@ private:
 
 KernelEntry bestInt4Entry() {
     return {{"best_int4", "dispatcher",
-             "Ours: picks the fastest path by m and device. Compute capability 9.0: tc_int4 up to m=16, "
-             "wgmma_int4 up to m=512, then dequantize + cuBLAS. Elsewhere: tc_int4 (tensor cores, 32 rows per weight pass) up to m=64, then dequantize "
+             "Ours: picks the fastest path by m, shape and device. Compute capability 9.0: gemv_int4 for m <= 4 "
+             "while m*n*k <= 2^25, tc_int4 up to m=16, wgmma_int4 up to m=512, then dequantize + cuBLAS. Elsewhere: tc_int4 (tensor cores, 32 rows per weight pass) up to m=64, then dequantize "
              "to fp16 in a workspace plus cuBLAS. The record's path column names the choice.",
              "as tc_int4: n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1; sm_80+", true},
             tcInt4Supports, [] { return std::make_unique<BestInt4>(); }};
