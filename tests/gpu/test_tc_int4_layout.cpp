@@ -92,6 +92,11 @@ TEST(TcInt4Layout, PlanFillsTheChipAndCoversK) {
     const auto plan = q4::planTcInt4(1, 8192, 8192, 128, 132);
     EXPECT_GE(64.0 * plan.slices / plan.residentSlots, 0.9);
     EXPECT_LE(64 * plan.slices, plan.residentSlots);
+    // A wide, short layer: slices no shorter than the 4-step weight pipeline (4 of 512, one wave),
+    // not 32 one-step slices over 7 waves.
+    const auto wide = q4::planTcInt4(1, 13824, 2048, 128, 132);
+    EXPECT_EQ(wide.slices, 4);
+    EXPECT_EQ(wide.sliceK, 512);
 }
 
 TEST(WgmmaInt4, OtherDevicesAreToldWhy) {
