@@ -18,14 +18,6 @@
 namespace q4 {
 namespace {
 
-template <class T>
-Status uploadVector(const std::vector<T>& host, MemoryUse use, GpuContext& context, DeviceBuffer& out) {
-    auto buffer = context.allocator->upload(host.data(), host.size() * sizeof(T), use);
-    if (!buffer) return Status::failure(buffer.error());
-    out = std::move(buffer).value();
-    return Status::success();
-}
-
 class DequantCublas final : public GpuKernel {
 public:
     Status prepare(const GptqLayer& layer, const SweepPoint&, GpuContext& context) override {
@@ -34,10 +26,10 @@ public:
         if (std::int64_t(layer.qweight.size()) != k / 8 * n || std::int64_t(gIdx.size()) != k)
             return Status::failure("dequant_cublas: qweight or g_idx size does not match k=" + std::to_string(k) +
                                    ", n=" + std::to_string(n));
-        if (Status s = uploadVector(layer.qweight, MemoryUse::Weights, context, qweight_); !s) return s;
-        if (Status s = uploadVector(layer.qzeros, MemoryUse::Zeros, context, qzeros_); !s) return s;
-        if (Status s = uploadVector(layer.scales, MemoryUse::Scales, context, scales_); !s) return s;
-        if (Status s = uploadVector(gIdx, MemoryUse::GIdx, context, gIdx_); !s) return s;
+        if (Status s = uploadVector(*context.allocator, layer.qweight, MemoryUse::Weights, qweight_); !s) return s;
+        if (Status s = uploadVector(*context.allocator, layer.qzeros, MemoryUse::Zeros, qzeros_); !s) return s;
+        if (Status s = uploadVector(*context.allocator, layer.scales, MemoryUse::Scales, scales_); !s) return s;
+        if (Status s = uploadVector(*context.allocator, gIdx, MemoryUse::GIdx, gIdx_); !s) return s;
         auto scratch = context.allocator->allocate(std::size_t(k * n) * sizeof(__half), MemoryUse::Workspace);
         if (!scratch) return Status::failure(scratch.error());
         scratch_ = std::move(scratch).value();

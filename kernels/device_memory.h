@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "common/expected.h"
 #include "results/record.h"
@@ -57,5 +58,18 @@ private:
     std::int64_t peak_ = 0;
     MemoryBreakdown live_;
 };
+
+// Copies a host vector into a new buffer kept in out (an empty vector leaves out empty).
+template <class T>
+Status uploadVector(DeviceAllocator& allocator, const std::vector<T>& host, MemoryUse use, DeviceBuffer& out) {
+    if (host.empty()) {
+        out = DeviceBuffer();
+        return Status::success();
+    }
+    auto buffer = allocator.upload(host.data(), host.size() * sizeof(T), use);
+    if (!buffer) return Status::failure(buffer.error());
+    out = std::move(buffer).value();
+    return Status::success();
+}
 
 }  // namespace q4

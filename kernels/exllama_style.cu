@@ -185,14 +185,6 @@ __global__ void accumulatorToHalfKernel(const float4* __restrict__ acc, uint2* _
     }
 }
 
-template <class T>
-Status uploadVector(const std::vector<T>& host, MemoryUse use, GpuContext& context, DeviceBuffer& out) {
-    auto buffer = context.allocator->upload(host.data(), host.size() * sizeof(T), use);
-    if (!buffer) return Status::failure(buffer.error());
-    out = std::move(buffer).value();
-    return Status::success();
-}
-
 Status allocate(std::size_t bytes, MemoryUse use, GpuContext& context, DeviceBuffer& out) {
     auto buffer = context.allocator->allocate(bytes, use);
     if (!buffer) return Status::failure(buffer.error());
@@ -258,11 +250,11 @@ public:
         const std::vector<std::int32_t> sortedQweight = permuted_ ? repackRows(layer.qweight, perm, k_, n_)
                                                                   : std::vector<std::int32_t>{};
         const std::vector<std::int32_t>& qweight = permuted_ ? sortedQweight : layer.qweight;
-        if (Status s = uploadVector(qweight, MemoryUse::Weights, context, qweight_); !s) return s;
-        if (Status s = uploadVector(layer.qzeros, MemoryUse::Zeros, context, qzeros_); !s) return s;
-        if (Status s = uploadVector(layer.scales, MemoryUse::Scales, context, scales_); !s) return s;
+        if (Status s = uploadVector(*context.allocator, qweight, MemoryUse::Weights, qweight_); !s) return s;
+        if (Status s = uploadVector(*context.allocator, layer.qzeros, MemoryUse::Zeros, qzeros_); !s) return s;
+        if (Status s = uploadVector(*context.allocator, layer.scales, MemoryUse::Scales, scales_); !s) return s;
         if (permuted_) {
-            if (Status s = uploadVector(perm, MemoryUse::GIdx, context, perm_); !s) return s;
+            if (Status s = uploadVector(*context.allocator, perm, MemoryUse::GIdx, perm_); !s) return s;
             const std::size_t bytes = std::size_t(maxM_ * k_) * sizeof(__half);
             if (Status s = allocate(bytes, MemoryUse::Workspace, context, aPerm_); !s) return s;
         }

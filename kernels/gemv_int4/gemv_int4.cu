@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "cuda_check.h"
+#include "kernel_launch.h"
 #include "gemv_int4/gemv_int4_kernel.cuh"
 
 namespace q4 {
@@ -51,19 +52,9 @@ Status runGemvInt4(const FragmentWeightsView& w, const void* a, void* c, std::in
     p.n = int(w.n);
     p.k = int(w.k);
     p.groupSize = w.groupSize;
-    cudaLaunchConfig_t config{};
-    config.gridDim = dim3(unsigned(plan.blocks));
-    config.blockDim = dim3(unsigned(plan.warps * 32));
-    config.dynamicSmemBytes = std::size_t(plan.sharedBytes);
-    config.stream = stream;
-    cudaLaunchAttribute attribute{};
-    attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    attribute.val.programmaticStreamSerializationAllowed = 1;
-    if (dependent) {
-        config.attrs = &attribute;
-        config.numAttrs = 1;
-    }
-    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(&config, gemv::gemvInt4Kernel, p), "gemv_int4 launch"));
+    const KernelLaunch shape(dim3(unsigned(plan.blocks)), dim3(unsigned(plan.warps * 32)),
+                             std::size_t(plan.sharedBytes), stream, dependent);
+    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(shape.config(), gemv::gemvInt4Kernel, p), "gemv_int4 launch"));
     return launchStatus("gemv_int4 kernel");
 }
 

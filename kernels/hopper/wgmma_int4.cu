@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "cuda_check.h"
+#include "kernel_launch.h"
 #include "hopper/wgmma_int4_kernel.cuh"
 #include "split_k.h"
 
@@ -66,19 +67,10 @@ Status launch(const CUtensorMap& activations, const hopper::Params& p, const Wgm
     static const cudaError_t raised =  // once per instantiation
         cudaFuncSetAttribute(hopper::wgmmaInt4Kernel<N>, cudaFuncAttributeMaxDynamicSharedMemorySize, kShared);
     if (raised != cudaSuccess) return cudaStatus(raised, "wgmma_int4 shared memory limit");
-    cudaLaunchConfig_t config{};
-    config.gridDim = dim3(unsigned(plan.nBlocks), unsigned(plan.rowTiles), unsigned(plan.slices));
-    config.blockDim = dim3(hopper::Shape<N>::kThreads);
-    config.dynamicSmemBytes = kShared;
-    config.stream = stream;
-    cudaLaunchAttribute attribute{};
-    attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    attribute.val.programmaticStreamSerializationAllowed = 1;
-    if (dependent) {
-        config.attrs = &attribute;
-        config.numAttrs = 1;
-    }
-    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(&config, hopper::wgmmaInt4Kernel<N>, activations, p), "wgmma_int4 launch"));
+    const KernelLaunch shape(dim3(unsigned(plan.nBlocks), unsigned(plan.rowTiles), unsigned(plan.slices)),
+                             dim3(hopper::Shape<N>::kThreads), kShared, stream, dependent);
+    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(shape.config(), hopper::wgmmaInt4Kernel<N>, activations, p),
+                        "wgmma_int4 launch"));
     return launchStatus("wgmma_int4 kernel");
 }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "cuda_check.h"
+#include "kernel_launch.h"
 #include "split_k.h"
 #include "tc_int4/fragment_layout.h"
 #include "tc_int4/tc_int4_kernel.cuh"
@@ -47,19 +48,9 @@ Status launch(const tc::Params& p, int nBlocks, int sharedBytes, bool dependent,
     static const cudaError_t raised =  // once per instantiation: allow up to 200 KiB of dynamic shared memory
         cudaFuncSetAttribute(tc::tcInt4Kernel<MT>, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024);
     if (raised != cudaSuccess) return cudaStatus(raised, "tc_int4 shared memory limit");
-    cudaLaunchConfig_t config{};
-    config.gridDim = dim3(unsigned(nBlocks), unsigned(p.slices));
-    config.blockDim = dim3(tc::kThreads);
-    config.dynamicSmemBytes = std::size_t(sharedBytes);
-    config.stream = stream;
-    cudaLaunchAttribute attribute{};
-    attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    attribute.val.programmaticStreamSerializationAllowed = 1;
-    if (dependent) {
-        config.attrs = &attribute;
-        config.numAttrs = 1;
-    }
-    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(&config, tc::tcInt4Kernel<MT>, p), "tc_int4 launch"));
+    const KernelLaunch shape(dim3(unsigned(nBlocks), unsigned(p.slices)), dim3(tc::kThreads),
+                             std::size_t(sharedBytes), stream, dependent);
+    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(shape.config(), tc::tcInt4Kernel<MT>, p), "tc_int4 launch"));
     return launchStatus("tc_int4 kernel");
 }
 
@@ -74,21 +65,14 @@ Status TcInt4::prepare(const GptqLayer& layer, const SweepPoint& point, GpuConte
     multiprocessors_ = context.multiprocessors;
     programmaticLaunch_ = context.computeCapability >= 90;
     DeviceAllocator& alloc = *context.allocator;
-    auto upload = [&](DeviceBuffer& dst, const auto& host, MemoryUse use) -> Status {
-        if (host.empty()) return Status::success();
-        auto buffer = alloc.upload(host.data(), host.size() * sizeof(host[0]), use);
-        if (!buffer) return Status::failure(buffer.error());
-        dst = std::move(buffer).value();
-        return Status::success();
-    };
-    Q4_CHECK(upload(weights_, layout->words, MemoryUse::Weights));
-    Q4_CHECK(upload(scales_, layout->scales, MemoryUse::Scales));
-    Q4_CHECK(upload(zeros_, layout->zeros, MemoryUse::Zeros));
+    Q4_CHECK(uploadVector(alloc, layout->words, MemoryUse::Weights, weights_));
+    Q4_CHECK(uploadVector(alloc, layout->scales, MemoryUse::Scales, scales_));
+    Q4_CHECK(uploadVector(alloc, layout->zeros, MemoryUse::Zeros, zeros_));
     // Act-order: each original activation column's place in the sorted order, and back.
     std::vector<std::int32_t> sortedPosition(layout->permutation.size());
     for (std::size_t i = 0; i < sortedPosition.size(); ++i) sortedPosition[std::size_t(layout->permutation[i])] = int(i);
-    Q4_CHECK(upload(sortedPosition_, sortedPosition, MemoryUse::GIdx));
-    Q4_CHECK(upload(sourceColumn_, layout->permutation, MemoryUse::GIdx));
+    Q4_CHECK(uploadVector(alloc, sortedPosition, MemoryUse::GIdx, sortedPosition_));
+    Q4_CHECK(uploadVector(alloc, layout->permutation, MemoryUse::GIdx, sourceColumn_));
 
     // Partials for the largest split any m up to point.m will use (the split depends on m's tiles).
     std::size_t partialFloats = 0;
