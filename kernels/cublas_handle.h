@@ -27,8 +27,9 @@ private:
 Status cublasRowMajorGemm(cublasHandle_t handle, const void* a, const void* b, void* c, std::int64_t m,
                           std::int64_t n, std::int64_t k);
 
-// C [m, n] = A [m, k] * Bt^T where Bt is [n, k] row-major (all fp16, fp32 accumulation).
+// C [m, n] = A [m, k] * Bt^T where Bt is [n, k] row-major (all fp16, fp32 accumulation). C's rows
+// are ldc elements apart (ldc >= n; 0 means n), so C may be a block of columns of a wider matrix.
 Status cublasRowMajorGemmTransposedB(cublasHandle_t handle, const void* a, const void* bt, void* c, std::int64_t m,
-                                     std::int64_t n, std::int64_t k);
+                                     std::int64_t n, std::int64_t k, std::int64_t ldc = 0);
 
 }  // namespace q4

@@ -5,6 +5,8 @@
 // compute-bound, a dequantize-to-fp16 pass (W^T in sorted row order, into a workspace) followed
 // by cuBLAS, which runs the matrix units harder than our kernels do there. The record names the
 // path taken.
+#include <cuda_fp16.h>
+
 #include <algorithm>
 
 #include "cublas_handle.h"
@@ -44,7 +46,8 @@ public:
             Q4_CHECK(wgmma_.prepare(std::min(point.m, kHopperWgmmaMaxM), n_, k_, context.multiprocessors,
                                     *context.allocator, context.stream));
         if (pathFor(point.m) != Path::DequantCublas) return Status::success();
-        auto wt = context.allocator->allocate(std::size_t(n_ * k_) * 2, MemoryUse::Workspace);
+        chunkFeatures_ = dequantChunkFeatures(n_, k_);
+        auto wt = context.allocator->allocate(std::size_t(chunkFeatures_ * k_) * 2, MemoryUse::Workspace);
         if (!wt) return Status::failure(wt.error());
         wt_ = std::move(wt).value();
         return cublas_.create(context);
@@ -65,10 +68,15 @@ public:
             }
             case Path::DequantCublas: break;
         }
-        Q4_CHECK(dequantizeFragmentsTransposed(tc_.weights(), wt_.data(), context.stream));
         auto activations = tc_.sortedActivations(a, m, context);
         if (!activations) return Status::failure(activations.error());
-        return cublasRowMajorGemmTransposedB(cublas_.get(), *activations, wt_.data(), c, m, n_, k_);
+        for (std::int64_t first = 0; first < n_; first += chunkFeatures_) {  // a block of output features at a time
+            const std::int64_t features = std::min(chunkFeatures_, n_ - first);
+            Q4_CHECK(dequantizeFragmentsTransposed(tc_.weights(), first, features, wt_.data(), context.stream));
+            Q4_CHECK(cublasRowMajorGemmTransposedB(cublas_.get(), *activations, wt_.data(),
+                                                   static_cast<__half*>(c) + first, m, features, k_, n_));
+        }
+        return Status::success();
     }
 
     std::string path(std::int64_t m) const override {
@@ -78,7 +86,8 @@ public:
             case Path::Wgmma: return "wgmma_int4 " + wgmma_.path(m);
             case Path::DequantCublas: break;
         }
-        return "dequant+cublas";
+        const std::int64_t features = dequantChunkFeatures(n_, k_), chunks = (n_ + features - 1) / features;
+        return "dequant+cublas, " + std::to_string(chunks) + (chunks == 1 ? " block" : " blocks") + " of features";
     }
 
 private:
@@ -87,7 +96,7 @@ private:
     bool hopper_ = false;
     CublasHandle cublas_;
     DeviceBuffer wt_;
-    std::int64_t n_ = 0, k_ = 0;
+    std::int64_t n_ = 0, k_ = 0, chunkFeatures_ = 0;
     int multiprocessors_ = 132;
 
     Path pathFor(std::int64_t m) const {
@@ -103,7 +112,8 @@ KernelEntry bestInt4Entry() {
     return {{"best_int4", "dispatcher",
              "Ours: picks the fastest path by m, shape and device. Compute capability 9.0: gemv_int4 for m <= 4 "
              "while m*n*k <= 2^25, tc_int4 up to m=16, wgmma_int4 up to m=512, then dequantize + cuBLAS. Elsewhere: tc_int4 (tensor cores, 32 rows per weight pass) up to m=64, then dequantize "
-             "to fp16 in a workspace plus cuBLAS. The record's path column names the choice.",
+             "to fp16 in a workspace plus cuBLAS, a block of at most 64 MiB of expanded weights at a time. The "
+             "record's path column names the choice.",
              "as tc_int4: n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1; sm_80+", true},
             tcInt4Supports, [] { return std::make_unique<BestInt4>(); }};
 }

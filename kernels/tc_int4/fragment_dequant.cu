@@ -10,7 +10,7 @@
 namespace q4 {
 namespace {
 
-// A block expands one n tile (16 rows of W^T) over 512 k: each warp dequantizes one 64-k step
+// A block expands one n tile (16 rows of W^T, the first at firstTile) over 512 k: each warp dequantizes one 64-k step
 // (a lane's 16-byte word) into shared memory, then the block writes the 16 rows x 1 KiB out with
 // 16-byte stores, so every DRAM sector is written whole.
 constexpr int kDequantK = 512;
@@ -18,10 +18,11 @@ constexpr int kDequantK = 512;
 __global__ void __launch_bounds__(256) dequantTransposedKernel(const uint4* __restrict__ words,
                                                                const uint32_t* __restrict__ scales,
                                                                const uint32_t* __restrict__ zeros,
-                                                               __half* __restrict__ wt, int n, int k, int groupSize) {
+                                                               __half* __restrict__ wt, int firstTile, int n, int k,
+                                                               int groupSize) {
     __shared__ __align__(16) __half2 tile[16][kDequantK / 2 + 4];  // padded against bank conflicts
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
-    const int nTile = blockIdx.x, kBase = blockIdx.y * kDequantK;
+    const int nTile = firstTile + blockIdx.x, kBase = blockIdx.y * kDequantK;
     const int k64 = kBase / 64 + warp;
     if (k64 * 64 < k) {
         const uint4 v = words[(size_t(k64) * (n / 16) + nTile) * 32 + lane];
@@ -49,7 +50,7 @@ __global__ void __launch_bounds__(256) dequantTransposedKernel(const uint4* __re
     const int kLen = min(kDequantK, k - kBase);
     for (int i = threadIdx.x; i < 16 * kLen / 8; i += blockDim.x) {
         const int row = i / (kLen / 8), col = (i % (kLen / 8)) * 8;
-        *reinterpret_cast<uint4*>(wt + size_t(nTile * 16 + row) * k + kBase + col) =
+        *reinterpret_cast<uint4*>(wt + size_t(blockIdx.x * 16 + row) * k + kBase + col) =
             *reinterpret_cast<const uint4*>(&tile[row][col / 2]);
     }
 }
@@ -86,13 +87,20 @@ __global__ void gatherColumnsKernel(const __half* __restrict__ a, const int32_t*
 
 }  // namespace
 
-Status dequantizeFragmentsTransposed(const FragmentWeightsView& w, void* wt, cudaStream_t stream) {
-    const dim3 grid(unsigned(w.n / 16), unsigned((w.k + kDequantK - 1) / kDequantK));
-    dequantTransposedKernel<<<grid, 256, 0, stream>>>(static_cast<const uint4*>(w.words),
-                                                      static_cast<const uint32_t*>(w.scales),
-                                                      static_cast<const uint32_t*>(w.zeros), static_cast<__half*>(wt),
-                                                      int(w.n), int(w.k), w.groupSize);
+Status dequantizeFragmentsTransposed(const FragmentWeightsView& w, std::int64_t firstFeature, std::int64_t features,
+                                     void* wt, cudaStream_t stream) {
+    const dim3 grid(unsigned(features / 16), unsigned((w.k + kDequantK - 1) / kDequantK));
+    dequantTransposedKernel<<<grid, 256, 0, stream>>>(
+        static_cast<const uint4*>(w.words), static_cast<const uint32_t*>(w.scales), static_cast<const uint32_t*>(w.zeros),
+        static_cast<__half*>(wt), int(firstFeature / 16), int(w.n), int(w.k), w.groupSize);
     return launchStatus("fragment dequantize kernel");
+}
+
+std::int64_t dequantChunkFeatures(std::int64_t n, std::int64_t k) {
+    const std::int64_t rowBytes = k * 2;
+    const std::int64_t chunks = std::max<std::int64_t>(1, (n * rowBytes + kDequantChunkBytes - 1) / kDequantChunkBytes);
+    const std::int64_t features = (n + chunks - 1) / chunks;
+    return std::min(n, std::max<std::int64_t>(16, (features + 15) / 16 * 16));
 }
 
 Status sortColumns(const void* a, const SortOrder& order, void* out, std::int64_t m, std::int64_t k,

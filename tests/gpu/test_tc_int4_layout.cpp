@@ -8,6 +8,7 @@
 #include "hopper/wgmma_int4.h"
 #include "kernel_entries.h"
 #include "run/problem_data.h"
+#include "tc_int4/fragment_dequant.h"
 #include "tc_int4/fragment_layout.h"
 #include "tc_int4/tc_int4.h"
 
@@ -143,6 +144,22 @@ TEST(GemvInt4, PlanKeepsOneWaveAndSplitsKAcrossWarps) {
         EXPECT_EQ(plan.blocks, c.n / 16);
         EXPECT_EQ(plan.warps, c.warps);
         EXPECT_GT(plan.sharedBytes, 0);
+    }
+}
+
+// best_int4's large-m path expands W^T a block of features at a time, each within 64 MiB.
+TEST(BestInt4, DequantizeBlocksStayWithinTheirBudget) {
+    struct Case {
+        std::int64_t n, k, features;
+    };
+    // 8192 x 8192: 128 MiB in two blocks; 4096 x 4096: one; 27648 x 5120: 270 MiB in five of
+    // 5536 features (54 MiB each); a row wider than the budget still gets 16 features.
+    for (const Case c : {Case{8192, 8192, 4096}, Case{4096, 4096, 4096}, Case{27648, 5120, 5536}, Case{64, 1 << 26, 16}}) {
+        SCOPED_TRACE("n=" + std::to_string(c.n) + " k=" + std::to_string(c.k));
+        const std::int64_t features = q4::dequantChunkFeatures(c.n, c.k);
+        EXPECT_EQ(features, c.features);
+        EXPECT_EQ(features % 16, 0);
+        if (features > 16) EXPECT_LE(features * c.k * 2, q4::kDequantChunkBytes);
     }
 }
 
