@@ -34,8 +34,9 @@ Status cublasRowMajorGemmTransposedB(cublasHandle_t handle, const void* a, const
                                      std::int64_t n, std::int64_t k, std::int64_t ldc) {
     // Column-major, Bt [n, k] row-major is a k x n matrix with leading dimension k: transpose it.
     const float alpha = 1.0f, beta = 0.0f;
+    const int cStride = int(ldc > 0 ? ldc : n);
     return cublasStatus(cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, int(n), int(m), int(k), &alpha, bt, CUDA_R_16F,
-                                     int(k), a, CUDA_R_16F, int(k), &beta, c, CUDA_R_16F, int(ldc > 0 ? ldc : n), CUBLAS_COMPUTE_32F,
+                                     int(k), a, CUDA_R_16F, int(k), &beta, c, CUDA_R_16F, cStride, CUBLAS_COMPUTE_32F,
                                      CUBLAS_GEMM_DEFAULT),
                         "cublasGemmEx (transposed B)");
 }

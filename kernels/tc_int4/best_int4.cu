@@ -45,8 +45,8 @@ public:
         if (hopper_ && point.m > kHopperTcMaxM)
             Q4_CHECK(wgmma_.prepare(std::min(point.m, kHopperWgmmaMaxM), n_, k_, context.multiprocessors,
                                     *context.allocator, context.stream));
-        if (pathFor(point.m) != Path::DequantCublas) return Status::success();
         chunkFeatures_ = dequantChunkFeatures(n_, k_);
+        if (pathFor(point.m) != Path::DequantCublas) return Status::success();
         auto wt = context.allocator->allocate(std::size_t(chunkFeatures_ * k_) * 2, MemoryUse::Workspace);
         if (!wt) return Status::failure(wt.error());
         wt_ = std::move(wt).value();
@@ -54,27 +54,18 @@ public:
     }
 
     Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override {
-        switch (pathFor(m)) {
-            case Path::Gemv: {
-                auto sorted = tc_.sortedActivations(a, m, context);
-                if (!sorted) return Status::failure(sorted.error());
-                return runGemvInt4(tc_.weights(), *sorted, c, m, *sorted != a, multiprocessors_, context.stream);
-            }
-            case Path::Mma: return tc_.run(a, c, m, context);
-            case Path::Wgmma: {
-                auto sorted = tc_.sortedActivations(a, m, context);
-                if (!sorted) return Status::failure(sorted.error());
-                return wgmma_.run(tc_.weights(), *sorted, c, m, *sorted != a, context.stream);
-            }
-            case Path::DequantCublas: break;
-        }
-        auto activations = tc_.sortedActivations(a, m, context);
-        if (!activations) return Status::failure(activations.error());
+        const Path route = pathFor(m);
+        if (route == Path::Mma) return tc_.run(a, c, m, context);  // tc_int4 sorts its own activations
+        auto sorted = tc_.sortedActivations(a, m, context);
+        if (!sorted) return Status::failure(sorted.error());
+        const bool dependent = *sorted != a;  // launched right after the reordering pass
+        if (route == Path::Gemv) return runGemvInt4(tc_.weights(), *sorted, c, m, dependent, multiprocessors_, context.stream);
+        if (route == Path::Wgmma) return wgmma_.run(tc_.weights(), *sorted, c, m, dependent, context.stream);
         for (std::int64_t first = 0; first < n_; first += chunkFeatures_) {  // a block of output features at a time
             const std::int64_t features = std::min(chunkFeatures_, n_ - first);
             Q4_CHECK(dequantizeFragmentsTransposed(tc_.weights(), first, features, wt_.data(), context.stream));
-            Q4_CHECK(cublasRowMajorGemmTransposedB(cublas_.get(), *activations, wt_.data(),
-                                                   static_cast<__half*>(c) + first, m, features, k_, n_));
+            Q4_CHECK(cublasRowMajorGemmTransposedB(cublas_.get(), *sorted, wt_.data(), static_cast<__half*>(c) + first, m,
+                                                   features, k_, n_));
         }
         return Status::success();
     }
@@ -86,7 +77,7 @@ public:
             case Path::Wgmma: return "wgmma_int4 " + wgmma_.path(m);
             case Path::DequantCublas: break;
         }
-        const std::int64_t features = dequantChunkFeatures(n_, k_), chunks = (n_ + features - 1) / features;
+        const std::int64_t chunks = (n_ + chunkFeatures_ - 1) / chunkFeatures_;
         return "dequant+cublas, " + std::to_string(chunks) + (chunks == 1 ? " block" : " blocks") + " of features";
     }
 
