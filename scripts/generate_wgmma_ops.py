@@ -5,7 +5,7 @@ so they are generated rather than typed."""
 import pathlib
 import sys
 
-SHAPES = (16, 32, 64, 128)
+SHAPES = (16, 32, 64, 128, 256)
 
 def wrapper(n: int) -> str:
     accumulators = n // 2

@@ -14,7 +14,7 @@ namespace q4 {
 
 WgmmaInt4Plan planWgmmaInt4(std::int64_t m, std::int64_t n, std::int64_t k, int multiprocessors) {
     WgmmaInt4Plan plan;
-    plan.rowsPerTile = m <= 16 ? 16 : m <= 32 ? 32 : m <= 64 ? 64 : 128;
+    plan.rowsPerTile = m <= 16 ? 16 : m <= 32 ? 32 : m <= 64 ? 64 : m <= 128 ? 128 : 256;
     plan.rowTiles = int((m + plan.rowsPerTile - 1) / plan.rowsPerTile);
     plan.nBlocks = int((n + hopper::featuresPerBlock(plan.rowsPerTile) - 1) / hopper::featuresPerBlock(plan.rowsPerTile));
     const std::int64_t tiles = std::int64_t(plan.rowTiles) * plan.nBlocks;
@@ -84,9 +84,10 @@ Status WgmmaInt4Runner::prepare(std::int64_t maxM, std::int64_t n, std::int64_t 
     multiprocessors_ = multiprocessors;
     std::size_t partials = 0;
     int counters = 0;
-    // The split depends on the tile shape and count: size for every one that m <= maxM meets.
-    for (std::int64_t tiled = 16; tiled < maxM + 128; tiled = tiled < 128 ? 2 * tiled : tiled + 128) {
-        const WgmmaInt4Plan plan = planWgmmaInt4(std::min(tiled, maxM), n, k, multiprocessors);
+    // The split depends on the tile shape and count: size for every one that m <= maxM meets
+    // (the tile count changes at most every 16 rows).
+    for (std::int64_t rows = 16; rows < maxM + 16; rows += 16) {
+        const WgmmaInt4Plan plan = planWgmmaInt4(std::min(rows, maxM), n, k, multiprocessors);
         partials = std::max(partials, partialBytes(plan));
         counters = std::max(counters, plan.rowTiles * plan.nBlocks);
     }
@@ -124,7 +125,8 @@ Status WgmmaInt4Runner::run(const FragmentWeightsView& w, const void* a, void* c
         case 16: return launch<16>(activations, p, plan, dependent, stream);
         case 32: return launch<32>(activations, p, plan, dependent, stream);
         case 64: return launch<64>(activations, p, plan, dependent, stream);
-        default: return launch<128>(activations, p, plan, dependent, stream);
+        case 128: return launch<128>(activations, p, plan, dependent, stream);
+        default: return launch<256>(activations, p, plan, dependent, stream);
     }
 }
 

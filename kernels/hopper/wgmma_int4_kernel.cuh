@@ -9,7 +9,8 @@
 // memory in the 128-byte swizzled layout. One warpgroup's instruction covers 64 output features
 // by N activation rows, so each weight is loaded once per N rows (tc_int4: once per 32).
 //
-// Roles: consumer warpgroups (64 features each, see consumerGroups) and one producer warp. Per
+// Roles: consumer warpgroups (64 features each, see consumerGroups) and one producer warp (a
+// producer warpgroup at N = 256, which gives its registers to the consumers). Per
 // k64 step one producer thread fills one ring stage with the copy engine: the weights and the
 // scale/zero rows by bulk copy (cp.async.bulk), the activation tile by a tensor copy
 // (cp.async.bulk.tensor through a tensor map, which writes the swizzled layout and zero-fills
@@ -31,7 +32,7 @@ namespace q4::hopper {
 constexpr int kMaxStages = 8;
 
 // Consumer warpgroups per block, 64 features each: four while the accumulators are small (the
-// activation tile, read from L2 by every block, then serves 256 features), two at N = 128.
+// activation tile, read from L2 by every block, then serves 256 features), two at N >= 128.
 __host__ __device__ constexpr int consumerGroups(int n) { return n <= 64 ? 4 : 2; }
 __host__ __device__ constexpr int featuresPerBlock(int n) { return 64 * consumerGroups(n); }
 
@@ -42,7 +43,11 @@ template <int N>
 struct Shape {
     static constexpr int kConsumerWarps = 4 * consumerGroups(N);
     static constexpr int kConsumerThreads = 32 * kConsumerWarps;
-    static constexpr int kThreads = kConsumerThreads + 32;  // plus one producer warp
+    // At N = 256 the producer is a whole warpgroup, so that it can hand registers to the consumers
+    // (setmaxnreg works per warpgroup); otherwise one producer warp.
+    static constexpr bool kShiftRegisters = N == 256;
+    static constexpr int kProducerThreads = kShiftRegisters ? 128 : 32;
+    static constexpr int kThreads = kConsumerThreads + kProducerThreads;
     static constexpr int kBlockTiles = kConsumerWarps;      // 16-feature n tiles, one per warp
     static constexpr int kActivationBytes = N * 128;
     static constexpr int kWeightBytes = kBlockTiles * 512;      // one k64 step of the block's tiles
@@ -150,7 +155,8 @@ __device__ __forceinline__ void dequantizeScaled(uint32_t (&frag)[4], uint32_t w
     frag[3] = tc::hmul2Bits(frag[3], scaleHigh);
 }
 
-// N: activation rows per tile (a wgmma shape: 16 .. 128; 256 would spill). activations: the
+// N: activation rows per tile (a wgmma shape, 16 .. 256; at 256 the consumers hold 128 accumulators
+// and get 232 registers from the producer warpgroup by setmaxnreg). activations: the
 // [m][k] fp16 tensor, box [N rows][64 k], 128-byte swizzle.
 template <int N>
 __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
@@ -186,8 +192,9 @@ __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
     }
     __syncthreads();
 
-    if (warp == kConsumerWarps) {  // producer: one thread drives the copy engine
-        if (lane != 0) return;
+    if (warp >= kConsumerWarps) {  // producer: one thread drives the copy engine
+        if constexpr (S::kShiftRegisters) asm volatile("setmaxnreg.dec.sync.aligned.u32 40;");
+        if (warp != kConsumerWarps || lane != 0) return;
         tc::waitForPrerequisiteGrids();  // act-order: the reordered activations come from the previous grid
         for (int step = 0; step < steps; ++step) {
             const int stage = step % kStages;
@@ -211,6 +218,7 @@ __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
         return;
     }
 
+    if constexpr (S::kShiftRegisters) asm volatile("setmaxnreg.inc.sync.aligned.u32 232;");
     // Consumers: warpgroup wg owns features 64 wg .. 64 wg + 63 of the block; warp w of it the
     // n tile (firstTile + 4 wg + w).
     const int tile = warp;  // local n tile

@@ -1,10 +1,10 @@
 // best_int4: the dispatcher. It prepares tc_int4's fragment-layout weights once and picks a
 // path by m, shape and device: tc_int4 (mma.sync) where weight streaming dominates; on compute
 // capability 9.0 gemv_int4 for small problems at m <= 4, where fixed costs dominate, and the
-// Hopper kernel wgmma_int4 for mid m; and for large m, where the product is
-// compute-bound, a dequantize-to-fp16 pass (W^T in sorted row order, into a workspace) followed
-// by cuBLAS, which runs the matrix units harder than our kernels do there. The record names the
-// path taken.
+// Hopper kernel wgmma_int4 from m = 17 to 4096; above that (and above m = 64 without wgmma),
+// where the product is compute-bound, a dequantize-to-fp16 pass (W^T in sorted row order, into a
+// workspace) followed by cuBLAS, whose fixed expansion cost is then small against the product.
+// The record names the path taken.
 #include <cuda_fp16.h>
 
 #include <algorithm>
@@ -26,7 +26,7 @@ constexpr std::int64_t kMmaMaxM = 64;
 // With wgmma (compute capability 9.0): tc_int4 up to kHopperTcMaxM, wgmma_int4 up to
 // kHopperWgmmaMaxM, dequantize + cuBLAS above (measured: docs/kernels.md).
 constexpr std::int64_t kHopperTcMaxM = 16;
-constexpr std::int64_t kHopperWgmmaMaxM = 512;
+constexpr std::int64_t kHopperWgmmaMaxM = 4096;
 // With wgmma, gemv_int4 (no split-k epilogue, no staging) beats tc_int4 at m <= 4 while
 // m * n * k <= 2^25 (measured on the H100 over n, k in 2048..13824: docs/kernels.md).
 constexpr std::int64_t kHopperGemvMaxM = 4;
@@ -102,7 +102,7 @@ private:
 KernelEntry bestInt4Entry() {
     return {{"best_int4", "dispatcher",
              "Ours: picks the fastest path by m, shape and device. Compute capability 9.0: gemv_int4 for m <= 4 "
-             "while m*n*k <= 2^25, tc_int4 up to m=16, wgmma_int4 up to m=512, then dequantize + cuBLAS. Elsewhere: tc_int4 (tensor cores, 32 rows per weight pass) up to m=64, then dequantize "
+             "while m*n*k <= 2^25, tc_int4 up to m=16, wgmma_int4 up to m=4096, then dequantize + cuBLAS. Elsewhere: tc_int4 (tensor cores, 32 rows per weight pass) up to m=64, then dequantize "
              "to fp16 in a workspace plus cuBLAS, a block of at most 64 MiB of expanded weights at a time. The "
              "record's path column names the choice.",
              "as tc_int4: n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1; sm_80+", true},

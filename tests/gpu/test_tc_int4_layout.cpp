@@ -127,6 +127,7 @@ TEST(WgmmaInt4, PlanFillsTheChipAndCoversK) {
                 EXPECT_GE(std::int64_t(plan.slices) * plan.sliceK, k);
                 EXPECT_LT(std::int64_t(plan.slices - 1) * plan.sliceK, k);  // no empty slice
                 EXPECT_GE(std::int64_t(plan.rowTiles) * plan.rowsPerTile, m);
+                if (m > 128) EXPECT_EQ(plan.rowsPerTile, 256);  // the widest wgmma from m = 129 up
             }
 }
 
