@@ -19,7 +19,9 @@ WgmmaInt4Plan planWgmmaInt4(std::int64_t m, std::int64_t n, std::int64_t k, int 
     plan.nBlocks = int((n + hopper::featuresPerBlock(plan.rowsPerTile) - 1) / hopper::featuresPerBlock(plan.rowsPerTile));
     const std::int64_t tiles = std::int64_t(plan.rowTiles) * plan.nBlocks;
     const std::int64_t slots = std::max(1, multiprocessors);  // one block per SM
-    const SplitK split = waveFillingSplit(k, tiles, slots, 1, 32);
+    // Split k only while the tiles alone leave SMs idle: across several waves a split would even
+    // out only the last one, and its partials would cost workspace (176 MB at m = 2576, n = k = 8192).
+    const SplitK split = tiles >= slots ? SplitK{1, int(k)} : waveFillingSplit(k, tiles, slots, 1, 32);
     plan.slices = split.slices;
     plan.sliceK = split.sliceK;
     return plan;

@@ -118,7 +118,7 @@ TEST(WgmmaInt4, OtherDevicesAreToldWhy) {
 }
 
 TEST(WgmmaInt4, PlanFillsTheChipAndCoversK) {
-    for (std::int64_t m : {1, 17, 64, 129, 512})
+    for (std::int64_t m : {1, 17, 64, 129, 512, 2576})
         for (std::int64_t n : {4144, 8192, 27648})
             for (std::int64_t k : {4096, 4160, 13824}) {
                 SCOPED_TRACE("m=" + std::to_string(m) + " n=" + std::to_string(n) + " k=" + std::to_string(k));
@@ -128,6 +128,7 @@ TEST(WgmmaInt4, PlanFillsTheChipAndCoversK) {
                 EXPECT_LT(std::int64_t(plan.slices - 1) * plan.sliceK, k);  // no empty slice
                 EXPECT_GE(std::int64_t(plan.rowTiles) * plan.rowsPerTile, m);
                 if (m > 128) EXPECT_EQ(plan.rowsPerTile, 256);  // the widest wgmma from m = 129 up
+                if (std::int64_t(plan.rowTiles) * plan.nBlocks >= 132) EXPECT_EQ(plan.slices, 1);  // tiles fill a wave
             }
 }
 
