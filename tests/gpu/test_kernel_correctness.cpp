@@ -30,7 +30,7 @@ namespace q4 {
 namespace {
 
 // Both sides of every dispatch threshold: 8 | 9 (m tiles), 16 | 17, 32 | 33, 64 | 65, 128 | 129 and
-// 512 | 513 (rows per launch or tile, best_int4's paths).
+// 512 | 513 (rows per launch or tile, best_int4's paths; two and three 256-row wgmma tiles).
 const std::vector<std::int64_t> kMs = {1, 2, 3, 7, 9, 16, 17, 33, 64, 65, 129, 300, 512, 513};
 
 // best_int4 also crosses its last threshold on the H100: 4096 | 4097 (wgmma_int4 | dequantize +
@@ -40,6 +40,7 @@ std::vector<std::int64_t> msFor(const std::string& kernelId) {
     if (kernelId == "best_int4") ms.insert(ms.end(), {4096, 4097});
     return ms;
 }
+
 constexpr double kTolerance = 1e-2;
 constexpr std::uint64_t kSeed = 4242;
 constexpr HalfBits kPoison = 0xFFFF;  // fp16 NaN: an element the kernel fails to write stays NaN
