@@ -37,10 +37,7 @@ std::size_t partialBytes(const WgmmaInt4Plan& plan) {
            hopper::featuresPerBlock(plan.rowsPerTile) * sizeof(float);
 }
 
-// The activations [m][k] as a tensor map with [N rows][64 k] boxes in the 128-byte swizzle that
-// wgmma reads; rows past m read as zeros. Encoded through the driver entry point, so the
-// program needs no link to the driver library.
-Status encodeActivations(CUtensorMap& map, const void* a, std::int64_t m, std::int64_t k, int rows) {
+PFN_cuTensorMapEncodeTiled_v12000 tensorMapEncoder() {
     static PFN_cuTensorMapEncodeTiled_v12000 encode = [] {
         void* fn = nullptr;
         cudaDriverEntryPointQueryResult found{};
@@ -50,28 +47,61 @@ Status encodeActivations(CUtensorMap& map, const void* a, std::int64_t m, std::i
             fn = nullptr;
         return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(fn);
     }();
+    return encode;
+}
+
+// A 3-D tensor map, encoded through the driver entry point so the program needs no link to the
+// driver library. strides: bytes between steps of dimensions 1 and 2.
+Status encodeTensorMap(CUtensorMap& map, const char* what, CUtensorMapDataType type, const void* base,
+                       const cuuint64_t (&dims)[3], const cuuint64_t (&strides)[2], const cuuint32_t (&box)[3],
+                       CUtensorMapSwizzle swizzle) {
+    const auto encode = tensorMapEncoder();
     if (!encode) return Status::failure("wgmma_int4: the driver has no cuTensorMapEncodeTiled");
-    const cuuint64_t dims[2] = {cuuint64_t(k), cuuint64_t(m)};
-    const cuuint64_t strides[1] = {cuuint64_t(k) * 2};
-    const cuuint32_t box[2] = {64, cuuint32_t(rows)};
-    const cuuint32_t elementStrides[2] = {1, 1};
-    const CUresult r = encode(&map, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, const_cast<void*>(a), dims, strides, box,
-                              elementStrides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
-                              CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-    if (r != CUDA_SUCCESS) return Status::failure("wgmma_int4: activation tensor map failed (CUresult " + std::to_string(int(r)) + ")");
+    const cuuint32_t elementStrides[3] = {1, 1, 1};
+    const CUresult r = encode(&map, type, 3, const_cast<void*>(base), dims, strides, box, elementStrides,
+                              CU_TENSOR_MAP_INTERLEAVE_NONE, swizzle, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                              CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (r != CUDA_SUCCESS)
+        return Status::failure(std::string("wgmma_int4: ") + what + " tensor map failed (CUresult " +
+                               std::to_string(int(r)) + ")");
     return Status::success();
 }
 
+// The activations [m][k] seen as [k / 64][m][64 k], so that one box brings a stage's k64 steps,
+// each an [N rows][64 k] tile in the 128-byte swizzle that wgmma reads; rows past m (and steps
+// past k) read as zeros.
+Status encodeActivations(CUtensorMap& map, const void* a, std::int64_t m, std::int64_t k, int rows, int steps) {
+    const cuuint64_t dims[3] = {64, cuuint64_t(m), cuuint64_t(k / 64)};
+    const cuuint64_t strides[2] = {cuuint64_t(k) * 2, 128};
+    const cuuint32_t box[3] = {64, cuuint32_t(rows), cuuint32_t(steps)};
+    return encodeTensorMap(map, "activation", CU_TENSOR_MAP_DATA_TYPE_FLOAT16, a, dims, strides, box,
+                           CU_TENSOR_MAP_SWIZZLE_128B);
+}
+
+// The fragment-layout words [k / 64][n / 16][128 words]: one box brings a stage's steps of the
+// block's n tiles (tiles past n read as zeros).
+Status encodeWeights(CUtensorMap& map, const void* words, std::int64_t n, std::int64_t k, int tiles, int steps) {
+    const cuuint64_t dims[3] = {128, cuuint64_t(n / 16), cuuint64_t(k / 64)};
+    const cuuint64_t strides[2] = {512, cuuint64_t(n / 16) * 512};
+    const cuuint32_t box[3] = {128, cuuint32_t(tiles), cuuint32_t(steps)};
+    return encodeTensorMap(map, "weight", CU_TENSOR_MAP_DATA_TYPE_UINT32, words, dims, strides, box,
+                           CU_TENSOR_MAP_SWIZZLE_NONE);
+}
+
 template <int N>
-Status launch(const CUtensorMap& activations, const hopper::Params& p, const WgmmaInt4Plan& plan, bool dependent,
+Status launch(const void* a, const void* words, const hopper::Params& p, const WgmmaInt4Plan& plan, bool dependent,
               cudaStream_t stream) {
-    constexpr int kShared = hopper::Shape<N>::kSharedBytes;
+    using Shape = hopper::Shape<N>;
+    CUtensorMap activations, weights;
+    Q4_CHECK(encodeActivations(activations, a, p.m, p.k, N, Shape::kStepsPerStage));
+    Q4_CHECK(encodeWeights(weights, words, p.n, p.k, Shape::kBlockTiles, Shape::kStepsPerStage));
     static const cudaError_t raised =  // once per instantiation
-        cudaFuncSetAttribute(hopper::wgmmaInt4Kernel<N>, cudaFuncAttributeMaxDynamicSharedMemorySize, kShared);
+        cudaFuncSetAttribute(hopper::wgmmaInt4Kernel<N>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                             Shape::kSharedBytes);
     if (raised != cudaSuccess) return cudaStatus(raised, "wgmma_int4 shared memory limit");
     const KernelLaunch shape(dim3(unsigned(plan.nBlocks), unsigned(plan.rowTiles), unsigned(plan.slices)),
-                             dim3(hopper::Shape<N>::kThreads), kShared, stream, dependent);
-    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(shape.config(), hopper::wgmmaInt4Kernel<N>, activations, p),
+                             dim3(Shape::kThreads), Shape::kSharedBytes, stream, dependent);
+    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(shape.config(), hopper::wgmmaInt4Kernel<N>, activations, weights, p),
                         "wgmma_int4 launch"));
     return launchStatus("wgmma_int4 kernel");
 }
@@ -109,7 +139,6 @@ Status WgmmaInt4Runner::run(const FragmentWeightsView& w, const void* a, void* c
     if (m > maxM_) return Status::failure("m=" + std::to_string(m) + " is above the m wgmma_int4 was prepared for");
     const WgmmaInt4Plan plan = planWgmmaInt4(m, n_, k_, multiprocessors_);
     hopper::Params p{};
-    p.weights = static_cast<const uint4*>(w.words);
     p.scales = static_cast<const uint32_t*>(w.scales);
     p.zeros = static_cast<const uint32_t*>(w.zeros);
     p.c = static_cast<__half*>(c);
@@ -121,14 +150,12 @@ Status WgmmaInt4Runner::run(const FragmentWeightsView& w, const void* a, void* c
     p.groupSize = w.groupSize;
     p.sliceK = plan.sliceK;
     p.slices = plan.slices;
-    CUtensorMap activations;
-    Q4_CHECK(encodeActivations(activations, a, m, k_, plan.rowsPerTile));
     switch (plan.rowsPerTile) {
-        case 16: return launch<16>(activations, p, plan, dependent, stream);
-        case 32: return launch<32>(activations, p, plan, dependent, stream);
-        case 64: return launch<64>(activations, p, plan, dependent, stream);
-        case 128: return launch<128>(activations, p, plan, dependent, stream);
-        default: return launch<256>(activations, p, plan, dependent, stream);
+        case 16: return launch<16>(a, w.words, p, plan, dependent, stream);
+        case 32: return launch<32>(a, w.words, p, plan, dependent, stream);
+        case 64: return launch<64>(a, w.words, p, plan, dependent, stream);
+        case 128: return launch<128>(a, w.words, p, plan, dependent, stream);
+        default: return launch<256>(a, w.words, p, plan, dependent, stream);
     }
 }
 

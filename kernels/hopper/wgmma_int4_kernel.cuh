@@ -10,15 +10,16 @@
 // by N activation rows, so each weight is loaded once per N rows (tc_int4: once per 32).
 //
 // Roles: consumer warpgroups (64 features each, see consumerGroups) and one producer warp (a
-// producer warpgroup at N = 256, which gives its registers to the consumers). Per
-// k64 step one producer thread fills one ring stage with the copy engine: the weights and the
-// scale/zero rows by bulk copy (cp.async.bulk), the activation tile by a tensor copy
-// (cp.async.bulk.tensor through a tensor map, which writes the swizzled layout and zero-fills
-// rows past m), all completing on the stage's "full" mbarrier. Consumers wait for it,
-// dequantize (scale applied in fp16), issue four wgmma, and release the stage on its "empty"
-// mbarrier when those have completed. The grid's z dimension splits k when the tiles alone would
-// not fill the chip; the slices' fp32 partials are summed in slice order by the last block of
-// each tile (deterministic).
+// producer warpgroup at N = 256, which gives its registers to the consumers). One producer
+// thread fills each ring stage (two k64 steps at N = 128, else one) with the copy engine: the
+// activation tile and the weights by tensor copies (cp.async.bulk.tensor through 3-D tensor maps
+// whose outer dimension is the k64 step, so one copy brings the stage's steps; the activation map
+// writes the swizzled layout and zero-fills rows past m) and the scale/zero rows by bulk copy,
+// all completing on the stage's "full" mbarrier. Consumers wait for it, dequantize each step
+// (scale applied in fp16), issue four wgmma per step, and release the stage on its "empty"
+// mbarrier when those of its last step have completed. The grid's z dimension splits k when the
+// tiles alone would not fill the chip; the slices' fp32 partials are summed in slice order by the
+// last block of each tile (deterministic).
 #include <cuda.h>
 #include <cuda_fp16.h>
 
@@ -36,9 +37,10 @@ constexpr int kMaxStages = 8;
 __host__ __device__ constexpr int consumerGroups(int n) { return n <= 64 ? 4 : 2; }
 __host__ __device__ constexpr int featuresPerBlock(int n) { return 64 * consumerGroups(n); }
 
-// The block shape for N activation rows per tile. One ring stage holds the activations [N rows]
-// [128 bytes] (swizzled, 1024-aligned), the weights of the block's n tiles, then the scales and
-// zeros of at most two groups (a k64 step meets two when the group size is not a multiple of 64).
+// The block shape for N activation rows per tile. One ring stage holds kStepsPerStage k64 steps:
+// their activations [step][N rows][128 bytes] (swizzled, 1024-aligned), the weights of the
+// block's n tiles [step][tile][512 bytes], then the scale rows and the zero rows of the groups
+// the stage meets (at most two per k64 step: group sizes are multiples of 32).
 template <int N>
 struct Shape {
     static constexpr int kConsumerWarps = 4 * consumerGroups(N);
@@ -49,16 +51,25 @@ struct Shape {
     static constexpr int kProducerThreads = kShiftRegisters ? 128 : 32;
     static constexpr int kThreads = kConsumerThreads + kProducerThreads;
     static constexpr int kBlockTiles = kConsumerWarps;      // 16-feature n tiles, one per warp
-    static constexpr int kActivationBytes = N * 128;
+    // Two steps per stage halve the copies, barrier waits and releases per step: 6 % faster at
+    // N = 128. At N <= 64 equal or slower (a stage then returns to the producer only when both
+    // steps are done), at N = 256 slower (room for only two stages).
+    static constexpr int kStepsPerStage = N == 128 ? 2 : 1;
+    static constexpr int kActivationBytes = N * 128;            // one k64 step
     static constexpr int kWeightBytes = kBlockTiles * 512;      // one k64 step of the block's tiles
     static constexpr int kGroupRowBytes = kBlockTiles * 8 * 4;  // scales (or zeros) of one group
-    static constexpr int kStageBytes = (kActivationBytes + kWeightBytes + 4 * kGroupRowBytes + 1023) / 1024 * 1024;
-    static constexpr int kStages = 200 * 1024 / kStageBytes < kMaxStages ? 200 * 1024 / kStageBytes : kMaxStages;
+    static constexpr int kMaxGroups = 2 * kStepsPerStage;       // groups one stage meets
+    static constexpr int kWeightOffset = kStepsPerStage * kActivationBytes;
+    static constexpr int kGroupOffset = kWeightOffset + kStepsPerStage * kWeightBytes;
+    static constexpr int kStageBytes = (kGroupOffset + 2 * kMaxGroups * kGroupRowBytes + 1023) / 1024 * 1024;
+    // At most kMaxStages steps in the ring, within 200 KB of shared memory.
+    static constexpr int kStages = 200 * 1024 / kStageBytes < kMaxStages / kStepsPerStage
+                                       ? 200 * 1024 / kStageBytes
+                                       : kMaxStages / kStepsPerStage;
     static constexpr int kSharedBytes = kStages * kStageBytes + 1024 + 2 * kMaxStages * 8;
 };
 
 struct Params {
-    const uint4* weights;      // fragment layout words
     const uint32_t* scales;    // half2 pairs [G][n/16][8]
     const uint32_t* zeros;     // half2 pairs (1024 + z) [G][n/16][8]
     __half* c;                 // [m, n]
@@ -99,12 +110,13 @@ __device__ __forceinline__ void bulkCopy(void* shared, const void* global, int b
                  "l"(global), "r"(bytes), "r"(sharedAddress(bar))
                  : "memory");
 }
-// The [64 k][rows] box at (k0, row0) of the activation tensor map, counted in bytes on bar.
-__device__ __forceinline__ void tensorCopy(void* shared, const CUtensorMap* map, int k0, int row0, uint64_t* bar) {
+// The box of a 3-D tensor map at coordinates (x, y, z), counted in bytes on bar (the whole box,
+// elements outside the tensor included: the copy engine zero-fills them).
+__device__ __forceinline__ void tensorCopy(void* shared, const CUtensorMap* map, int x, int y, int z, uint64_t* bar) {
     asm volatile(
-        "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];" ::"r"(
+        "cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4}], [%5];" ::"r"(
             sharedAddress(shared)),
-        "l"(reinterpret_cast<uint64_t>(map)), "r"(k0), "r"(row0), "r"(sharedAddress(bar))
+        "l"(reinterpret_cast<uint64_t>(map)), "r"(x), "r"(y), "r"(z), "r"(sharedAddress(bar))
         : "memory");
 }
 
@@ -156,14 +168,17 @@ __device__ __forceinline__ void dequantizeScaled(uint32_t (&frag)[4], uint32_t w
 }
 
 // N: activation rows per tile (a wgmma shape, 16 .. 256; at 256 the consumers hold 128 accumulators
-// and get 232 registers from the producer warpgroup by setmaxnreg). activations: the
-// [m][k] fp16 tensor, box [N rows][64 k], 128-byte swizzle.
+// and get 232 registers from the producer warpgroup by setmaxnreg). activations: the fp16
+// tensor [k / 64][m][64 k], box [kStepsPerStage][N rows][64 k], 128-byte swizzle. weights: the
+// fragment-layout words [k / 64][n / 16][128], box [kStepsPerStage][kBlockTiles][128].
 template <int N>
 __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
-    wgmmaInt4Kernel(const __grid_constant__ CUtensorMap activations, Params p) {
+    wgmmaInt4Kernel(const __grid_constant__ CUtensorMap activations, const __grid_constant__ CUtensorMap weights,
+                    Params p) {
     using S = Shape<N>;
     constexpr int kConsumerWarps = S::kConsumerWarps, kConsumerThreads = S::kConsumerThreads;
     constexpr int kBlockTiles = S::kBlockTiles, kWeightBytes = S::kWeightBytes, kGroupRowBytes = S::kGroupRowBytes;
+    constexpr int kStepsPerStage = S::kStepsPerStage, kMaxGroups = S::kMaxGroups;
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
     constexpr int kStages = S::kStages;
     constexpr int kDepth = N >= 64 ? 2 : 3;  // wgmma steps in flight (A fragment buffers; registers)
@@ -196,23 +211,24 @@ __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
         if constexpr (S::kShiftRegisters) asm volatile("setmaxnreg.dec.sync.aligned.u32 40;");
         if (warp != kConsumerWarps || lane != 0) return;
         tc::waitForPrerequisiteGrids();  // act-order: the reordered activations come from the previous grid
-        for (int step = 0; step < steps; ++step) {
-            const int stage = step % kStages;
-            if (step >= kStages) barrierWait(&empty[stage], ((step / kStages) - 1) & 1);
+        const int groupRowBytes = blockTiles * 32;
+        for (int fill = 0; fill * kStepsPerStage < steps; ++fill) {
+            const int stage = fill % kStages;
+            if (fill >= kStages) barrierWait(&empty[stage], ((fill / kStages) - 1) & 1);
             unsigned char* base = ring + stage * S::kStageBytes;
-            const int k0 = kBegin + step * 64;
-            const int firstGroup = k0 / p.groupSize, lastGroup = (k0 + 63) / p.groupSize;
-            const int groupRowBytes = blockTiles * 32;
-            barrierExpectBytes(&full[stage], S::kActivationBytes + blockTiles * 512 +
+            const int k0 = kBegin + fill * kStepsPerStage * 64;
+            const int stageK = 64 * min(kStepsPerStage, steps - fill * kStepsPerStage);
+            const int firstGroup = k0 / p.groupSize, lastGroup = (k0 + stageK - 1) / p.groupSize;
+            // Whole boxes count, also a last step past the slice that no consumer reads.
+            barrierExpectBytes(&full[stage], kStepsPerStage * (S::kActivationBytes + kWeightBytes) +
                                                  2 * (lastGroup - firstGroup + 1) * groupRowBytes);
-            tensorCopy(base, &activations, k0, rowBase, &full[stage]);
-            bulkCopy(base + S::kActivationBytes, p.weights + (size_t(k0 / 64) * nTiles + firstTile) * 32,
-                     blockTiles * 512, &full[stage]);
+            tensorCopy(base, &activations, 0, rowBase, k0 / 64, &full[stage]);
+            tensorCopy(base + S::kWeightOffset, &weights, 0, firstTile, k0 / 64, &full[stage]);
+            unsigned char* groupRows = base + S::kGroupOffset;
             for (int gi = 0; gi <= lastGroup - firstGroup; ++gi) {
                 const size_t row = (size_t(firstGroup + gi) * nTiles + firstTile) * 8;
-                unsigned char* scaleRows = base + S::kActivationBytes + kWeightBytes;
-                bulkCopy(scaleRows + gi * kGroupRowBytes, p.scales + row, groupRowBytes, &full[stage]);
-                bulkCopy(scaleRows + (2 + gi) * kGroupRowBytes, p.zeros + row, groupRowBytes, &full[stage]);
+                bulkCopy(groupRows + gi * kGroupRowBytes, p.scales + row, groupRowBytes, &full[stage]);
+                bulkCopy(groupRows + (kMaxGroups + gi) * kGroupRowBytes, p.zeros + row, groupRowBytes, &full[stage]);
             }
         }
         return;
@@ -228,21 +244,24 @@ __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
     for (int i = 0; i < kAccumulators; ++i) acc[i] = 0.0f;
     fenceRegisters(acc);
 
-    // One step's A fragments: wait for its stage, then dequantize its four k tiles.
+    // One step's A fragments: wait for its stage (with the stage's first step), then dequantize
+    // its four k tiles.
     auto dequantizeStep = [&](int step, uint32_t (&frags)[4][4]) {
-        const int stage = step % kStages;
-        barrierWait(&full[stage], (step / kStages) & 1);
+        const int fill = step / kStepsPerStage, part = step % kStepsPerStage, stage = fill % kStages;
+        if (part == 0) barrierWait(&full[stage], (fill / kStages) & 1);
         const unsigned char* base = ring + stage * S::kStageBytes;
-        const uint4 words = *reinterpret_cast<const uint4*>(base + S::kActivationBytes + (tile * 32 + lane) * 16);
-        const uint32_t* groupRows = reinterpret_cast<const uint32_t*>(base + S::kActivationBytes + kWeightBytes);
+        const uint4 words = *reinterpret_cast<const uint4*>(base + S::kWeightOffset + part * kWeightBytes +
+                                                            (tile * 32 + lane) * 16);
+        const uint32_t* groupRows = reinterpret_cast<const uint32_t*>(base + S::kGroupOffset);
         const uint32_t w[4] = {words.x, words.y, words.z, words.w};
-        const int k0 = kBegin + step * 64, firstGroup = k0 / p.groupSize;
+        const int stageGroup = (kBegin + fill * kStepsPerStage * 64) / p.groupSize;
+        const int k0 = kBegin + step * 64, stepGroup = k0 / p.groupSize - stageGroup;
 #pragma unroll
         for (int j = 0; j < 4; ++j) {
-            // Local group of k tile j: 0, or 1 past a boundary inside the step.
-            const int local = groupsAligned ? 0 : (k0 + 16 * j) / p.groupSize - firstGroup;
+            // Group of k tile j within the stage's groups.
+            const int local = groupsAligned ? stepGroup : (k0 + 16 * j) / p.groupSize - stageGroup;
             const uint32_t scalePair = groupRows[local * kBlockTiles * 8 + tile * 8 + g];
-            const uint32_t zeroPair = groupRows[(2 + local) * kBlockTiles * 8 + tile * 8 + g];
+            const uint32_t zeroPair = groupRows[(kMaxGroups + local) * kBlockTiles * 8 + tile * 8 + g];
             dequantizeScaled(frags[j], w[j], tc::groupZero(zeroPair), tc::broadcastLow(scalePair),
                              tc::broadcastHigh(scalePair));
         }
@@ -252,8 +271,10 @@ __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
     // to the producer, its fragment buffer takes step s + 1). A wgmma takes far longer to complete
     // than to issue, so waiting for each step before the next would leave the tensor cores idle.
     uint32_t frags[kDepth][4][4];
+    // A stage goes back to the producer once the wgmma of its last step (or the slice's) completed.
     auto release = [&](int step) {
-        if (lane == 0) barrierArrive(&empty[step % kStages]);
+        if (lane == 0 && (step % kStepsPerStage == kStepsPerStage - 1 || step == steps - 1))
+            barrierArrive(&empty[(step / kStepsPerStage) % kStages]);
     };
     if (steps > 0) dequantizeStep(0, frags[0]);
     for (int base = 0; base < steps; base += kDepth) {
@@ -261,7 +282,9 @@ __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
         for (int b = 0; b < kDepth; ++b) {
             const int step = base + b;
             if (step >= steps) break;
-            const uint64_t descriptor = activationDescriptor(sharedAddress(ring + (step % kStages) * S::kStageBytes));
+            const unsigned char* activationTile = ring + (step / kStepsPerStage) % kStages * S::kStageBytes +
+                                                  step % kStepsPerStage * S::kActivationBytes;
+            const uint64_t descriptor = activationDescriptor(sharedAddress(activationTile));
             wgmmaFence();
 #pragma unroll
             for (int j = 0; j < 4; ++j) wgmmaF16(acc, frags[b][j], descriptor + ((32 * j) >> 4));
