@@ -39,8 +39,9 @@ Status wgmmaInt4Supports(const SweepPoint& point, const GpuContext& context) {
 KernelEntry wgmmaInt4Entry() {
     return {{"wgmma_int4", "tensor-core",
              "Ours, Hopper only: warpgroup wgmma with the dequantized weights as the register operand and "
-             "activations in swizzled shared memory, fed by a producer warp (bulk copies for weights, scales "
-             "and zeros) through an mbarrier ring; deterministic split-k. Same weights as tc_int4.",
+             "activations in swizzled shared memory, fed by a producer warp (tensor copies for activations and "
+             "weights, bulk copies for scales and zeros) through an mbarrier ring; deterministic split-k. Same "
+             "weights as tc_int4.",
              "compute capability 9.0; n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1", true},
             wgmmaInt4Supports,
             [] { return std::make_unique<WgmmaInt4>(); }};
