@@ -19,9 +19,10 @@ namespace q4::tc {
 
 constexpr int kWarps = 8;
 constexpr int kThreads = kWarps * 32;
-// 16-byte weight loads in flight per lane, as deep as the register cap of the occupancy allows.
+// 16-byte weight loads in flight per lane. At one and two m tiles three are faster than four
+// (log step 51): with every SM's loads queued at once, fewer in flight are served more evenly.
 template <int MT>
-constexpr int kPipeline = MT == 1 ? 4 : MT == 2 ? 4 : 8;
+constexpr int kPipeline = MT == 1 ? 3 : MT == 2 ? 3 : 8;
 // Staged activation rows are padded so the row stride is 16 bytes mod 128: the 8 row addresses
 // of each ldmatrix phase then fall in distinct banks.
 constexpr int kRowPad = 8;  // halves
