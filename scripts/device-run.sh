@@ -2,10 +2,12 @@
 # One call on a GPU machine: build the non-GUI targets, run every test (GPU tests for real),
 # then the benchmark sweeps. Logs, CSV and JSON go under $OUT (default ./out), eight files at most:
 # device.txt, build.log, tests.log, tables.txt, original.{csv,json}, batch.{csv,json}.
-#   scripts/device-run.sh [build] [tests] [original] [batch] [targets] [extra CLI args after --]
+#   scripts/device-run.sh [build] [tests] [original] [batch] [targets] [probe] [extra CLI args after --]
 # targets (not in the default set): the int4 kernel targets and the Llama-2-13B decode shapes,
 # from resources/sweeps/, into targets-*.csv; run it in its own call (build targets) so the call
 # stays within eight result files.
+# probe (not in the default set): scripts/stream_probe.cu, the time a bare read of each target
+# shape's bytes takes, into probe.txt (sm_90a: the H100).
 # With no stage named, all run. Needs CUDA, cmake, ninja, GoogleTest sources, CLI11, nlohmann-json.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -57,5 +59,11 @@ if want targets; then
     $CLI --sweep "$sweep" --csv "$OUT/targets-$(basename "$sweep" .json).csv" "${extra[@]}" 2>&1 |
       tee -a "$OUT/tables.txt" || status=1
   done
+fi
+if want probe; then
+  mkdir -p build
+  { "$CUDACXX" -O3 -std=c++17 -gencode arch=compute_90a,code=sm_90a scripts/stream_probe.cu -o build/stream_probe &&
+    build/stream_probe; } >"$OUT/probe.txt" 2>&1 || status=1
+  cat "$OUT/probe.txt"
 fi
 exit $status
