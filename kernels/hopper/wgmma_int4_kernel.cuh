@@ -341,19 +341,34 @@ __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
     }
     consumerBarrier<kConsumerThreads>();
     if (!isLastBlock) return;
-    // Each quad summed over the slices in slice order (deterministic), in place.
+    // The sum over the slices in slice order (deterministic), in place: slice 0's partials replace
+    // the accumulators (this block's own slice is read back like the others), then each later
+    // slice is added, kBatch quads loaded before any of them is added. The block so waits about
+    // 1 + (slices - 1) * kQuads / kBatch L2 round trips, not one per quad and slice.
+    constexpr int kBatch = N == 256 ? 4 : kQuads < 8 ? kQuads : 8;  // 4 at N = 256: registers
 #pragma unroll
     for (int q = 0; q < kQuads; ++q) {
-        float4 sum = make_float4(0, 0, 0, 0);
-        for (int slice = 0; slice < p.slices; ++slice) {
-            const float4 v = slice == int(blockIdx.z) ? make_float4(acc[4 * q], acc[4 * q + 1], acc[4 * q + 2], acc[4 * q + 3])
-                                                      : __ldcg(partial(slice, q));
-            sum = make_float4(sum.x + v.x, sum.y + v.y, sum.z + v.z, sum.w + v.w);
+        const float4 v = __ldcg(partial(0, q));
+        acc[4 * q] = v.x;
+        acc[4 * q + 1] = v.y;
+        acc[4 * q + 2] = v.z;
+        acc[4 * q + 3] = v.w;
+    }
+    for (int slice = 1; slice < p.slices; ++slice) {
+#pragma unroll
+        for (int first = 0; first < kQuads; first += kBatch) {
+            float4 loaded[kBatch];
+#pragma unroll
+            for (int b = 0; b < kBatch; ++b) loaded[b] = __ldcg(partial(slice, first + b));
+#pragma unroll
+            for (int b = 0; b < kBatch; ++b) {
+                float* sum = acc + 4 * (first + b);
+                sum[0] += loaded[b].x;
+                sum[1] += loaded[b].y;
+                sum[2] += loaded[b].z;
+                sum[3] += loaded[b].w;
+            }
         }
-        acc[4 * q] = sum.x;
-        acc[4 * q + 1] = sum.y;
-        acc[4 * q + 2] = sum.z;
-        acc[4 * q + 3] = sum.w;
     }
     store(acc);
     if (threadIdx.x == 0) p.counters[tileIndex] = 0;  // ready for the next launch
