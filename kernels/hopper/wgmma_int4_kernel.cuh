@@ -210,10 +210,11 @@ __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
     if (warp >= kConsumerWarps) {  // producer: one thread drives the copy engine
         if constexpr (S::kShiftRegisters) asm volatile("setmaxnreg.dec.sync.aligned.u32 40;");
         if (warp != kConsumerWarps || lane != 0) return;
+        tc::waitForPrerequisiteGrids();  // act-order: the reordered activations come from the previous grid
         const int groupRowBytes = blockTiles * 32;
-        // A stage's weights, scales and zeros, with the byte count of the whole stage.
-        auto copyWeights = [&](int fill) {
+        for (int fill = 0; fill * kStepsPerStage < steps; ++fill) {
             const int stage = fill % kStages;
+            if (fill >= kStages) barrierWait(&empty[stage], ((fill / kStages) - 1) & 1);
             unsigned char* base = ring + stage * S::kStageBytes;
             const int k0 = kBegin + fill * kStepsPerStage * 64;
             const int stageK = 64 * min(kStepsPerStage, steps - fill * kStepsPerStage);
@@ -221,6 +222,7 @@ __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
             // Whole boxes count, also a last step past the slice that no consumer reads.
             barrierExpectBytes(&full[stage], kStepsPerStage * (S::kActivationBytes + kWeightBytes) +
                                                  2 * (lastGroup - firstGroup + 1) * groupRowBytes);
+            tensorCopy(base, &activations, 0, rowBase, k0 / 64, &full[stage]);
             tensorCopy(base + S::kWeightOffset, &weights, 0, firstTile, k0 / 64, &full[stage]);
             unsigned char* groupRows = base + S::kGroupOffset;
             for (int gi = 0; gi <= lastGroup - firstGroup; ++gi) {
@@ -228,23 +230,6 @@ __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
                 bulkCopy(groupRows + gi * kGroupRowBytes, p.scales + row, groupRowBytes, &full[stage]);
                 bulkCopy(groupRows + (kMaxGroups + gi) * kGroupRowBytes, p.zeros + row, groupRowBytes, &full[stage]);
             }
-        };
-        auto copyActivations = [&](int fill) {
-            const int stage = fill % kStages;
-            tensorCopy(ring + stage * S::kStageBytes, &activations, 0, rowBase, (kBegin / 64) + fill * kStepsPerStage,
-                       &full[stage]);
-        };
-        // The weights do not depend on the grid before this one (act-order's reordering of the
-        // activations, when there is one): the first ring's worth is requested before waiting.
-        const int fills = (steps + kStepsPerStage - 1) / kStepsPerStage;
-        const int early = min(kStages, fills);
-        for (int fill = 0; fill < early; ++fill) copyWeights(fill);
-        tc::waitForPrerequisiteGrids();
-        for (int fill = 0; fill < early; ++fill) copyActivations(fill);
-        for (int fill = early; fill < fills; ++fill) {
-            barrierWait(&empty[fill % kStages], ((fill / kStages) - 1) & 1);
-            copyWeights(fill);
-            copyActivations(fill);
         }
         return;
     }
