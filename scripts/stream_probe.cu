@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "../kernels/tc_int4/tc_int4_kernel.cuh"  // loadStreaming: the weight loads of the int4 kernels
+
 #define CHECK(call)                                                                       \
     do {                                                                                  \
         const cudaError_t e = (call);                                                     \
@@ -23,6 +25,8 @@
     } while (0)
 
 namespace {
+
+using q4::tc::loadStreaming;
 
 __global__ void holdStream(const volatile int* flag) {
     const long long start = clock64();
@@ -41,14 +45,6 @@ __global__ void readThrough(const uint4* __restrict__ data, size_t count, unsign
 }
 
 __global__ void emptyKernel() {}
-
-__device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
-    uint4 v;
-    asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];"
-                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-                 : "l"(p));
-    return v;
-}
 
 // Grid-stride 16-byte loads, kDepth in flight per thread.
 template <int kDepth>
