@@ -63,9 +63,9 @@ if want targets; then
   done
 fi
 if want probe; then
-  mkdir -p build
-  { "$CUDACXX" -O3 -std=c++17 -gencode arch=compute_90a,code=sm_90a scripts/stream_probe.cu -o build/stream_probe &&
-    build/stream_probe; } >"$OUT/probe.txt" 2>&1 || status=1
+  { cmake --preset gpu-server -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" >/dev/null &&
+    cmake --build --preset gpu-server --target q4stream-probe >/dev/null && build/gpu/q4stream-probe; } >"$OUT/probe.txt" 2>&1 ||
+    status=1
   cat "$OUT/probe.txt"
 fi
 exit $status

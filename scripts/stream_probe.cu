@@ -2,8 +2,8 @@
 // bytes a W4A16 problem at m = 1 moves (q4bench's minimumBytes), from a cold L2 and timed the way
 // the harness times kernels (launch queued behind a blocked stream, events around it), in several
 // read patterns, and reports the best against the floor at the device's copy bandwidth.
-//   nvcc -O3 -std=c++17 -gencode arch=compute_90a,code=sm_90a scripts/stream_probe.cu -o stream_probe
-//   ./stream_probe [NxK ...]        (default: n = k = 8192 and the Llama-2-13B decode shapes)
+// Built as q4stream-probe (sm_90a); `scripts/device-run.sh probe` runs it.
+//   q4stream-probe [NxK ...]        (default: n = k = 8192 and the Llama-2-13B decode shapes)
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -197,8 +197,9 @@ int main(int argc, char** argv) {
     std::vector<std::pair<size_t, size_t>> shapes;  // (n, k)
     for (int i = 1; i < argc; ++i) {
         size_t n = 0, k = 0;
-        if (std::sscanf(argv[i], "%zux%zu", &n, &k) != 2 || n == 0 || k % 128 != 0) {
-            std::fprintf(stderr, "shape '%s' is not NxK with k a multiple of 128\n", argv[i]);
+        char rest = 0;
+        if (std::sscanf(argv[i], "%zux%zu%c", &n, &k, &rest) != 2 || n == 0 || k == 0 || k % 128 != 0) {
+            std::fprintf(stderr, "shape '%s' is not NxK with n > 0 and k a positive multiple of 128\n", argv[i]);
             return 2;
         }
         shapes.emplace_back(n, k);

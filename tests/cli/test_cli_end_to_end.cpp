@@ -18,8 +18,8 @@ struct CliResult {
     std::string output;  // stdout and stderr together
 };
 
-CliResult runCli(const std::string& args) {
-    const std::string command = std::string(Q4BENCH_CLI_PATH) + " " + args + " 2>&1";
+CliResult runProgram(const std::string& program, const std::string& args) {
+    const std::string command = program + " " + args + " 2>&1";
     CliResult result;
     FILE* pipe = popen(command.c_str(), "r");
     if (!pipe) return result;
@@ -29,6 +29,8 @@ CliResult runCli(const std::string& args) {
     result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return result;
 }
+
+CliResult runCli(const std::string& args) { return runProgram(Q4BENCH_CLI_PATH, args); }
 
 std::filesystem::path tempPath(const std::string& name) {
     return std::filesystem::temp_directory_path() / ("q4bench_cli_test_" + std::to_string(::getpid()) + "_" + name);
@@ -164,6 +166,16 @@ TEST(CliEndToEnd, SweepFileIsReadAndFlagsOverrideIt) {
     }
     std::filesystem::remove(spec);
     std::filesystem::remove(csv);
+}
+
+// The device script's bare-read probe checks its shapes before it touches a device.
+TEST(StreamProbe, RejectsAShapeThatIsNotNxKWithKAMultipleOf128) {
+    for (const std::string shape : {"8192x100", "8192", "0x8192", "8192x0", "8192x8192x1", "axb"}) {
+        const CliResult run = runProgram(Q4BENCH_PROBE_PATH, shape);
+        EXPECT_EQ(run.exitCode, 2) << shape << "\n" << run.output;
+        EXPECT_NE(run.output.find("shape '" + shape + "'"), std::string::npos) << run.output;
+        EXPECT_NE(run.output.find("k a positive multiple of 128"), std::string::npos) << run.output;
+    }
 }
 
 }  // namespace
