@@ -1,5 +1,6 @@
 #pragma once
-// q4bench-cli's command line: flags that mirror the original benchmark, mapped onto a SweepSpec.
+// q4bench-cli's command line: flags that mirror the original benchmark, mapped onto a SweepSpec
+// through the engine's one sweep-field reader.
 #include <string>
 
 #include "common/expected.h"

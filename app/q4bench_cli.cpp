@@ -3,10 +3,10 @@
 #include <csignal>
 #include <iostream>
 
-#include "backend_factory.h"
+#include "backend/backend_registry.h"
 #include "cli_options.h"
-#include "cuda_devices.h"
 #include "io/csv_writer.h"
+#include "io/journal.h"
 #include "io/json_io.h"
 #include "io/table_printer.h"
 #include "run/runner.h"
@@ -21,16 +21,24 @@ void onInterrupt(int) {
 }
 
 int listDevices() {
-    auto devices = q4::listCudaDevices();
-    if (!devices) {
-        std::cout << devices.error() << "\n";
-        return 0;
-    }
-    for (std::size_t i = 0; i < devices->size(); ++i) {
-        const auto& d = (*devices)[i];
-        std::cout << i << ": " << d.name << ", compute " << d.computeCapability << ", " << d.multiprocessors
-                  << " SMs, " << d.memoryBytes / (1 << 20) << " MiB, L2 " << d.l2Bytes / (1 << 20) << " MiB, driver "
-                  << d.driverVersion << ", runtime " << d.runtimeVersion << ", cuBLAS " << d.cublasVersion << "\n";
+    for (const q4::BackendFactory& backend : q4::BackendRegistry::instance().all()) {
+        std::cout << "backend " << backend.name << ": " << backend.description << "\n";
+        auto devices = backend.devices();
+        if (!devices) {
+            std::cout << "  none usable: " << devices.error() << "\n";
+            continue;
+        }
+        for (std::size_t i = 0; i < devices->size(); ++i) {
+            const auto& d = (*devices)[i];
+            std::cout << "  " << i << ": " << d.name;
+            if (!d.computeCapability.empty()) std::cout << ", compute " << d.computeCapability;
+            std::cout << ", " << d.multiprocessors << (d.computeCapability.empty() ? " threads" : " SMs") << ", "
+                      << d.memoryBytes / (1 << 20) << " MiB, L2 " << d.l2Bytes / (1 << 20) << " MiB";
+            if (!d.driverVersion.empty())
+                std::cout << ", driver " << d.driverVersion << ", runtime " << d.runtimeVersion << ", cuBLAS "
+                          << d.cublasVersion;
+            std::cout << "\n";
+        }
     }
     return 0;
 }
@@ -45,9 +53,16 @@ int listPresets() {
 
 // Lists from the catalog, so kernels can be listed on a machine without the device.
 int listKernels(const std::string& backendName) {
-    const std::string name = backendName == "auto" ? (q4::listCudaDevices() ? "cuda" : "cpu") : backendName;
+    const auto& registry = q4::BackendRegistry::instance();
+    const std::string name = backendName == "auto" ? registry.resolveAuto() : backendName;
+    const q4::BackendFactory* backend = registry.find(name);
+    if (!backend) {
+        std::cerr << "error: --backend: '" << name << "' is not a backend of this build: use "
+                  << registry.namesForMessage() << "\n";
+        return 2;
+    }
     std::cout << "backend " << name << "\n";
-    for (const auto& k : q4::kernelCatalog(name)) {
+    for (const auto& k : backend->kernels()) {
         std::cout << "  " << k.id << (k.baseline ? " [baseline]" : "")
                   << (k.ranked ? "" : " [reference, not ranked]") << "\n      " << k.description
                   << "\n      constraints: " << k.constraints << "\n";
@@ -69,7 +84,7 @@ int main(int argc, char** argv) {
     if (request.listPresets) return listPresets();
     if (request.listKernels) return listKernels(request.spec.backend);
 
-    auto backend = q4::createBackend(request.spec.backend, request.device);
+    auto backend = q4::BackendRegistry::instance().create(request.spec.backend, request.device);
     if (!backend) {
         std::cerr << "error: " << backend.error() << "\n";
         return 2;
@@ -80,29 +95,28 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
 
-    q4::RunCallbacks callbacks;
-    callbacks.onStart = [&](const q4::RunInfo& info) {
-        if (request.quiet) return;
+    q4::RunCallbacks header;
+    header.onStart = [&](const q4::RunInfo& info) {
+        if (request.quiet) return q4::Status::success();
         std::cout << "# q4bench " << info.projectVersion << " | " << info.backend << " | " << info.device.name;
         if (!info.device.computeCapability.empty()) std::cout << " (cc " << info.device.computeCapability << ")";
         if (!info.device.driverVersion.empty()) std::cout << " | driver " << info.device.driverVersion;
-        std::cout << " | " << info.startedUtc << " | L2 " << (request.spec.timing.coldL2 ? "cold" : "hot")
-                  << " | seed " << request.spec.seed << "\n";
+        std::cout << " | " << info.startedUtc << " | L2 " << q4::nameOf(request.spec.timing.l2) << " | seed "
+                  << request.spec.seed << "\n";
         if (info.ceilings.copyBytesPerSecond)
             std::cout << "# measured copy bandwidth " << *info.ceilings.copyBytesPerSecond / 1e9 << " GB/s";
         if (info.ceilings.fp16FlopsPerSecond)
             std::cout << ", fp16 matrix rate " << *info.ceilings.fp16FlopsPerSecond / 1e12 << " TFLOP/s";
         std::cout << "\n";
-        q4::printTableHeader(std::cout);
+        return q4::Status::success();
     };
-    callbacks.onRecord = [](const q4::Record& r) {
-        q4::printTableRow(std::cout, r);
-        std::cout.flush();
-    };
-    callbacks.onLog = [](const std::string& line) { std::cerr << line << "\n"; };
+    auto log = [](const std::string& line) { std::cerr << line << "\n"; };
+    std::vector<q4::RunCallbacks> observers{header, q4::consoleTableObserver(std::cout)};
+    if (!request.journalPath.empty()) observers.push_back(q4::journalObserver(request.journalPath, log));
+    q4::RunCallbacks callbacks = q4::chainCallbacks(std::move(observers));
+    callbacks.onLog = log;
 
     q4::RunOptions options;
-    options.journalPath = request.journalPath;
     options.commandLine = request.commandLine;
     auto result = q4::runSweep(*backend.value(), request.spec, options, callbacks, cancel);
     activeCancel = nullptr;

@@ -19,9 +19,8 @@ namespace q4 {
 namespace {
 
 const char* const kBaseline = "cublas_fp16";
-constexpr HalfBits kPoison = 0xFFFF;
+constexpr HalfBits kPoison = 0xFFFF;  // fp16 NaN: any element a kernel fails to write stays NaN
 constexpr double kEnergyBurstSeconds = 0.1;
-constexpr double kHotBatchSeconds = 200e-6;  // fp16 NaN: any element a kernel fails to write stays NaN
 
 // "9.0" -> 90, as kernels compare it.
 int computeCapabilityNumber(const std::string& text) {
@@ -74,38 +73,34 @@ public:
         return prepared;
     }
 
-    Expected<std::vector<float>> runForValidation() override {
-        Q4_CUDA(cudaMemsetAsync(c_.data(), kPoison & 0xff, c_.bytes(), context_.stream));
-        Q4_CHECK(kernel_->run(a_.data(), c_.data(), m_, context_));
+    Status poisonOutput() override {
+        return cudaStatus(cudaMemsetAsync(c_.data(), kPoison & 0xff, c_.bytes(), context_.stream), "poison");
+    }
+
+    Status launch(const TimingOptions& timing) override {
+        if (timing.cudaGraph) {
+            if (!graph_) Q4_CHECK(captureGraph());
+            return cudaStatus(cudaGraphLaunch(graph_, context_.stream), "graph launch");
+        }
+        return kernel_->run(a_.data(), c_.data(), m_, context_);
+    }
+
+    Expected<std::vector<float>> readOutput() override {
         Q4_CUDA(cudaStreamSynchronize(context_.stream));
         std::vector<HalfBits> host(std::size_t(m_ * n_));
         Q4_CUDA(cudaMemcpy(host.data(), c_.data(), c_.bytes(), cudaMemcpyDeviceToHost));
         return toFloat(host);
     }
 
-    // Cold: one launch per sample, after an L2 flush. Hot: a batch of back-to-back launches
-    // (sized on the first sample to last about kHotBatchSeconds), timed together and divided.
-    Expected<double> timeSample(const TimingOptions& timing) override {
+    Expected<double> timeLaunches(int launches, const TimingOptions& timing) override {
         if (timing.cudaGraph && !graph_) Q4_CHECK(captureGraph());
-        auto launchOnce = [&]() -> Status {
-            if (timing.cudaGraph) return cudaStatus(cudaGraphLaunch(graph_, context_.stream), "graph launch");
-            return kernel_->run(a_.data(), c_.data(), m_, context_);
-        };
-        if (timing.coldL2) return timer_.time(launchOnce, true);
-        if (hotBatch_ == 0) {
-            auto single = timer_.time(launchOnce, false);
-            if (!single) return single;
-            hotBatch_ = int(std::clamp(kHotBatchSeconds / std::max(single.value(), 1e-9), 1.0, 1000.0));
-        }
-        auto batch = timer_.time(
+        return timer_.time(
             [&]() -> Status {
-                for (int i = 0; i < hotBatch_; ++i)
-                    if (Status s = launchOnce(); !s) return s;
+                for (int i = 0; i < launches; ++i)
+                    if (Status s = launch(timing); !s) return s;
                 return Status::success();
             },
-            false);
-        if (!batch) return batch;
-        return batch.value() / hotBatch_;
+            timing.l2 == L2Mode::Cold);
     }
 
     MemoryBreakdown memory() const override { return allocator_.breakdown(); }
@@ -164,7 +159,6 @@ private:
     DeviceBuffer a_, c_;
     std::int64_t m_ = 0, n_ = 0;
     cudaGraphExec_t graph_ = nullptr;
-    int hotBatch_ = 0;  // launches per hot sample, fixed after the first
 };
 
 class CudaBackend final : public Backend {

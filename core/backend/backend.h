@@ -33,14 +33,21 @@ struct Problem {
     std::uint64_t layerId = 0;  // changes whenever the layer does, so backends may cache per layer
 };
 
-// A kernel prepared for one problem.
+// A kernel prepared for one problem. It offers the primitives; the protocol that strings them
+// together (poison, validate, warm up, sample, batch hot launches) lives in core/run, the same
+// for every backend.
 class KernelInstance {
 public:
     virtual ~KernelInstance() = default;
-    // Poisons the output, runs once, returns C [m, n] as fp32 (for validation).
-    virtual Expected<std::vector<float>> runForValidation() = 0;
-    // One timed sample in seconds (cold L2 flush, if any, happens outside the timed region).
-    virtual Expected<double> timeSample(const TimingOptions& timing) = 0;
+    // Fills the output with NaN, so elements a kernel fails to write fail validation.
+    virtual Status poisonOutput() = 0;
+    // Queues one run (or one replay of its CUDA graph, with timing.cudaGraph).
+    virtual Status launch(const TimingOptions& timing) = 0;
+    // Waits for the queued runs and returns C [m, n] as fp32.
+    virtual Expected<std::vector<float>> readOutput() = 0;
+    // Seconds for `launches` back-to-back runs, timed together. With a cold L2 the caches are
+    // flushed by reads first, outside the timed region.
+    virtual Expected<double> timeLaunches(int launches, const TimingOptions& timing) = 0;
     virtual MemoryBreakdown memory() const = 0;
     virtual std::int64_t peakBytes() const { return memory().total(); }
     virtual std::string path() const { return {}; }  // dispatchers name the path they chose
@@ -53,7 +60,7 @@ public:
 class Backend {
 public:
     virtual ~Backend() = default;
-    virtual std::string name() const = 0;  // "cuda" or "cpu"
+    virtual std::string name() const = 0;  // the registry's name: "cuda", "cpu"
     virtual DeviceInfo deviceInfo() const = 0;
     virtual Ceilings ceilings() = 0;  // may measure on first call and cache
     virtual std::vector<KernelInfo> kernels() const = 0;

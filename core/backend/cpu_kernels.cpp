@@ -1,5 +1,6 @@
 #include "backend/cpu_kernels.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <limits>
@@ -16,25 +17,25 @@ void flushHostCaches() {
     asm volatile("" : : "r"(buffer.data()) : "memory");  // keep the writes
 }
 
-template <class Run>
-Expected<double> timeOnce(const TimingOptions& timing, Run&& run) {
-    if (timing.coldL2) flushHostCaches();
-    const auto start = std::chrono::steady_clock::now();
-    run();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 class CpuKernelBase : public KernelInstance {
 public:
     explicit CpuKernelBase(const Problem& p)
         : m_(p.point.m), n_(p.point.n), k_(p.point.k), a_(toFloat(*p.a)), c_(std::size_t(m_ * n_)) {}
-    Expected<std::vector<float>> runForValidation() override {
-        std::fill(c_.begin(), c_.end(), std::numeric_limits<float>::quiet_NaN());  // poison
-        compute();
-        return c_;
+    Status poisonOutput() override {
+        std::fill(c_.begin(), c_.end(), std::numeric_limits<float>::quiet_NaN());
+        return Status::success();
     }
-    Expected<double> timeSample(const TimingOptions& timing) override {
-        return timeOnce(timing, [this] { compute(); });
+    Status launch(const TimingOptions&) override {
+        compute();
+        return Status::success();
+    }
+    Expected<std::vector<float>> readOutput() override { return c_; }
+    Expected<double> timeLaunches(int launches, const TimingOptions& timing) override {
+        if (timing.l2 == L2Mode::Cold) flushHostCaches();
+        const auto start = std::chrono::steady_clock::now();
+        for (int i = 0; i < launches; ++i) compute();
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
 
 protected:

@@ -7,7 +7,9 @@
 namespace q4 {
 
 struct Error {
+    Error(std::string message_, std::string field_ = {}) : message(std::move(message_)), field(std::move(field_)) {}
     std::string message;  // names the field and the rule, e.g. "k=100 is not a multiple of group size 128"
+    std::string field;    // the sweep-spec key it is about ("k", "timing.warmup"), where there is one
 };
 
 template <class T>
@@ -24,6 +26,8 @@ public:
     const T& operator*() const& { return value(); }
     const T* operator->() const { return &value(); }
     const std::string& error() const { return std::get<Error>(state_).message; }
+    const std::string& errorField() const { return std::get<Error>(state_).field; }
+    Error takeError() const { return std::get<Error>(state_); }
 
 private:
     std::variant<T, Error> state_;
@@ -32,10 +36,12 @@ private:
 // For operations that return nothing but may fail.
 struct Status {
     Status() = default;
-    Status(Error error) : message(std::move(error.message)) {}  // lets Status functions return Error{...}
+    Status(Error error) : message(std::move(error.message)), field(std::move(error.field)) {}
     std::string message;  // empty means success
+    std::string field;    // as Error::field
     static Status success() { return {}; }
-    static Status failure(std::string why) { return Error{std::move(why)}; }
+    static Status failure(std::string why, std::string field = {}) { return Error{std::move(why), std::move(field)}; }
+    Error asError() const { return Error{message, field}; }
     bool ok() const { return message.empty(); }
     explicit operator bool() const { return ok(); }
 };

@@ -12,6 +12,13 @@ std::size_t index(std::int64_t row, std::int64_t column, std::int64_t width) {
 }  // namespace
 
 // v1 stores zero - 1; the wrap makes a true zero of 0 store 15, as checkpoints do.
+namespace {
+constexpr NamedValue<ZeroFormat> kZeroFormatNames[] = {
+    {ZeroFormat::V1, "v1"}, {ZeroFormat::V2, "v2"}, {ZeroFormat::V1, "gptq"}, {ZeroFormat::V2, "gptq_v2"}};
+}  // namespace
+
+std::span<const NamedValue<ZeroFormat>> namesOf(ZeroFormat) { return kZeroFormatNames; }
+
 int encodeZero(int trueZero, ZeroFormat format) { return (format == ZeroFormat::V1 ? trueZero - 1 : trueZero) & 0xF; }
 int decodeZero(int stored, ZeroFormat format) { return (format == ZeroFormat::V1 ? stored + 1 : stored) & 0xF; }
 

@@ -7,16 +7,15 @@
 
 #include "common/expected.h"
 #include "results/record.h"
+#include "results/record_fields.h"
 #include "results/run_info.h"
 
 namespace q4 {
 
-// Column names, in order.
+// Column names, in order: the record field table's keys.
 const std::vector<std::string>& csvColumns();
 // Quotes a field when it holds a comma, quote, CR or LF (quotes doubled).
 std::string csvEscape(const std::string& field);
-// A double as text with '.' as the decimal point whatever the global/C locale, shortest round-trip form.
-std::string formatNumber(double value);
 
 void writeCsvHeader(std::ostream& out);
 void writeCsvRow(std::ostream& out, const Record& record);

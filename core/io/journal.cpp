@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
@@ -40,6 +41,26 @@ Expected<std::unique_ptr<JournalWriter>> JournalWriter::open(const std::string& 
 Status JournalWriter::append(const Record& record) { return writeLine(out_, recordLine(record), path_); }
 
 Status JournalWriter::finish(const RunInfo& info) { return writeLine(out_, runLine("end", info), path_); }
+
+RunCallbacks journalObserver(const std::string& path, std::function<void(const std::string&)> log) {
+    auto writer = std::make_shared<std::unique_ptr<JournalWriter>>();
+    RunCallbacks observer;
+    observer.onStart = [writer, path](const RunInfo& info) -> Status {
+        auto opened = JournalWriter::open(path, info);
+        if (!opened) return Status::failure("journal: " + opened.error());
+        *writer = std::move(opened).value();
+        return Status::success();
+    };
+    observer.onRecord = [writer, log](const Record& record) {
+        if (!*writer) return;
+        if (Status s = (*writer)->append(record); !s && log) log("journal: " + s.message);
+    };
+    observer.onFinish = [writer, log](const RunInfo& info) {
+        if (!*writer) return;
+        if (Status s = (*writer)->finish(info); !s && log) log("journal: " + s.message);
+    };
+    return observer;
+}
 
 Expected<RecoveredJournal> recoverJournal(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

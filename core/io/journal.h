@@ -2,11 +2,13 @@
 // A run's journal: JSON lines, the RunInfo first and then one record per line, flushed as
 // each record lands, so an interrupted run can be recovered up to its last complete line.
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "common/expected.h"
 #include "io/json_io.h"
+#include "run/run_callbacks.h"
 
 namespace q4 {
 
@@ -29,6 +31,11 @@ struct RecoveredJournal {
     bool complete = false;      // the closing line was present
     int discardedLines = 0;     // truncated or unreadable lines skipped (a crash mid-write)
 };
+
+// The journal as an observer of a run: opens the file when the run starts (an error ends the run
+// before its first point), appends each record, writes the closing line when it finishes. A
+// failed append is reported through log and the run goes on.
+RunCallbacks journalObserver(const std::string& path, std::function<void(const std::string&)> log);
 
 // Reads a journal; a truncated last line is dropped, and the run comes back without it.
 Expected<RecoveredJournal> recoverJournal(const std::string& path);

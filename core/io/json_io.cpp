@@ -1,5 +1,6 @@
 #include "io/json_io.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -12,6 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "results/record_fields.h"
+#include "sweep/spec_fields.h"
+
 namespace q4 {
 
 namespace {
@@ -22,8 +26,6 @@ using Json = nlohmann::ordered_json;
 // Unit changes between the Record (SI) and the files (ms, GB/s, TFLOP/s). The reading side divides
 // or multiplies by the exact power of ten, never by an inexact reciprocal such as 1e-3.
 double same(double v) { return v; }
-double toMs(double seconds) { return seconds * 1e3; }
-double fromMs(double ms) { return ms / 1e3; }
 double toGiga(double perSecond) { return perSecond / 1e9; }
 double fromGiga(double giga) { return giga * 1e9; }
 double toTera(double perSecond) { return perSecond / 1e12; }
@@ -42,12 +44,36 @@ Json optionalNumber(const std::optional<double>& value, Convert convert = same) 
     return value ? number(convert(*value)) : Json(nullptr);
 }
 
-Json optionalInteger(const std::optional<std::int64_t>& value) { return value ? Json(*value) : Json(nullptr); }
 
 // Never throws on odd bytes (a device name in a legacy encoding): they become U+FFFD.
 std::string dump(const Json& j, int indent = -1) { return j.dump(indent, ' ', false, Json::error_handler_t::replace); }
 
+// Files from outside may nest deeper than any q4bench file does; the parser recurses, so such
+// input is refused before parsing rather than allowed to exhaust the stack.
+constexpr int kMaxJsonDepth = 64;
+
+int nestingDepth(const std::string& text) {
+    int depth = 0, deepest = 0;
+    bool inString = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (c == '\\') ++i;
+            else if (c == '"') inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
 Expected<Json> parseJson(const std::string& text, const std::string& context) {
+    if (nestingDepth(text) > kMaxJsonDepth)
+        return Error{context + ": nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
     try {
         return Json::parse(text);
     } catch (const Json::parse_error& e) {
@@ -120,6 +146,20 @@ public:
         }
     }
 
+    static bool readNumber(const Json& v, double& out) {
+        if (v.is_number()) {
+            out = v.get<double>();
+            return true;
+        }
+        if (!v.is_string()) return false;
+        const std::string& s = v.get_ref<const std::string&>();
+        if (s == "nan") out = std::numeric_limits<double>::quiet_NaN();
+        else if (s == "inf") out = std::numeric_limits<double>::infinity();
+        else if (s == "-inf") out = -std::numeric_limits<double>::infinity();
+        else return false;
+        return true;
+    }
+
 private:
     template <class T>
     static bool readInteger(const Json& v, T& out) {
@@ -137,20 +177,6 @@ private:
         }
         return false;
     }
-    static bool readNumber(const Json& v, double& out) {
-        if (v.is_number()) {
-            out = v.get<double>();
-            return true;
-        }
-        if (!v.is_string()) return false;
-        const std::string& s = v.get_ref<const std::string&>();
-        if (s == "nan") out = std::numeric_limits<double>::quiet_NaN();
-        else if (s == "inf") out = std::numeric_limits<double>::infinity();
-        else if (s == "-inf") out = -std::numeric_limits<double>::infinity();
-        else return false;
-        return true;
-    }
-
     const Json& object_;
     std::string context_;
     std::string prefix_;
@@ -171,134 +197,71 @@ Expected<std::string> readTextFile(const std::string& path) {
 
 // ---- records ------------------------------------------------------------------------------
 
+// A field's value as JSON; non-finite numbers as strings, absent as null.
+Json fieldJson(const FieldValue& value) {
+    return std::visit(
+        [](const auto& v) -> Json {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::monostate>) return nullptr;
+            else if constexpr (std::is_same_v<T, double>) return number(v);
+            else return v;
+        },
+        value);
+}
+
+// A JSON value as the field's type; an error says what the field must be.
+Expected<FieldValue> fieldFromJson(const RecordField& field, const Json& v) {
+    if (v.is_null()) return FieldValue(std::monostate{});
+    switch (field.type) {
+        case FieldType::Text:
+            if (v.is_string()) return FieldValue(v.get<std::string>());
+            return Error{"must be a string"};
+        case FieldType::Boolean:
+            if (v.is_boolean()) return FieldValue(v.get<bool>());
+            return Error{"must be true or false"};
+        case FieldType::Integer:
+            if (v.is_number_integer() && (!v.is_number_unsigned() || v.get<std::uint64_t>() <= std::uint64_t(INT64_MAX)))
+                return FieldValue(v.get<std::int64_t>());
+            return Error{"must be an integer"};
+        case FieldType::Unsigned:
+            if (v.is_number_unsigned()) return FieldValue(v.get<std::uint64_t>());
+            return Error{"must be a non-negative integer"};
+        case FieldType::Number:
+            if (double value = 0; FieldReader::readNumber(v, value)) return FieldValue(value);
+            return Error{"must be a number"};
+    }
+    return Error{"has an unknown type"};
+}
+
 Json recordObject(const Record& r) {
     Json j;
-    j["run_id"] = r.runId;
-    j["index"] = r.index;
-    j["backend"] = r.backend;
-    j["device"] = r.device;
-    j["kernel"] = r.kernel;
-    j["family"] = r.family;
-    j["path"] = r.path;
-    j["layer"] = r.layer;
-    j["m"] = r.m;
-    j["n"] = r.n;
-    j["k"] = r.k;
-    j["group_size"] = r.groupSize;
-    j["act_order"] = r.actOrder;
-    j["symmetric"] = r.symmetric;
-    j["zero_format"] = r.zeroFormat;
-    j["l2_mode"] = r.l2Mode;
-    j["cuda_graph"] = r.cudaGraph;
-    j["seed"] = r.seed;
-    j["status"] = toString(r.status);
-    j["message"] = r.message;
-    j["timed_out"] = r.timedOut;
-    j["samples"] = r.time.samples;
-    j["time_ms_median"] = number(toMs(r.time.median));
-    j["time_ms_mean"] = number(toMs(r.time.mean));
-    j["time_ms_stdev"] = number(toMs(r.time.stdev));
-    j["time_cv"] = number(r.time.cv);
-    j["time_ms_min"] = number(toMs(r.time.min));
-    j["time_ms_max"] = number(toMs(r.time.max));
-    j["time_ms_p10"] = number(toMs(r.time.p10));
-    j["time_ms_p90"] = number(toMs(r.time.p90));
-    j["rel_error"] = optionalNumber(r.relError);
-    j["bytes"] = number(r.bytes);
-    j["flops"] = number(r.flops);
-    j["gbps"] = optionalNumber(r.gbps);
-    j["tflops"] = optionalNumber(r.tflops);
-    j["floor_ms"] = optionalNumber(r.floorSeconds, toMs);
-    j["fraction_of_floor"] = optionalNumber(r.fractionOfFloor);
-    j["speedup_vs_baseline"] = optionalNumber(r.speedupVsBaseline);
-    j["permute_ms"] = optionalNumber(r.permuteSeconds, toMs);
-    j["mem_peak_bytes"] = r.memPeakBytes;
-    j["mem"] = Json{{"weights", r.mem.weights},
-                    {"scales", r.mem.scales},
-                    {"zeros", r.mem.zeros},
-                    {"gidx", r.mem.gIdx},
-                    {"activations", r.mem.activations},
-                    {"output", r.mem.output},
-                    {"workspace", r.mem.workspace}};
-    j["prepare_ms"] = number(toMs(r.prepareSeconds));
-    j["sm_clock_mhz"] = optionalNumber(r.smClockMhz);
-    j["power_w"] = optionalNumber(r.powerWatts);
-    j["temperature_c"] = optionalNumber(r.temperatureC);
-    j["energy_j_per_op"] = optionalNumber(r.energyJoulesPerOp);
-    j["throttle_reasons"] = optionalInteger(r.throttleReasons);
+    for (const RecordField& field : recordFields()) j[field.key] = fieldJson(field.get(r));
     return j;
 }
 
-Expected<Record> recordFromObject(const Json& j, const std::string& context) {
-    if (!j.is_object()) return Error{context + ": must be a JSON object"};
+// Schema 1 nested the memory breakdown as "mem": {"weights": ...}; schema 2 is flat, like the CSV.
+Json flattenSchema1(const Json& j) {
+    const auto mem = j.find("mem");
+    if (mem == j.end() || !mem->is_object()) return j;
+    Json flat = j;
+    flat.erase("mem");
+    for (const auto& item : mem->items()) flat["mem_" + item.key() + "_bytes"] = item.value();
+    return flat;
+}
+
+Expected<Record> recordFromObject(const Json& object, const std::string& context) {
+    if (!object.is_object()) return Error{context + ": must be a JSON object"};
+    const Json j = flattenSchema1(object);
+    for (const char* key : {"kernel", "m", "n", "k"})
+        if (!j.contains(key) || j[key].is_null()) return Error{context + ": missing '" + key + "'"};
     Record r;
-    FieldReader f(j, context);
-    for (const char* key : {"kernel", "m", "n", "k"}) f.require(key);
-    f.text("run_id", r.runId);
-    f.integer("index", r.index);
-    f.text("backend", r.backend);
-    f.text("device", r.device);
-    f.text("kernel", r.kernel);
-    f.text("family", r.family);
-    f.text("path", r.path);
-    f.text("layer", r.layer);
-    f.integer("m", r.m);
-    f.integer("n", r.n);
-    f.integer("k", r.k);
-    f.integer("group_size", r.groupSize);
-    f.boolean("act_order", r.actOrder);
-    f.boolean("symmetric", r.symmetric);
-    f.text("zero_format", r.zeroFormat);
-    f.text("l2_mode", r.l2Mode);
-    f.boolean("cuda_graph", r.cudaGraph);
-    f.integer("seed", r.seed);
-    if (const Json* v = f.find("status")) {
-        if (!v->is_string() || !parseRecordStatus(v->get<std::string>(), r.status))
-            f.fail("status", "one of ok, incorrect, unsupported, error, cancelled");
+    for (const RecordField& field : recordFields()) {
+        const auto it = j.find(field.key);
+        if (!field.set || it == j.end()) continue;
+        auto value = fieldFromJson(field, *it);
+        Status stored = value ? field.set(r, *value) : Status::failure(value.error());
+        if (!stored) return Error{context + ": '" + field.key + "' " + stored.message};
     }
-    f.text("message", r.message);
-    f.boolean("timed_out", r.timedOut);
-    f.integer("samples", r.time.samples);
-    f.number("time_ms_median", r.time.median, fromMs);
-    f.number("time_ms_mean", r.time.mean, fromMs);
-    f.number("time_ms_stdev", r.time.stdev, fromMs);
-    f.number("time_cv", r.time.cv);
-    f.number("time_ms_min", r.time.min, fromMs);
-    f.number("time_ms_max", r.time.max, fromMs);
-    f.number("time_ms_p10", r.time.p10, fromMs);
-    f.number("time_ms_p90", r.time.p90, fromMs);
-    f.number("rel_error", r.relError);
-    f.number("bytes", r.bytes);
-    f.number("flops", r.flops);
-    f.number("gbps", r.gbps);
-    f.number("tflops", r.tflops);
-    f.number("floor_ms", r.floorSeconds, fromMs);
-    f.number("fraction_of_floor", r.fractionOfFloor);
-    f.number("speedup_vs_baseline", r.speedupVsBaseline);
-    f.number("permute_ms", r.permuteSeconds, fromMs);
-    f.integer("mem_peak_bytes", r.memPeakBytes);
-    if (const Json* mem = f.find("mem")) {
-        if (!mem->is_object()) {
-            f.fail("mem", "an object");
-        } else {
-            FieldReader m(*mem, context, "mem.");
-            m.integer("weights", r.mem.weights);
-            m.integer("scales", r.mem.scales);
-            m.integer("zeros", r.mem.zeros);
-            m.integer("gidx", r.mem.gIdx);
-            m.integer("activations", r.mem.activations);
-            m.integer("output", r.mem.output);
-            m.integer("workspace", r.mem.workspace);
-            f.merge(m);
-        }
-    }
-    f.number("prepare_ms", r.prepareSeconds, fromMs);
-    f.number("sm_clock_mhz", r.smClockMhz);
-    f.number("power_w", r.powerWatts);
-    f.number("temperature_c", r.temperatureC);
-    f.number("energy_j_per_op", r.energyJoulesPerOp);
-    f.integer("throttle_reasons", r.throttleReasons);
-    if (!f.ok()) return Error{f.error()};
     return r;
 }
 
@@ -314,7 +277,7 @@ Status checkSchemaVersion(std::int64_t version) {
 
 Json runInfoObject(const RunInfo& info) {
     Json j;
-    j["schema_version"] = info.schemaVersion;
+    j["schema_version"] = kSchemaVersion;
     j["run_id"] = info.runId;
     j["project_version"] = info.projectVersion;
     j["started_utc"] = info.startedUtc;
@@ -402,48 +365,50 @@ Expected<RunInfo> runInfoFromObject(const Json& j, const std::string& context) {
 
 constexpr const char* kSpecContext = "sweep spec";
 
-// The message for the first key of object not in known, or empty when all are known.
-std::string unknownKeyError(const Json& object, const std::set<std::string>& known, const std::string& prefix) {
-    for (const auto& item : object.items())
-        if (!known.count(item.key())) return std::string(kSpecContext) + ": unknown key '" + prefix + item.key() + "'";
-    return {};
-}
-
-// m, n, k: an array of integers or a list string such as "1:4096:x2". Both go through
-// parseIntList, so the rules (values >= 1, duplicates dropped) are the same.
-void readAxis(FieldReader& f, const char* key, std::vector<std::int64_t>& out) {
-    const Json* v = f.find(key);
-    if (!v) return;
-    std::string text;
-    if (v->is_string()) {
-        text = v->get<std::string>();
-    } else if (v->is_array()) {
-        for (const Json& item : *v) {
-            if (!item.is_number_integer()) return f.fail(key, "an array of integers or a list like \"1:4096:x2\"");
-            if (!text.empty()) text += ',';
-            text += std::to_string(item.get<std::int64_t>());
+// A JSON value as the text the one sweep-field reader takes: numbers as written, booleans as
+// yes/no, arrays joined by commas (an array of booleans as the choice it makes: [true, false] is
+// both).
+Expected<std::string> specText(const Json& v) {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_boolean()) return std::string(v.get<bool>() ? "yes" : "no");
+    if (v.is_number_integer()) return v.is_number_unsigned() ? std::to_string(v.get<std::uint64_t>())
+                                                             : std::to_string(v.get<std::int64_t>());
+    if (v.is_number()) return formatNumber(v.get<double>());
+    if (v.is_array()) {
+        if (!v.empty() && std::all_of(v.begin(), v.end(), [](const Json& item) { return item.is_boolean(); })) {
+            std::vector<bool> values;
+            for (const Json& item : v) values.push_back(item.get<bool>());
+            return std::string(nameOf(choiceOf(values)));
         }
-    } else {
-        return f.fail(key, "an array of integers or a list like \"1:4096:x2\"");
+        std::string text;
+        for (const Json& item : v) {
+            if (item.is_array() || item.is_object()) return Error{"must not nest arrays or objects"};
+            auto itemText = specText(item);
+            if (!itemText) return itemText;
+            text += (text.empty() ? "" : ",") + *itemText;
+        }
+        return text;
     }
-    auto values = parseIntList(text, key);
-    if (values) out = std::move(values.value());
-    else f.failWith(std::string(kSpecContext) + ": " + values.error());
+    return Error{"must be a string, a number, true/false or an array of them"};
 }
 
-// A list key may also hold one bare value: "kernels": "marlin" means ["marlin"].
-template <class T, class IsItem>
-void readList(FieldReader& f, const char* key, std::vector<T>& out, IsItem isItem, const char* rule) {
-    const Json* v = f.find(key);
-    if (!v) return;
-    const Json list = v->is_array() ? *v : Json::array({*v});
-    std::vector<T> values;
-    for (const Json& item : list) {
-        if (!isItem(item)) return f.fail(key, rule);
-        values.push_back(item.get<T>());
+// Reads every key of object through setSpecField; prefix is "timing." inside the timing object.
+Status readSpecObject(const Json& object, const std::string& prefix, SweepSpec& spec) {
+    for (const auto& item : object.items()) {
+        const std::string key = prefix + item.key();
+        if (prefix.empty() && item.key() == "timing") {
+            if (!item.value().is_object())
+                return Status::failure(std::string(kSpecContext) + ": 'timing' must be an object", "timing");
+            if (Status s = readSpecObject(item.value(), "timing.", spec); !s) return s;
+            continue;
+        }
+        if (!findSpecField(key)) return Status::failure(std::string(kSpecContext) + ": unknown key '" + key + "'", key);
+        auto text = specText(item.value());
+        if (!text) return Status::failure(std::string(kSpecContext) + ": '" + key + "' " + text.error(), key);
+        if (Status s = setSpecField(spec, key, *text); !s)
+            return Status::failure(std::string(kSpecContext) + ": " + s.message, key);
     }
-    if (values.empty()) return f.fail(key, rule);
-    out = std::move(values);
+    return Status::success();
 }
 
 }  // namespace
@@ -525,9 +490,9 @@ std::string sweepSpecToJson(const SweepSpec& spec) {
     j["k"] = spec.k;
     j["preset"] = spec.preset;
     j["group_sizes"] = spec.groupSizes;
-    j["act_order"] = toString(spec.actOrder);
+    j["act_order"] = nameOf(spec.actOrder);
     j["symmetric"] = spec.symmetric;
-    j["zero_format"] = toString(spec.zeroFormat);
+    j["zero_format"] = nameOf(spec.zeroFormat);
     j["kernels"] = spec.kernels;
     j["backend"] = spec.backend;
     j["seed"] = spec.seed;
@@ -538,79 +503,19 @@ std::string sweepSpecToJson(const SweepSpec& spec) {
                        {"min_time_s", t.minTimeSeconds},
                        {"max_noise", t.maxNoise},
                        {"timeout_s", t.timeoutSeconds},
-                       {"l2", t.coldL2 ? "cold" : "hot"},
+                       {"l2", nameOf(t.l2)},
                        {"cuda_graph", t.cudaGraph}};
     return dump(j, 2);
 }
 
+// Unknown keys are errors naming the key; values go through the same reader as the CLI's flags.
 Expected<SweepSpec> sweepSpecFromJson(const std::string& json) {
     auto parsed = parseJson(json, kSpecContext);
     if (!parsed) return Error{parsed.error()};
     const Json& j = *parsed;
     if (!j.is_object()) return Error{std::string(kSpecContext) + ": must be a JSON object"};
-
-    static const std::set<std::string> known = {"m",         "n",         "k",           "preset",  "group_sizes",
-                                                "act_order", "symmetric", "zero_format", "kernels", "backend",
-                                                "seed",      "tolerance", "timing"};
-    if (std::string error = unknownKeyError(j, known, ""); !error.empty()) return Error{error};
-
     SweepSpec spec;
-    FieldReader f(j, kSpecContext);
-    readAxis(f, "m", spec.m);
-    readAxis(f, "n", spec.n);
-    readAxis(f, "k", spec.k);
-    f.text("preset", spec.preset);
-
-    readList(
-        f, "group_sizes", spec.groupSizes,
-        [](const Json& item) { return item.is_number_integer() && std::in_range<int>(item.get<std::int64_t>()); },
-        "a non-empty array of integers");
-    readList(f, "symmetric", spec.symmetric, [](const Json& item) { return item.is_boolean(); },
-             "true, false or a non-empty array of them");
-    readList(f, "kernels", spec.kernels, [](const Json& item) { return item.is_string(); },
-             "a non-empty array of kernel names");
-
-    if (const Json* v = f.find("act_order")) {
-        // true and false are accepted as yes and no.
-        std::string text;
-        if (v->is_boolean()) text = v->get<bool>() ? "yes" : "no";
-        else if (v->is_string()) text = v->get<std::string>();
-        if (auto mode = parseActOrder(text)) spec.actOrder = *mode;
-        else f.fail("act_order", "one of \"no\", \"yes\", \"both\"");
-    }
-
-    if (const Json* v = f.find("zero_format")) {
-        const std::string text = v->is_string() ? v->get<std::string>() : "";
-        if (auto format = parseZeroFormat(text)) spec.zeroFormat = *format;
-        else f.fail("zero_format", "one of \"v1\", \"v2\" (or \"gptq\", \"gptq_v2\")");
-    }
-
-    f.text("backend", spec.backend);
-    f.integer("seed", spec.seed);
-    f.number("tolerance", spec.tolerance);
-
-    if (const Json* v = f.find("timing")) {
-        static const std::set<std::string> timingKeys = {"warmup",    "min_samples", "min_time_s", "max_noise",
-                                                         "timeout_s", "l2",          "cuda_graph"};
-        if (!v->is_object()) return Error{std::string(kSpecContext) + ": 'timing' must be an object"};
-        if (std::string error = unknownKeyError(*v, timingKeys, "timing."); !error.empty()) return Error{error};
-        TimingOptions& t = spec.timing;
-        FieldReader g(*v, kSpecContext, "timing.");
-        g.integer("warmup", t.warmup);
-        g.integer("min_samples", t.minSamples);
-        g.number("min_time_s", t.minTimeSeconds);
-        g.number("max_noise", t.maxNoise);
-        g.number("timeout_s", t.timeoutSeconds);
-        if (const Json* l2 = g.find("l2")) {
-            const std::string mode = l2->is_string() ? l2->get<std::string>() : "";
-            if (mode == "cold" || mode == "hot") t.coldL2 = mode == "cold";
-            else g.fail("l2", "\"cold\" or \"hot\"");
-        }
-        g.boolean("cuda_graph", t.cudaGraph);
-        f.merge(g);
-    }
-
-    if (!f.ok()) return Error{f.error()};
+    if (Status s = readSpecObject(j, "", spec); !s) return s.asError();
     return spec;
 }
 
@@ -618,7 +523,7 @@ Expected<SweepSpec> readSweepSpecFile(const std::string& path) {
     auto text = readTextFile(path);
     if (!text) return Error{text.error()};
     auto spec = sweepSpecFromJson(*text);
-    if (!spec) return Error{"'" + path + "': " + spec.error()};
+    if (!spec) return Error{"'" + path + "': " + spec.error(), spec.errorField()};
     return spec;
 }
 

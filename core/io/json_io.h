@@ -1,20 +1,17 @@
 #pragma once
-// Results as JSON: {"schema_version", "run": RunInfo, "records": [...]}, and the sweep spec format
-// that q4bench-cli --sweep and the workbench both read and write.
+// Results as JSON: {"schema_version", "run": RunInfo, "records": [...]} with flat records keyed
+// as the CSV's columns (schema 2; schema 1 files, which nested the memory breakdown, still read),
+// and the sweep spec format that q4bench-cli --sweep and the workbench both read and write.
 #include <string>
 #include <vector>
 
 #include "common/expected.h"
 #include "results/record.h"
 #include "results/run_info.h"
+#include "results/run_result.h"
 #include "sweep/sweep_spec.h"
 
 namespace q4 {
-
-struct RunResult {
-    RunInfo info;
-    std::vector<Record> records;
-};
 
 std::string recordToJson(const Record& record);  // one line, no trailing newline
 Expected<Record> recordFromJson(const std::string& json);
@@ -27,7 +24,8 @@ Status writeResultFile(const std::string& path, const RunResult& result);
 Expected<RunResult> readResultFile(const std::string& path);
 
 std::string sweepSpecToJson(const SweepSpec& spec);
-// Unknown keys are errors naming the key; wrong types name the field and the expected type.
+// Unknown keys are errors naming the key; values are read by setSpecField, so the rules are the
+// CLI's and the GUI's, and an error carries the field's key.
 Expected<SweepSpec> sweepSpecFromJson(const std::string& json);
 Expected<SweepSpec> readSweepSpecFile(const std::string& path);
 

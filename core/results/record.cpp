@@ -1,37 +1,26 @@
 #include "results/record.h"
 
-#include <array>
-#include <utility>
-
 namespace q4 {
 
 namespace {
-
-// One table, so the two directions cannot disagree.
-constexpr std::array<std::pair<RecordStatus, const char*>, 5> kStatusNames{{
+constexpr NamedValue<RecordStatus> kStatusNames[] = {
     {RecordStatus::Ok, "ok"},
     {RecordStatus::Incorrect, "incorrect"},
     {RecordStatus::Unsupported, "unsupported"},
     {RecordStatus::Error, "error"},
     {RecordStatus::Cancelled, "cancelled"},
-}};
-
+};
 }  // namespace
 
-const char* toString(RecordStatus status) {
-    for (const auto& [value, name] : kStatusNames)
-        if (value == status) return name;
-    return "error";
+std::span<const NamedValue<RecordStatus>> namesOf(RecordStatus) { return kStatusNames; }
+
+bool isTimed(const Record& record) { return record.status == RecordStatus::Ok && record.time.median > 0; }
+
+bool samePoint(const Record& a, const Record& b) {
+    return a.m == b.m && a.n == b.n && a.k == b.k && a.layer == b.layer && a.groupSize == b.groupSize &&
+           a.actOrder == b.actOrder && a.symmetric == b.symmetric && a.zeroFormat == b.zeroFormat;
 }
 
-bool parseRecordStatus(const std::string& text, RecordStatus& out) {
-    for (const auto& [value, name] : kStatusNames) {
-        if (text == name) {
-            out = value;
-            return true;
-        }
-    }
-    return false;
-}
+bool samePointAndKernel(const Record& a, const Record& b) { return a.kernel == b.kernel && samePoint(a, b); }
 
 }  // namespace q4

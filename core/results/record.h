@@ -1,9 +1,15 @@
 #pragma once
 // One measured (point x kernel): the unit every front end shows, every file stores.
-// Flat and pivot-friendly; optional fields are empty (not zero) when not measured.
+// Flat and pivot-friendly; optional fields are empty (not zero) when not measured. The keys,
+// labels and units files and tables use for these fields live in one table: record_fields.h.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+
+#include "common/enum_names.h"
+#include "gptq/gptq_layer.h"
+#include "sweep/sweep_spec.h"
 
 namespace q4 {
 
@@ -15,8 +21,7 @@ enum class RecordStatus {
     Error,        // a runtime failure (allocation, launch, ...); message says what
     Cancelled,    // the run was cancelled before this record finished
 };
-const char* toString(RecordStatus status);
-bool parseRecordStatus(const std::string& text, RecordStatus& out);
+std::span<const NamedValue<RecordStatus>> namesOf(RecordStatus);  // ok, incorrect, unsupported, error, cancelled
 
 struct Statistics {
     std::int64_t samples = 0;
@@ -49,9 +54,9 @@ struct Record {
     int groupSize = 128;
     bool actOrder = false;
     bool symmetric = true;
-    std::string zeroFormat = "v1";
+    ZeroFormat zeroFormat = ZeroFormat::V1;
     // settings
-    std::string l2Mode = "cold";  // "cold" or "hot"
+    L2Mode l2Mode = L2Mode::Cold;
     bool cudaGraph = false;
     std::uint64_t seed = 0;
     // outcome
@@ -72,8 +77,13 @@ struct Record {
     // device telemetry around the point, where available
     std::optional<double> smClockMhz, powerWatts, temperatureC, energyJoulesPerOp;
     std::optional<std::int64_t> throttleReasons;
-
-    double timeMsMedian() const { return time.median * 1e3; }
 };
+
+// A record whose time counts: it ran, validated and has a time.
+bool isTimed(const Record& record);
+// The same point: shape, layer and quantization (kernel and settings aside).
+bool samePoint(const Record& a, const Record& b);
+// The same point and the same kernel: a record and its counterpart in another run.
+bool samePointAndKernel(const Record& a, const Record& b);
 
 }  // namespace q4

@@ -6,7 +6,8 @@
 
 namespace q4 {
 
-inline constexpr int kSchemaVersion = 1;
+// 2: records are flat, keyed as the CSV columns (1 nested the memory breakdown under "mem").
+inline constexpr int kSchemaVersion = 2;
 
 struct DeviceInfo {
     std::string name;               // "NVIDIA H100 80GB HBM3" or the CPU model

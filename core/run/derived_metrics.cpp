@@ -5,7 +5,7 @@
 namespace q4 {
 
 double minimumBytes(const SweepPoint& p) {
-    const double groupSize = p.quant.groupSize < 0 ? double(p.k) : double(p.quant.groupSize);
+    const double groupSize = double(effectiveGroupSize(p.quant.groupSize, p.k));
     const double groups = double(p.k) / groupSize;
     double bytes = double(p.k) * double(p.n) / 2;  // int4 weights
     bytes += groups * double(p.n) * 2;              // fp16 scales

@@ -1,5 +1,6 @@
 #include "run/measure_kernel.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -12,6 +13,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A hot sample is a batch of back-to-back launches lasting about this long, timed together and
+// divided, so launch gaps and event resolution do not dominate a kernel of a few microseconds.
+constexpr double kHotBatchSeconds = 200e-6;
+constexpr int kMaxHotBatch = 1000;
+
 double secondsSince(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -21,6 +27,27 @@ std::string formatError(double error) {
     out.imbue(std::locale::classic());
     out << error;
     return out.str();
+}
+
+// One sample in seconds per launch: cold, a single launch after a flush; hot, a batch sized on the
+// first sample.
+Expected<double> takeSample(KernelInstance& kernel, const TimingOptions& timing, int& hotBatch) {
+    if (timing.l2 == L2Mode::Cold) return kernel.timeLaunches(1, timing);
+    if (hotBatch == 0) {
+        auto single = kernel.timeLaunches(1, timing);
+        if (!single) return single;
+        hotBatch = int(std::clamp(kHotBatchSeconds / std::max(single.value(), 1e-9), 1.0, double(kMaxHotBatch)));
+    }
+    auto batch = kernel.timeLaunches(hotBatch, timing);
+    if (!batch) return batch;
+    return batch.value() / hotBatch;
+}
+
+// Poisons the output, runs once and reads the result back.
+Expected<std::vector<float>> runForValidation(KernelInstance& kernel, const TimingOptions& timing) {
+    if (Status s = kernel.poisonOutput(); !s) return s.asError();
+    if (Status s = kernel.launch(timing); !s) return s.asError();
+    return kernel.readOutput();
 }
 
 }  // namespace
@@ -46,7 +73,7 @@ void measureKernel(Backend& backend, const MeasureRequest& request, const Cancel
     record.memPeakBytes = kernel.peakBytes();
     record.path = kernel.path();
 
-    auto output = kernel.runForValidation();
+    auto output = runForValidation(kernel, request.timing);
     if (!output) {
         record.status = RecordStatus::Error;
         record.message = "run: " + output.error();
@@ -62,8 +89,17 @@ void measureKernel(Backend& backend, const MeasureRequest& request, const Cancel
         return;
     }
 
+    // Warm-up honours cancel and the timeout between any two launches, like sampling.
+    int hotBatch = 0;
+    const auto warmupStart = Clock::now();
     for (int i = 0; i < request.timing.warmup; ++i) {
-        if (auto s = kernel.timeSample(request.timing); !s) {
+        if (cancel.cancelled()) {
+            record.status = RecordStatus::Cancelled;
+            record.message = "cancelled during warm-up";
+            return;
+        }
+        if (secondsSince(warmupStart) > request.timing.timeoutSeconds) break;
+        if (auto s = takeSample(kernel, request.timing, hotBatch); !s) {
             record.status = RecordStatus::Error;
             record.message = "warm-up: " + s.error();
             return;
@@ -79,7 +115,7 @@ void measureKernel(Backend& backend, const MeasureRequest& request, const Cancel
             record.message = "cancelled after " + std::to_string(samples.size()) + " samples";
             break;
         }
-        auto sample = kernel.timeSample(request.timing);
+        auto sample = takeSample(kernel, request.timing, hotBatch);
         if (!sample) {
             record.status = RecordStatus::Error;
             record.message = "sample " + std::to_string(samples.size()) + ": " + sample.error();

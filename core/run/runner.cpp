@@ -9,7 +9,7 @@
 #include <optional>
 #include <random>
 
-#include "io/journal.h"
+#include "io/json_io.h"
 #include "run/derived_metrics.h"
 #include "run/measure_kernel.h"
 #include "run/problem_data.h"
@@ -39,12 +39,6 @@ std::vector<std::string> runOrder(std::vector<std::string> kernels, const std::s
     return kernels;
 }
 
-bool sameLayer(const SweepPoint& a, const SweepPoint& b) {
-    return a.n == b.n && a.k == b.k && a.quant.groupSize == b.quant.groupSize &&
-           a.quant.symmetric == b.quant.symmetric && a.quant.actOrder == b.quant.actOrder &&
-           a.quant.zeroFormat == b.quant.zeroFormat;
-}
-
 Record recordSkeleton(const RunInfo& info, const SweepSpec& spec, const SweepPoint& point, const KernelInfo& kernel) {
     Record r;
     r.runId = info.runId;
@@ -59,8 +53,8 @@ Record recordSkeleton(const RunInfo& info, const SweepSpec& spec, const SweepPoi
     r.groupSize = point.quant.groupSize;
     r.actOrder = point.quant.actOrder;
     r.symmetric = point.quant.symmetric;
-    r.zeroFormat = toString(point.quant.zeroFormat);
-    r.l2Mode = spec.timing.coldL2 ? "cold" : "hot";
+    r.zeroFormat = point.quant.zeroFormat;
+    r.l2Mode = spec.timing.l2;
     r.cudaGraph = spec.timing.cudaGraph;
     r.seed = spec.seed;
     return r;
@@ -95,7 +89,7 @@ Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunO
                              const RunCallbacks& callbacks, const CancelToken& cancel) {
     const std::vector<std::string> known = kernelIds(backend);
     auto points = expandSweep(spec, known, backend.memoryLimitBytes());
-    if (!points) return Error{points.error()};
+    if (!points) return points.takeError();
     const std::vector<std::string> kernels = runOrder(selectedKernels(spec, known), backend.baselineKernel());
     std::vector<KernelInfo> infos;
     for (const auto& id : kernels)
@@ -104,21 +98,13 @@ Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunO
 
     RunResult result;
     result.info = makeRunInfo(backend, spec, options);
-    std::unique_ptr<JournalWriter> journal;
-    if (!options.journalPath.empty()) {
-        auto opened = JournalWriter::open(options.journalPath, result.info);
-        if (!opened) return Error{"journal: " + opened.error()};
-        journal = std::move(opened).value();
-    }
-    if (callbacks.onStart) callbacks.onStart(result.info);
+    if (callbacks.onStart)
+        if (Status s = callbacks.onStart(result.info); !s) return s.asError();
 
     const std::size_t total = points->size() * infos.size();
     auto log = [&](const std::string& line) { if (callbacks.onLog) callbacks.onLog(line); };
     auto emit = [&](Record record) {
         record.index = std::int64_t(result.records.size());
-        if (journal) {
-            if (Status s = journal->append(record); !s) log("journal: " + s.message);
-        }
         result.records.push_back(record);
         if (callbacks.onRecord) callbacks.onRecord(result.records.back());
         if (callbacks.onProgress) callbacks.onProgress(result.records.size(), total);
@@ -160,7 +146,7 @@ Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunO
                 measureKernel(backend, request, cancel, record);
             }
             fillDerivedMetrics(record, point, result.info.ceilings);
-            const bool timed = record.status == RecordStatus::Ok && record.time.median > 0;
+            const bool timed = isTimed(record);
             if (timed && kernel.id == backend.baselineKernel()) baselineSeconds = record.time.median;
             if (timed && baselineSeconds) record.speedupVsBaseline = *baselineSeconds / record.time.median;
             emit(std::move(record));
@@ -176,7 +162,7 @@ Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunO
     if (cancel.cancelled()) log("run cancelled: " + std::to_string(result.records.size()) + " of " +
                                 std::to_string(total) + " records kept");
     else result.info.finishedUtc = utcNow();
-    if (journal) journal->finish(result.info);
+    if (callbacks.onFinish) callbacks.onFinish(result.info);
     return result;
 }
 

@@ -1,25 +1,16 @@
 #pragma once
 // Runs a sweep on a backend: for each point, generate inputs, compute the reference, measure
-// every selected kernel, and stream records out (and into the journal) as they land.
-#include <cstddef>
-#include <functional>
+// every selected kernel, and hand records to the observers as they land.
 #include <string>
 
 #include "backend/backend.h"
-#include "io/json_io.h"
+#include "results/run_result.h"
 #include "run/cancel_token.h"
+#include "run/run_callbacks.h"
 
 namespace q4 {
 
-struct RunCallbacks {
-    std::function<void(const RunInfo&)> onStart;                  // run metadata, before the first point
-    std::function<void(const Record&)> onRecord;                  // each record as it lands
-    std::function<void(std::size_t done, std::size_t total)> onProgress;
-    std::function<void(const std::string&)> onLog;                // human-readable progress notes
-};
-
 struct RunOptions {
-    std::string journalPath;  // empty: no journal
     std::string commandLine;  // stored in RunInfo
 };
 

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "sweep/presets.h"
+#include "sweep/spec_fields.h"
 
 namespace q4 {
 
@@ -14,7 +15,7 @@ namespace {
 
 std::string str(std::int64_t value) { return std::to_string(value); }
 
-std::string str(double value) {
+std::string str(double value) {  // "%g": exact for the counts and limits printed here
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%g", value);
     return buffer;
@@ -33,59 +34,43 @@ std::string joinNames(const std::vector<std::string>& names) {
     return joined;
 }
 
-// A group size on its own: -1 (one group over all of k) or a positive multiple of 8, since
-// a group must cover whole packed int32 rows.
-Status validateGroupSize(int groupSize) {
-    if (groupSize == -1) return Status::success();
-    if (groupSize <= 0) return Status::failure("group size " + std::to_string(groupSize) +
-                                               " is invalid: use a positive size or -1");
-    if (groupSize % 8 != 0) return Status::failure("group size " + std::to_string(groupSize) + " is not a multiple of 8");
-    return Status::success();
-}
-
-// The comparisons are written negated so NaN fails them too.
-Status validateTiming(const TimingOptions& t) {
-    if (!(t.warmup >= 0)) return Status::failure("timing.warmup=" + std::to_string(t.warmup) + " must be >= 0");
-    if (!(t.minSamples >= 1))
-        return Status::failure("timing.min_samples=" + std::to_string(t.minSamples) + " must be >= 1");
-    if (!(t.minTimeSeconds >= 0)) return Status::failure("timing.min_time=" + str(t.minTimeSeconds) + " must be >= 0");
-    if (!(t.maxNoise > 0)) return Status::failure("timing.max_noise=" + str(t.maxNoise) + " must be > 0");
-    if (!(t.timeoutSeconds > 0)) return Status::failure("timing.timeout=" + str(t.timeoutSeconds) + " must be > 0");
+// Each value through the one field reader (which refuses NaN, infinities and absurd values),
+// then the rule that ties two of them.
+Status validateTiming(const SweepSpec& spec) {
+    for (const SpecFieldInfo& field : specFields()) {
+        const std::string_view key = field.key;
+        if (!key.starts_with("timing.") && key != "tolerance") continue;
+        SweepSpec copy = spec;
+        if (Status s = setSpecField(copy, key, specFieldText(spec, key)); !s) return s;
+    }
+    const TimingOptions& t = spec.timing;
     if (!(t.timeoutSeconds >= t.minTimeSeconds))
-        return Status::failure("timing.timeout=" + str(t.timeoutSeconds) + " must be >= timing.min_time=" +
-                               str(t.minTimeSeconds));
+        return Status::failure("timing.timeout_s=" + str(t.timeoutSeconds) + " must be >= timing.min_time_s=" +
+                                   str(t.minTimeSeconds),
+                               "timing.timeout_s");
     return Status::success();
 }
 
 Status validateKernels(const std::vector<std::string>& kernels, const std::vector<std::string>& knownKernels) {
-    if (kernels.empty()) return Status::failure("the kernel list is empty: name kernels or use 'all'");
+    if (kernels.empty()) return Status::failure("the kernel list is empty: name kernels or use 'all'", "kernels");
     if (kernels.size() == 1 && kernels.front() == "all") return Status::success();
     for (const std::string& id : kernels) {
-        if (id == "all") return Status::failure("kernel 'all' cannot be combined with other kernel ids");
+        if (id == "all") return Status::failure("kernel 'all' cannot be combined with other kernel ids", "kernels");
         if (std::find(knownKernels.begin(), knownKernels.end(), id) == knownKernels.end())
-            return Status::failure("unknown kernel '" + id + "' (known: " + joinNames(knownKernels) + ")");
+            return Status::failure("unknown kernel '" + id + "' (known: " + joinNames(knownKernels) + ")", "kernels");
     }
     return Status::success();
-}
-
-std::vector<bool> actOrderValues(ActOrderMode mode) {
-    switch (mode) {
-        case ActOrderMode::No: return {false};
-        case ActOrderMode::Yes: return {true};
-        case ActOrderMode::Both: return {false, true};
-    }
-    return {false};
 }
 
 // The (n, k) shapes of a spec: a preset's layers, or the n x k cross product.
 Expected<std::vector<PresetLayer>> shapesOf(const SweepSpec& spec) {
     if (!spec.preset.empty()) {
         auto preset = findPreset(spec.preset);
-        if (!preset) return Error{preset.error()};
+        if (!preset) return Error{preset.error(), "preset"};
         return preset->layers;
     }
-    if (spec.n.empty()) return Error{"the n list is empty"};
-    if (spec.k.empty()) return Error{"the k list is empty"};
+    if (spec.n.empty()) return Error{"the n list is empty", "n"};
+    if (spec.k.empty()) return Error{"the k list is empty", "k"};
     std::vector<PresetLayer> shapes;
     for (std::int64_t n : spec.n) {
         for (std::int64_t k : spec.k) shapes.push_back({"", n, k});
@@ -95,19 +80,30 @@ Expected<std::vector<PresetLayer>> shapesOf(const SweepSpec& spec) {
 
 }  // namespace
 
+Status validateGroupSize(int groupSize) {
+    const std::string key = "group_sizes";
+    if (groupSize == -1) return Status::success();
+    if (groupSize <= 0)
+        return Status::failure("group size " + std::to_string(groupSize) + " is invalid: use a positive size or -1", key);
+    if (groupSize % 8 != 0)
+        return Status::failure("group size " + std::to_string(groupSize) + " is not a multiple of 8", key);
+    return Status::success();
+}
+
 Status validatePoint(const SweepPoint& point) {
-    if (point.m < 1) return Status::failure("m=" + str(point.m) + " must be >= 1");
-    if (point.n < 8) return Status::failure("n=" + str(point.n) + " must be >= 8");
-    if (point.k < 8) return Status::failure("k=" + str(point.k) + " must be >= 8");
+    if (point.m < 1) return Status::failure("m=" + str(point.m) + " must be >= 1", "m");
+    if (point.n < 8) return Status::failure("n=" + str(point.n) + " must be >= 8", "n");
+    if (point.k < 8) return Status::failure("k=" + str(point.k) + " must be >= 8", "k");
     if (point.n % 8 != 0)
-        return Status::failure("n=" + str(point.n) + " is not a multiple of 8 (int4 zero points pack 8 columns per int32)");
+        return Status::failure("n=" + str(point.n) + " is not a multiple of 8 (int4 zero points pack 8 columns per int32)",
+                               "n");
     const int group = point.quant.groupSize;
     if (Status groupStatus = validateGroupSize(group); !groupStatus) return groupStatus;
     // Checked before k % 8: a valid group is a multiple of 8, so this is the more specific message.
     if (group > 0 && point.k % group != 0)
-        return Status::failure("k=" + str(point.k) + " is not a multiple of group size " + std::to_string(group));
+        return Status::failure("k=" + str(point.k) + " is not a multiple of group size " + std::to_string(group), "k");
     if (point.k % 8 != 0)
-        return Status::failure("k=" + str(point.k) + " is not a multiple of 8 (int4 weights pack 8 rows per int32)");
+        return Status::failure("k=" + str(point.k) + " is not a multiple of 8 (int4 weights pack 8 rows per int32)", "k");
     return Status::success();
 }
 
@@ -133,26 +129,45 @@ std::int64_t estimatePointBytes(const SweepPoint& point) {
     return static_cast<std::int64_t>(bytes);
 }
 
+Expected<std::int64_t> countSweepPoints(const SweepSpec& spec) {
+    std::int64_t shapes = 0;
+    if (!spec.preset.empty()) {
+        auto preset = findPreset(spec.preset);
+        if (!preset) return Error{preset.error(), "preset"};
+        shapes = std::int64_t(preset->layers.size());
+    } else {
+        shapes = std::int64_t(spec.n.size()) * std::int64_t(spec.k.size());
+    }
+    // Each factor is at most a range's 100,000 values, so the product of five fits in a double
+    // exactly enough to compare against the limit.
+    const double count = double(spec.m.size()) * double(shapes) * double(spec.groupSizes.size()) *
+                         double(spec.symmetric.size()) * double(valuesOf(spec.actOrder).size());
+    if (count > double(kMaxSweepPoints))
+        return Error{"the sweep has " + str(count) + " points, more than the limit of " + str(kMaxSweepPoints) +
+                         ": narrow the m, n or k ranges"};
+    return std::int64_t(count);
+}
+
 Expected<std::vector<SweepPoint>> expandSweep(const SweepSpec& spec, const std::vector<std::string>& knownKernels,
                                               std::int64_t memoryLimitBytes) {
-    if (Status timing = validateTiming(spec.timing); !timing) return Error{timing.message};
-    if (!(spec.tolerance > 0)) return Error{"tolerance=" + str(spec.tolerance) + " must be > 0"};
-    if (spec.groupSizes.empty()) return Error{"the group size list is empty"};
+    if (Status timing = validateTiming(spec); !timing) return timing.asError();
+    if (spec.groupSizes.empty()) return Error{"the group size list is empty", "group_sizes"};
     for (int group : spec.groupSizes) {
-        if (Status status = validateGroupSize(group); !status) return Error{status.message};
+        if (Status status = validateGroupSize(group); !status) return status.asError();
     }
-    if (spec.symmetric.empty()) return Error{"the symmetric list is empty"};
-    if (spec.m.empty()) return Error{"the m list is empty"};
-    if (Status kernels = validateKernels(spec.kernels, knownKernels); !kernels) return Error{kernels.message};
+    if (spec.symmetric.empty()) return Error{"the symmetric list is empty", "symmetric"};
+    if (spec.m.empty()) return Error{"the m list is empty", "m"};
+    if (Status kernels = validateKernels(spec.kernels, knownKernels); !kernels) return kernels.asError();
+    if (auto count = countSweepPoints(spec); !count) return count.takeError();
 
     auto shapes = shapesOf(spec);
-    if (!shapes) return Error{shapes.error()};
+    if (!shapes) return shapes.takeError();
 
     // m is innermost so a kernel can prepare the weights of one (n, k, quant) once for all batch sizes.
     std::vector<SweepPoint> points;
     for (int group : spec.groupSizes) {
         for (bool symmetric : spec.symmetric) {
-            for (bool actOrder : actOrderValues(spec.actOrder)) {
+            for (bool actOrder : valuesOf(spec.actOrder)) {
                 for (const PresetLayer& shape : *shapes) {
                     for (std::int64_t m : spec.m) {
                         SweepPoint point;
@@ -169,7 +184,7 @@ Expected<std::vector<SweepPoint>> expandSweep(const SweepSpec& spec, const std::
     }
 
     for (const SweepPoint& point : points) {
-        if (Status status = validatePoint(point); !status) return Error{status.message};
+        if (Status status = validatePoint(point); !status) return status.asError();
         if (memoryLimitBytes > 0) {
             const std::int64_t needed = estimatePointBytes(point);
             if (needed > memoryLimitBytes)

@@ -1,5 +1,6 @@
 #include "sweep/sweep_spec.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <string_view>
@@ -19,12 +20,6 @@ std::string_view trim(std::string_view text) {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
     return text;
-}
-
-std::string lower(std::string_view text) {
-    std::string out(trim(text));
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 // The whole text must be an integer (from_chars stops at the first bad character).
@@ -50,7 +45,7 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
 }
 
 Error notListItem(const std::string& field, std::string_view item) {
-    return Error{field + ": '" + std::string(item) + "' is not an integer or range " + kListHelp};
+    return Error{field + ": '" + std::string(item) + "' is not an integer or range " + kListHelp, field};
 }
 
 // Expands "a:b:xF" or "a:b:+S" onto values.
@@ -96,19 +91,19 @@ Status expandRange(std::string_view item, const std::string& field, std::vector<
 }  // namespace
 
 Expected<std::vector<std::int64_t>> parseIntList(const std::string& text, const std::string& field) {
-    if (trim(text).empty()) return Error{field + ": empty list " + kListHelp};
+    if (trim(text).empty()) return Error{field + ": empty list " + kListHelp, field};
 
     std::vector<std::int64_t> values;
     for (const std::string_view rawItem : split(text, ',')) {
         const std::string_view item = trim(rawItem);
-        if (item.empty()) return Error{field + ": empty item in '" + text + "' " + kListHelp};
+        if (item.empty()) return Error{field + ": empty item in '" + text + "' " + kListHelp, field};
         if (item.find(':') != std::string_view::npos) {
-            if (Status s = expandRange(item, field, values); !s) return Error{s.message};
+            if (Status s = expandRange(item, field, values); !s) return Error{s.message, field};
             continue;
         }
         std::int64_t value = 0;
         if (!parseInteger(item, value)) return notListItem(field, item);
-        if (value < 1) return Error{field + ": '" + std::string(item) + "' must be >= 1"};
+        if (value < 1) return Error{field + ": '" + std::string(item) + "' must be >= 1", field};
         values.push_back(value);
     }
 
@@ -120,31 +115,37 @@ Expected<std::vector<std::int64_t>> parseIntList(const std::string& text, const 
     return unique;
 }
 
-Expected<ActOrderMode> parseActOrder(const std::string& text) {
-    const std::string t = lower(text);
-    if (t == "no" || t == "off" || t == "false") return ActOrderMode::No;
-    if (t == "yes" || t == "on" || t == "true") return ActOrderMode::Yes;
-    if (t == "both") return ActOrderMode::Both;
-    return Error{"act-order: '" + text + "' must be one of no, yes, both"};
-}
+namespace {
+constexpr NamedValue<YesNoBoth> kYesNoBothNames[] = {
+    {YesNoBoth::No, "no"},     {YesNoBoth::Yes, "yes"},  {YesNoBoth::Both, "both"},
+    {YesNoBoth::No, "off"},    {YesNoBoth::Yes, "on"},   {YesNoBoth::No, "false"},
+    {YesNoBoth::Yes, "true"},
+};
+constexpr NamedValue<L2Mode> kL2ModeNames[] = {{L2Mode::Cold, "cold"}, {L2Mode::Hot, "hot"}};
+}  // namespace
 
-std::string toString(ActOrderMode mode) {
-    switch (mode) {
-        case ActOrderMode::No: return "no";
-        case ActOrderMode::Yes: return "yes";
-        case ActOrderMode::Both: return "both";
+std::span<const NamedValue<YesNoBoth>> namesOf(YesNoBoth) { return kYesNoBothNames; }
+std::span<const NamedValue<L2Mode>> namesOf(L2Mode) { return kL2ModeNames; }
+
+std::vector<bool> valuesOf(YesNoBoth choice) {
+    switch (choice) {
+        case YesNoBoth::No: return {false};
+        case YesNoBoth::Yes: return {true};
+        case YesNoBoth::Both: return {false, true};
     }
-    return "no";
+    return {false};
 }
 
-std::string toString(ZeroFormat format) { return format == ZeroFormat::V2 ? "v2" : "v1"; }
+YesNoBoth choiceOf(const std::vector<bool>& values) {
+    const bool hasTrue = std::find(values.begin(), values.end(), true) != values.end();
+    const bool hasFalse = std::find(values.begin(), values.end(), false) != values.end();
+    return hasTrue && hasFalse ? YesNoBoth::Both : hasTrue ? YesNoBoth::Yes : YesNoBoth::No;
+}
 
-Expected<ZeroFormat> parseZeroFormat(const std::string& text) {
-    // Checkpoints name the formats "gptq" (v1) and "gptq_v2"; accept those spellings too.
-    const std::string t = lower(text);
-    if (t == "v1" || t == "gptq") return ZeroFormat::V1;
-    if (t == "v2" || t == "gptq_v2") return ZeroFormat::V2;
-    return Error{"zero-format: '" + text + "' must be one of v1, v2 (or gptq, gptq_v2)"};
+bool sameLayer(const SweepPoint& a, const SweepPoint& b) {
+    return a.n == b.n && a.k == b.k && a.layer == b.layer && a.quant.groupSize == b.quant.groupSize &&
+           a.quant.symmetric == b.quant.symmetric && a.quant.actOrder == b.quant.actOrder &&
+           a.quant.zeroFormat == b.quant.zeroFormat;
 }
 
 }  // namespace q4

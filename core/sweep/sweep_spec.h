@@ -1,15 +1,28 @@
 #pragma once
 // What to measure: axes that expand into points, and how to time them.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "common/enum_names.h"
 #include "common/expected.h"
 #include "gptq/gptq_layer.h"
 
 namespace q4 {
 
-enum class ActOrderMode { No, Yes, Both };
+// An axis that can be off, on or both (act-order, symmetric zeros).
+enum class YesNoBoth { No, Yes, Both };
+std::span<const NamedValue<YesNoBoth>> namesOf(YesNoBoth);  // no, yes, both (also off/on, false/true)
+std::vector<bool> valuesOf(YesNoBoth choice);                // the settings the axis expands to
+YesNoBoth choiceOf(const std::vector<bool>& values);
+
+// How the L2 cache stands before each timed sample.
+enum class L2Mode {
+    Cold,  // flushed by reads before every sample (the default)
+    Hot,   // back-to-back launches on one copy of the weights
+};
+std::span<const NamedValue<L2Mode>> namesOf(L2Mode);  // cold, hot
 
 struct TimingOptions {
     int warmup = 3;              // untimed runs before sampling
@@ -17,8 +30,8 @@ struct TimingOptions {
     double minTimeSeconds = 0.5;  // wall time spent sampling, at least
     double maxNoise = 0.005;      // relative standard error of the mean (stdev / mean / sqrt(samples))
     double timeoutSeconds = 15;   // stop sampling here even if noisy; the record says so
-    bool coldL2 = true;           // flush the L2 before every sample (GPU)
-    bool cudaGraph = false;       // replay the launch from a CUDA graph (GPU)
+    L2Mode l2 = L2Mode::Cold;
+    bool cudaGraph = false;  // replay the launch from a CUDA graph (GPU)
 };
 
 struct SweepSpec {
@@ -27,11 +40,11 @@ struct SweepSpec {
     std::vector<std::int64_t> k{8192};
     std::string preset;  // when set, (n, k) come from the preset's layers instead of n x k
     std::vector<int> groupSizes{128};
-    ActOrderMode actOrder = ActOrderMode::No;
+    YesNoBoth actOrder = YesNoBoth::No;
     std::vector<bool> symmetric{true};
     ZeroFormat zeroFormat = ZeroFormat::V1;
     std::vector<std::string> kernels{"all"};
-    std::string backend = "cuda";
+    std::string backend = "auto";  // a registered backend's name, or auto
     std::uint64_t seed = 1234;
     double tolerance = 1e-2;  // relative error above this fails a record
     TimingOptions timing;
@@ -43,12 +56,11 @@ struct SweepPoint {
     QuantConfig quant;
 };
 
+// Same weights: a backend may reuse one prepared layer for every m of it.
+bool sameLayer(const SweepPoint& a, const SweepPoint& b);
+
 // Parses "1,2,4", "1:4096:x2" (geometric), "256:4096:+256" (arithmetic) and mixes of them
 // ("1,2,8:64:x2"). Values must be positive. field names the axis in messages ("m", "n", ...).
 Expected<std::vector<std::int64_t>> parseIntList(const std::string& text, const std::string& field);
-Expected<ActOrderMode> parseActOrder(const std::string& text);  // "no", "yes", "both"
-std::string toString(ActOrderMode mode);
-std::string toString(ZeroFormat format);  // "v1", "v2"
-Expected<ZeroFormat> parseZeroFormat(const std::string& text);
 
 }  // namespace q4

@@ -47,8 +47,8 @@ Record measuredRecord() {
     r.groupSize = 128;
     r.actOrder = true;
     r.symmetric = false;
-    r.zeroFormat = "v2";
-    r.l2Mode = "cold";
+    r.zeroFormat = ZeroFormat::V2;
+    r.l2Mode = L2Mode::Cold;
     r.cudaGraph = true;
     r.seed = 1234;
     r.status = RecordStatus::Ok;
@@ -175,13 +175,13 @@ void expectSameRecord(const Record& a, const Record& b) {
 TEST(RecordStatusNames, RoundTrip) {
     for (RecordStatus s : {RecordStatus::Ok, RecordStatus::Incorrect, RecordStatus::Unsupported, RecordStatus::Error,
                            RecordStatus::Cancelled}) {
-        RecordStatus parsed = RecordStatus::Ok;
-        ASSERT_TRUE(parseRecordStatus(toString(s), parsed)) << toString(s);
-        EXPECT_EQ(parsed, s);
+        const auto parsed = valueOf<RecordStatus>(nameOf(s));
+        ASSERT_TRUE(parsed) << nameOf(s);
+        EXPECT_EQ(*parsed, s);
     }
-    EXPECT_STREQ(toString(RecordStatus::Unsupported), "unsupported");
-    RecordStatus parsed = RecordStatus::Ok;
-    EXPECT_FALSE(parseRecordStatus("OK?", parsed));
+    EXPECT_STREQ(nameOf(RecordStatus::Unsupported), "unsupported");
+    EXPECT_FALSE(valueOf<RecordStatus>("OK?"));
+    EXPECT_EQ(canonicalNames<RecordStatus>(), "ok, incorrect, unsupported, error or cancelled");
 }
 
 TEST(CsvColumns, HeaderOrder) {

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/csv_writer.h"
 #include "io/json_io.h"
 
 namespace q4 {
@@ -35,8 +36,8 @@ Record fullRecord() {
     r.groupSize = 128;
     r.actOrder = true;
     r.symmetric = false;
-    r.zeroFormat = "v1";
-    r.l2Mode = "hot";
+    r.zeroFormat = ZeroFormat::V1;
+    r.l2Mode = L2Mode::Hot;
     r.cudaGraph = true;
     r.seed = 18446744073709551557ull;  // above int64, to catch signed storage
     r.status = RecordStatus::Ok;
@@ -135,7 +136,8 @@ TEST(RecordJson, DoublesAreExactInTheFile) {
     EXPECT_EQ(j["time_ms_median"].get<double>(), r.time.median * 1e3);
     EXPECT_EQ(j["time_ms_stdev"].get<double>(), r.time.stdev * 1e3);
     EXPECT_EQ(j["seed"].get<std::uint64_t>(), 18446744073709551557ull);
-    EXPECT_EQ(j["mem"]["workspace"].get<std::int64_t>(), 1 << 20);
+    EXPECT_EQ(j["mem_workspace_bytes"].get<std::int64_t>(), 1 << 20);
+    EXPECT_FALSE(j.contains("mem"));  // schema 2 is flat, like the CSV
     EXPECT_EQ(j["mem_peak_bytes"].get<std::int64_t>(), r.mem.total());
     EXPECT_EQ(j["status"], "ok");
 }
@@ -173,10 +175,19 @@ TEST(RecordJson, ErrorsNameTheField) {
     EXPECT_EQ(badM.error(), "record: 'm' must be an integer");
 
     j = json::parse(recordToJson(fullRecord()));
-    j["mem"]["weights"] = 1.5;
+    j["mem_weights_bytes"] = 1.5;
     auto badMem = recordFromJson(j.dump());
     ASSERT_FALSE(badMem.ok());
-    EXPECT_NE(badMem.error().find("'mem.weights'"), std::string::npos) << badMem.error();
+    EXPECT_EQ(badMem.error(), "record: 'mem_weights_bytes' must be an integer");
+
+    j = json::parse(recordToJson(fullRecord()));
+    j["m"] = std::int64_t(1) << 62;
+    EXPECT_NE(recordFromJson(j.dump()).error().find("'m' must be from 1 to"), std::string::npos);
+    j["m"] = 16;
+    j["time_ms_median"] = -1;
+    EXPECT_NE(recordFromJson(j.dump()).error().find("'time_ms_median' must be from 0"), std::string::npos);
+    j["time_ms_median"] = "inf";
+    EXPECT_NE(recordFromJson(j.dump()).error().find("'time_ms_median' must be a finite number"), std::string::npos);
 
     j = json::parse(recordToJson(fullRecord()));
     j["status"] = "fine";
@@ -260,7 +271,7 @@ TEST(ResultJson, RoundTripThroughAFile) {
     result.records[2].m = 4096;
     const std::string text = resultToJson(result);
     EXPECT_NE(text.find("\n  \"run\": {"), std::string::npos);  // pretty-printed with indent 2
-    EXPECT_EQ(json::parse(text)["schema_version"], 1);
+    EXPECT_EQ(json::parse(text)["schema_version"], 2);
 
     const std::string path = tempPath("result.json");
     ASSERT_TRUE(writeResultFile(path, result).ok());
@@ -274,12 +285,44 @@ TEST(ResultJson, RoundTripThroughAFile) {
     }
 }
 
+// Files written before schema 2 (memory breakdown nested under "mem") still read, with the same values.
+TEST(ResultJson, ReadsSchema1FilesOfEarlierRuns) {
+    for (const char* name : {"original.json", "batch.json"}) {
+        const std::string path = std::string(Q4BENCH_SOURCE_DIR) + "/docs/results/h100-2026-11-22/" + name;
+        auto run = readResultFile(path);
+        ASSERT_TRUE(run.ok()) << run.error();
+        ASSERT_FALSE(run->records.empty());
+        EXPECT_EQ(run->info.schemaVersion, 1);
+        const json raw = json::parse(std::ifstream(path));
+        const json& first = raw["records"][0];
+        EXPECT_EQ(run->records[0].mem.weights, first["mem"]["weights"].get<std::int64_t>());
+        EXPECT_EQ(run->records[0].mem.workspace, first["mem"]["workspace"].get<std::int64_t>());
+        EXPECT_EQ(run->records[0].kernel, first["kernel"].get<std::string>());
+        EXPECT_EQ(run->records[0].time.median * 1e3, first["time_ms_median"].get<double>());
+    }
+}
+
+// The CSV files of earlier runs read as they are, with the same values as their JSON twins.
+TEST(ResultJson, EarlierCsvFilesMatchTheirJson) {
+    const std::string dir = std::string(Q4BENCH_SOURCE_DIR) + "/docs/results/h100-2026-11-22/";
+    auto csv = readCsvFile(dir + "original.csv");
+    auto run = readResultFile(dir + "original.json");
+    ASSERT_TRUE(csv.ok()) << csv.error();
+    ASSERT_TRUE(run.ok()) << run.error();
+    ASSERT_EQ(csv->size(), run->records.size());
+    for (std::size_t i = 0; i < csv->size(); ++i) {
+        EXPECT_EQ((*csv)[i].kernel, run->records[i].kernel);
+        EXPECT_EQ((*csv)[i].mem.weights, run->records[i].mem.weights);
+        EXPECT_EQ((*csv)[i].time.median, run->records[i].time.median);
+    }
+}
+
 TEST(ResultJson, RejectsNewerSchemaVersions) {
     json j = json::parse(resultToJson({sampleRunInfo(), {fullRecord()}}));
     j["schema_version"] = 7;
     auto newer = resultFromJson(j.dump());
     ASSERT_FALSE(newer.ok());
-    EXPECT_EQ(newer.error(), "schema_version 7 is newer than this build reads (1)");
+    EXPECT_EQ(newer.error(), "schema_version 7 is newer than this build reads (2)");
 
     j.erase("schema_version");
     auto missing = resultFromJson(j.dump());
@@ -323,14 +366,14 @@ TEST(SweepSpecJson, FullSpecRoundTrip) {
     spec.k = {4096};
     spec.preset = "llama2-7b";
     spec.groupSizes = {32, 128, -1};
-    spec.actOrder = ActOrderMode::Both;
-    spec.symmetric = {true, false};
+    spec.actOrder = YesNoBoth::Both;
+    spec.symmetric = valuesOf(YesNoBoth::Both);
     spec.zeroFormat = ZeroFormat::V2;
     spec.kernels = {"marlin", "exllama_v2", "cublas_fp16"};
     spec.backend = "cpu";
     spec.seed = 42;
     spec.tolerance = 0.02;
-    spec.timing = {5, 20, 1.5, 0.001, 30, false, true};
+    spec.timing = {5, 20, 1.5, 0.001, 30, L2Mode::Hot, true};
 
     const std::string text = sweepSpecToJson(spec);
     const json j = json::parse(text);
@@ -357,7 +400,7 @@ TEST(SweepSpecJson, FullSpecRoundTrip) {
     EXPECT_EQ(b.timing.minTimeSeconds, 1.5);
     EXPECT_EQ(b.timing.maxNoise, 0.001);
     EXPECT_EQ(b.timing.timeoutSeconds, 30);
-    EXPECT_FALSE(b.timing.coldL2);
+    EXPECT_EQ(b.timing.l2, L2Mode::Hot);
     EXPECT_TRUE(b.timing.cudaGraph);
 }
 
@@ -372,7 +415,7 @@ TEST(SweepSpecJson, AcceptsListStringsAndBareValues) {
     EXPECT_EQ(spec->symmetric, (std::vector<bool>{false}));
     EXPECT_EQ(spec->kernels, (std::vector<std::string>{"marlin"}));
     EXPECT_EQ(spec->groupSizes, (std::vector<int>{64}));
-    EXPECT_EQ(spec->actOrder, ActOrderMode::Yes);
+    EXPECT_EQ(spec->actOrder, YesNoBoth::Yes);
     EXPECT_EQ(spec->zeroFormat, ZeroFormat::V2);
 }
 
@@ -385,21 +428,36 @@ std::string specError(const std::string& json) {
 TEST(SweepSpecJson, UnknownKeysAndWrongTypesAreNamed) {
     EXPECT_EQ(specError(R"({"kernal": ["marlin"]})"), "sweep spec: unknown key 'kernal'");
     EXPECT_EQ(specError(R"({"timing": {"warmpu": 3}})"), "sweep spec: unknown key 'timing.warmpu'");
-    EXPECT_EQ(specError(R"({"seed": -1})"), "sweep spec: 'seed' must be a non-negative integer");
-    EXPECT_EQ(specError(R"({"seed": "1234"})"), "sweep spec: 'seed' must be a non-negative integer");
-    EXPECT_NE(specError(R"({"m": [1, "2"]})").find("'m'"), std::string::npos);
+    EXPECT_EQ(specError(R"({"seed": -1})"),
+              "sweep spec: seed: '-1' must be an integer from 0 to 18446744073709551615");
+    EXPECT_EQ(specError(R"({"seed": 18446744073709551616})"),
+              "sweep spec: seed: '18446744073709551616' must be an integer from 0 to 18446744073709551615");
+    EXPECT_NE(specError(R"({"m": [1, [2]]})").find("'m'"), std::string::npos);
+    EXPECT_NE(specError(R"({"group_sizes": [18446744073709551615]})").find("group_sizes"), std::string::npos);
     EXPECT_EQ(specError(R"({"m": [0, 2]})"), "sweep spec: m: '0' must be >= 1");
     EXPECT_EQ(specError(R"({"n": "4:1:x2"})"), "sweep spec: n: range '4:1:x2' has start 4 greater than end 1");
-    EXPECT_NE(specError(R"({"tolerance": "tight"})").find("'tolerance' must be a number"), std::string::npos);
-    EXPECT_NE(specError(R"({"timing": {"l2": "warm"}})").find("'timing.l2'"), std::string::npos);
-    EXPECT_NE(specError(R"({"timing": {"cuda_graph": 1}})").find("'timing.cuda_graph'"), std::string::npos);
-    EXPECT_NE(specError(R"({"act_order": "maybe"})").find("'act_order'"), std::string::npos);
-    EXPECT_NE(specError(R"({"zero_format": "v3"})").find("'zero_format'"), std::string::npos);
-    EXPECT_NE(specError(R"({"kernels": []})").find("'kernels'"), std::string::npos);
-    EXPECT_NE(specError(R"({"group_sizes": [128, "64"]})").find("'group_sizes'"), std::string::npos);
-    EXPECT_NE(specError(R"({"symmetric": [true, 1]})").find("'symmetric'"), std::string::npos);
+    EXPECT_EQ(specError(R"({"tolerance": "tight"})"),
+              "sweep spec: tolerance: 'tight' must be a number > 0 and <= 1e+06");
+    EXPECT_EQ(specError(R"({"timing": {"l2": "warm"}})"), "sweep spec: timing.l2: 'warm' must be one of cold or hot");
+    EXPECT_NE(specError(R"({"timing": {"cuda_graph": 2}})").find("timing.cuda_graph:"), std::string::npos);
+    EXPECT_NE(specError(R"({"timing": {"min_time_s": "inf"}})").find("timing.min_time_s:"), std::string::npos);
+    EXPECT_EQ(specError(R"({"act_order": "maybe"})"), "sweep spec: act_order: 'maybe' must be one of no, yes or both");
+    EXPECT_EQ(specError(R"({"zero_format": "v3"})"), "sweep spec: zero_format: 'v3' must be one of v1 or v2");
+    EXPECT_NE(specError(R"({"kernels": []})").find("kernels: the kernel list is empty"), std::string::npos);
+    EXPECT_NE(specError(R"({"group_sizes": [128, 12]})").find("group_sizes: group size 12"), std::string::npos);
+    EXPECT_NE(specError(R"({"symmetric": [true, 1]})").find("symmetric:"), std::string::npos);
+    EXPECT_NE(specError(R"({"preset": "llama9"})").find("preset:"), std::string::npos);
     EXPECT_NE(specError("[1, 2]").find("must be a JSON object"), std::string::npos);
     EXPECT_NE(specError(R"({"m": [1, 2)").find("invalid JSON"), std::string::npos);
+}
+
+TEST(SweepSpecJson, ErrorsCarryTheFieldKey) {
+    auto spec = sweepSpecFromJson(R"({"timing": {"warmup": -3}})");
+    ASSERT_FALSE(spec.ok());
+    EXPECT_EQ(spec.errorField(), "timing.warmup");
+    auto deep = sweepSpecFromJson(std::string(100000, '[') + std::string(100000, ']'));
+    ASSERT_FALSE(deep.ok());
+    EXPECT_NE(deep.error().find("nested deeper than"), std::string::npos);
 }
 
 TEST(SweepSpecJson, ReadFileNamesThePath) {

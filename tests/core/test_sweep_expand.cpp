@@ -1,3 +1,4 @@
+#include <limits>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -85,7 +86,7 @@ TEST(ExpandSweep, DefaultSpecIsOnePoint) {
 TEST(ExpandSweep, MTimesActOrderBothGivesFourPointsWithMInnermost) {
     SweepSpec spec;
     spec.m = {1, 4};
-    spec.actOrder = ActOrderMode::Both;
+    spec.actOrder = YesNoBoth::Both;
     spec.zeroFormat = ZeroFormat::V2;
     auto points = expandSweep(spec, kKnown, 0);
     ASSERT_TRUE(points.ok()) << points.error();
@@ -106,7 +107,7 @@ TEST(ExpandSweep, OrderIsGroupThenSymmetricThenActOrderThenShapeThenM) {
     spec.k = {256};
     spec.groupSizes = {128, -1};
     spec.symmetric = {true, false};
-    spec.actOrder = ActOrderMode::Yes;
+    spec.actOrder = YesNoBoth::Yes;
     auto points = expandSweep(spec, kKnown, 0);
     ASSERT_TRUE(points.ok()) << points.error();
     ASSERT_EQ(points->size(), 2u * 2u * 2u * 2u);
@@ -185,29 +186,64 @@ TEST(ExpandSweep, RejectsPointsLargerThanTheMemoryLimit) {
     EXPECT_TRUE(expandSweep(spec, kKnown, eightGb).ok());
 }
 
+TEST(ExpandSweep, ErrorsCarryTheFieldKey) {
+    SweepSpec spec;
+    spec.k = {100};
+    auto points = expandSweep(spec, kKnown, 0);
+    ASSERT_FALSE(points.ok());
+    EXPECT_EQ(points.error(), "k=100 is not a multiple of group size 128");
+    EXPECT_EQ(points.errorField(), "k");
+    spec = SweepSpec{};
+    spec.timing.maxNoise = -1;
+    EXPECT_EQ(expandSweep(spec, kKnown, 0).errorField(), "timing.max_noise");
+}
+
+TEST(ExpandSweep, CountsPointsBeforeExpanding) {
+    SweepSpec spec;
+    spec.m = {1, 2, 4};
+    spec.n = {256, 512};
+    spec.actOrder = YesNoBoth::Both;
+    EXPECT_EQ(*countSweepPoints(spec), 12);
+    EXPECT_EQ(expandSweep(spec, kKnown, 0)->size(), 12u);
+    // 100000 m x 100000 n: refused at once, not expanded into gigabytes.
+    spec.m = *parseIntList("1:100000:+1", "m");
+    spec.n = *parseIntList("8:800000:+8", "n");
+    auto count = countSweepPoints(spec);
+    ASSERT_FALSE(count.ok());
+    EXPECT_NE(count.error().find("more than the limit of 1000000"), std::string::npos) << count.error();
+    EXPECT_FALSE(expandSweep(spec, kKnown, 0).ok());
+}
+
 TEST(ExpandSweep, ValidatesTimingAndTolerance) {
     SweepSpec spec;
     spec.timing.minSamples = 0;
-    expectExpandError(spec, "timing.min_samples=0 must be >= 1");
+    expectExpandError(spec, "timing.min_samples: '0' must be an integer from 1 to");
     spec = SweepSpec{};
     spec.timing.warmup = -1;
-    expectExpandError(spec, "timing.warmup=-1 must be >= 0");
+    expectExpandError(spec, "timing.warmup: '-1' must be an integer from 0 to");
     spec = SweepSpec{};
     spec.timing.minTimeSeconds = -0.5;
-    expectExpandError(spec, "timing.min_time=-0.5 must be >= 0");
+    expectExpandError(spec, "timing.min_time_s: '-0.5' must be a number >= 0");
     spec = SweepSpec{};
     spec.timing.maxNoise = 0;
-    expectExpandError(spec, "timing.max_noise=0 must be > 0");
+    expectExpandError(spec, "timing.max_noise: '0' must be a number > 0");
     spec = SweepSpec{};
     spec.timing.timeoutSeconds = 0;
-    expectExpandError(spec, "timing.timeout=0 must be > 0");
+    expectExpandError(spec, "timing.timeout_s: '0' must be a number > 0");
     spec = SweepSpec{};
     spec.timing.minTimeSeconds = 20;
     spec.timing.timeoutSeconds = 10;
-    expectExpandError(spec, "timing.timeout=10 must be >= timing.min_time=20");
+    expectExpandError(spec, "timing.timeout_s=10 must be >= timing.min_time_s=20");
     spec = SweepSpec{};
     spec.tolerance = 0;
-    expectExpandError(spec, "tolerance=0 must be > 0");
+    expectExpandError(spec, "tolerance: '0' must be a number > 0");
+    spec = SweepSpec{};
+    spec.timing.minTimeSeconds = std::numeric_limits<double>::infinity();
+    expectExpandError(spec, "timing.min_time_s: 'inf' must be a number");
+    spec = SweepSpec{};
+    spec.timing.minTimeSeconds = 0;
+    spec.timing.timeoutSeconds = 0.1;
+    EXPECT_TRUE(expandSweep(spec, kKnown, 0).ok());
 }
 
 TEST(ExpandSweep, RejectsEmptyAxes) {

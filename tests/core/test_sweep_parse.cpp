@@ -93,31 +93,31 @@ TEST(ParseIntList, RejectsEmptyListsAndItems) {
     EXPECT_EQ(parseError("1,,2", "n").rfind("n: empty item", 0), 0u);
 }
 
-TEST(ParseActOrder, AcceptsNamesAndSynonyms) {
-    for (const char* text : {"no", "off", "false", "No"}) EXPECT_EQ(*parseActOrder(text), ActOrderMode::No) << text;
-    for (const char* text : {"yes", "on", "true"}) EXPECT_EQ(*parseActOrder(text), ActOrderMode::Yes) << text;
-    EXPECT_EQ(*parseActOrder("both"), ActOrderMode::Both);
-    const auto bad = parseActOrder("maybe");
-    ASSERT_FALSE(bad.ok());
-    EXPECT_EQ(bad.error(), "act-order: 'maybe' must be one of no, yes, both");
+TEST(EnumNames, YesNoBothAcceptsNamesAndSynonyms) {
+    for (const char* text : {"no", "off", "false", "No", " no "}) EXPECT_EQ(*valueOf<YesNoBoth>(text), YesNoBoth::No) << text;
+    for (const char* text : {"yes", "on", "true"}) EXPECT_EQ(*valueOf<YesNoBoth>(text), YesNoBoth::Yes) << text;
+    EXPECT_EQ(*valueOf<YesNoBoth>("both"), YesNoBoth::Both);
+    EXPECT_FALSE(valueOf<YesNoBoth>("maybe"));
+    EXPECT_FALSE(valueOf<YesNoBoth>(""));
+    EXPECT_EQ(canonicalNames<YesNoBoth>(), "no, yes or both");
 }
 
-TEST(ParseActOrder, ToStringRoundTrips) {
-    for (ActOrderMode mode : {ActOrderMode::No, ActOrderMode::Yes, ActOrderMode::Both})
-        EXPECT_EQ(*parseActOrder(toString(mode)), mode);
-    EXPECT_EQ(toString(ActOrderMode::Both), "both");
+TEST(EnumNames, CanonicalNamesRoundTrip) {
+    for (YesNoBoth mode : {YesNoBoth::No, YesNoBoth::Yes, YesNoBoth::Both}) EXPECT_EQ(*valueOf<YesNoBoth>(nameOf(mode)), mode);
+    for (L2Mode mode : {L2Mode::Cold, L2Mode::Hot}) EXPECT_EQ(*valueOf<L2Mode>(nameOf(mode)), mode);
+    EXPECT_STREQ(nameOf(YesNoBoth::Both), "both");
+    EXPECT_STREQ(nameOf(L2Mode::Cold), "cold");
 }
 
-TEST(ParseZeroFormat, AcceptsVersionsAndCheckpointNames) {
-    EXPECT_EQ(*parseZeroFormat("v1"), ZeroFormat::V1);
-    EXPECT_EQ(*parseZeroFormat("gptq"), ZeroFormat::V1);
-    EXPECT_EQ(*parseZeroFormat("v2"), ZeroFormat::V2);
-    EXPECT_EQ(*parseZeroFormat("gptq_v2"), ZeroFormat::V2);
-    EXPECT_EQ(toString(ZeroFormat::V1), "v1");
-    EXPECT_EQ(toString(ZeroFormat::V2), "v2");
-    const auto bad = parseZeroFormat("v3");
-    ASSERT_FALSE(bad.ok());
-    EXPECT_NE(bad.error().find("zero-format: 'v3'"), std::string::npos);
+TEST(EnumNames, ZeroFormatAcceptsVersionsAndCheckpointNames) {
+    EXPECT_EQ(*valueOf<ZeroFormat>("v1"), ZeroFormat::V1);
+    EXPECT_EQ(*valueOf<ZeroFormat>("gptq"), ZeroFormat::V1);
+    EXPECT_EQ(*valueOf<ZeroFormat>("v2"), ZeroFormat::V2);
+    EXPECT_EQ(*valueOf<ZeroFormat>("GPTQ_V2"), ZeroFormat::V2);
+    EXPECT_STREQ(nameOf(ZeroFormat::V1), "v1");
+    EXPECT_STREQ(nameOf(ZeroFormat::V2), "v2");
+    EXPECT_FALSE(valueOf<ZeroFormat>("v3"));
+    EXPECT_EQ(canonicalNames<ZeroFormat>(), "v1 or v2");
 }
 
 }  // namespace

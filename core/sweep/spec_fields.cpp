@@ -1,0 +1,267 @@
+#include "sweep/spec_fields.h"
+
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <utility>
+
+#include "backend/backend_registry.h"
+#include "sweep/presets.h"
+#include "sweep/sweep_expand.h"
+
+namespace q4 {
+namespace {
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+}
+
+std::vector<std::string_view> splitCommas(std::string_view text) {
+    std::vector<std::string_view> items;
+    while (true) {
+        const auto at = text.find(',');
+        items.push_back(trim(text.substr(0, at)));
+        if (at == std::string_view::npos) return items;
+        text.remove_prefix(at + 1);
+    }
+}
+
+Error fieldError(std::string_view key, const std::string& rule) {
+    return Error{std::string(key) + ": " + rule, std::string(key)};
+}
+
+std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+std::string numberText(double value) {
+    char buffer[32];
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+    return std::string(buffer, end);
+}
+
+// A whole-text integer within [low, high].
+template <class T>
+Status readInteger(std::string_view key, std::string_view text, T low, T high, T& out) {
+    text = trim(text);
+    T value{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < low || value > high)
+        return fieldError(key, quoted(text) + " must be an integer from " + std::to_string(low) + " to " +
+                                   std::to_string(high));
+    out = value;
+    return Status::success();
+}
+
+// A whole-text finite number within (low, high] or [low, high]; inf and nan are refused so that a
+// typo cannot make a sweep run forever.
+Status readNumber(std::string_view key, std::string_view text, double low, bool lowIncluded, double high,
+                  double& out) {
+    text = trim(text);
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    const bool parsed = !text.empty() && ec == std::errc() && end == text.data() + text.size();
+    const bool inRange = parsed && std::isfinite(value) && (lowIncluded ? value >= low : value > low) && value <= high;
+    if (!inRange)
+        return fieldError(key, quoted(text) + " must be a number " + (lowIncluded ? ">= " : "> ") + numberText(low) +
+                                   " and <= " + numberText(high));
+    out = value;
+    return Status::success();
+}
+
+template <class E>
+Status readEnum(std::string_view key, std::string_view text, E& out) {
+    const auto value = valueOf<E>(text);
+    if (!value) return fieldError(key, quoted(text) + " must be one of " + canonicalNames<E>());
+    out = *value;
+    return Status::success();
+}
+
+Status readAxis(std::string_view key, std::string_view text, std::vector<std::int64_t>& out) {
+    auto values = parseIntList(std::string(text), std::string(key));
+    if (!values) return values.takeError();
+    out = std::move(values).value();
+    return Status::success();
+}
+
+Status readGroupSizes(std::string_view key, std::string_view text, std::vector<int>& out) {
+    if (trim(text).empty()) return fieldError(key, "empty list (use 128 or 32,64,128,-1)");
+    std::vector<int> sizes;
+    for (std::string_view item : splitCommas(text)) {
+        int value = 0;
+        if (Status s = readInteger<int>(key, item, -1, 1 << 30, value); !s) return s;
+        if (Status s = validateGroupSize(value); !s) return fieldError(key, s.message);
+        sizes.push_back(value);
+    }
+    out = std::move(sizes);
+    return Status::success();
+}
+
+Status readKernels(std::string_view key, std::string_view text, std::vector<std::string>& out) {
+    std::vector<std::string> kernels;
+    for (std::string_view item : splitCommas(text))
+        if (!item.empty()) kernels.emplace_back(item);
+    if (kernels.empty()) return fieldError(key, "the kernel list is empty: name kernels or use 'all'");
+    out = std::move(kernels);
+    return Status::success();
+}
+
+Status readPreset(std::string_view key, std::string_view text, std::string& out) {
+    text = trim(text);
+    if (!text.empty()) {
+        if (auto preset = findPreset(std::string(text)); !preset) return fieldError(key, preset.error());
+    }
+    out = std::string(text);
+    return Status::success();
+}
+
+Status readBackend(std::string_view key, std::string_view text, std::string& out) {
+    text = trim(text);
+    if (text != "auto" && !BackendRegistry::instance().find(std::string(text)))
+        return fieldError(key, quoted(text) + " is not a backend of this build: use " +
+                                   BackendRegistry::instance().namesForMessage());
+    out = std::string(text);
+    return Status::success();
+}
+
+template <class T>
+std::string joinValues(const std::vector<T>& values) {
+    std::string text;
+    for (const T& v : values) text += (text.empty() ? "" : ",") + std::to_string(v);
+    return text;
+}
+
+struct FieldRule {
+    SpecFieldInfo info;
+    std::function<Status(SweepSpec&, std::string_view key, std::string_view text)> set;
+    std::function<std::string(const SweepSpec&)> get;
+};
+
+// Limits on timing values: generous for real use, small enough that a typo cannot hang a sweep.
+constexpr int kMaxWarmup = 1'000'000;
+constexpr int kMaxSamples = 1'000'000;
+constexpr double kMaxSamplingSeconds = 3600;
+
+const std::vector<FieldRule>& rules() {
+    using S = SweepSpec;
+    static const std::vector<FieldRule> table = {
+        {{"m", "--m", "m", "Batch sizes (rows of A): 1,2,4 or 1:4096:x2 or 256:4096:+256 (default 1)"},
+         [](S& s, auto key, auto text) { return readAxis(key, text, s.m); },
+         [](const S& s) { return joinValues(s.m); }},
+        {{"n", "--n", "n", "Output features: a list or range (default 8192)"},
+         [](S& s, auto key, auto text) { return readAxis(key, text, s.n); },
+         [](const S& s) { return joinValues(s.n); }},
+        {{"k", "--k", "k", "Input features, a multiple of the group size: a list or range (default 8192)"},
+         [](S& s, auto key, auto text) { return readAxis(key, text, s.k); },
+         [](const S& s) { return joinValues(s.k); }},
+        {{"preset", "--preset", "Preset", "Shapes from a preset's layers instead of n x k (empty: none)"},
+         [](S& s, auto key, auto text) { return readPreset(key, text, s.preset); },
+         [](const S& s) { return s.preset; }},
+        {{"group_sizes", "--group-size", "Group sizes", "Quantization group sizes, -1 = one group over k (default 128)"},
+         [](S& s, auto key, auto text) { return readGroupSizes(key, text, s.groupSizes); },
+         [](const S& s) { return joinValues(s.groupSizes); }},
+        {{"act_order", "--act-order", "Act-order", "no, yes or both (default no)"},
+         [](S& s, auto key, auto text) { return readEnum(key, text, s.actOrder); },
+         [](const S& s) { return std::string(nameOf(s.actOrder)); }},
+        {{"symmetric", "--symmetric", "Symmetric", "Symmetric zero points: yes, no or both (default yes)"},
+         [](S& s, auto key, auto text) {
+             YesNoBoth choice{};
+             if (Status st = readEnum(key, text, choice); !st) return st;
+             s.symmetric = valuesOf(choice);
+             return Status::success();
+         },
+         [](const S& s) { return std::string(nameOf(choiceOf(s.symmetric))); }},
+        {{"zero_format", "--zero-format", "Zero format", "Zero-point storage: v1 (gptq) or v2 (gptq_v2) (default v1)"},
+         [](S& s, auto key, auto text) { return readEnum(key, text, s.zeroFormat); },
+         [](const S& s) { return std::string(nameOf(s.zeroFormat)); }},
+        {{"kernels", "--kernels", "Kernels", "Kernel ids, comma-separated, or all (default all)"},
+         [](S& s, auto key, auto text) { return readKernels(key, text, s.kernels); },
+         [](const S& s) {
+             std::string text;
+             for (const auto& k : s.kernels) text += (text.empty() ? "" : ",") + k;
+             return text;
+         }},
+        {{"backend", "--backend", "Backend", "A backend of this build, or auto: the first usable one (default auto)"},
+         [](S& s, auto key, auto text) { return readBackend(key, text, s.backend); },
+         [](const S& s) { return s.backend; }},
+        {{"seed", "--seed", "Seed", "Seed of the random weights and activations (default 1234)"},
+         [](S& s, auto key, auto text) {
+             return readInteger<std::uint64_t>(key, text, 0, std::numeric_limits<std::uint64_t>::max(), s.seed);
+         },
+         [](const S& s) { return std::to_string(s.seed); }},
+        {{"tolerance", "--tolerance", "Tolerance", "Relative error above which a record fails (default 0.01)"},
+         [](S& s, auto key, auto text) { return readNumber(key, text, 0, false, 1e6, s.tolerance); },
+         [](const S& s) { return numberText(s.tolerance); }},
+        {{"timing.warmup", "--warmup", "Warm-up", "Untimed runs before sampling (default 3)"},
+         [](S& s, auto key, auto text) { return readInteger(key, text, 0, kMaxWarmup, s.timing.warmup); },
+         [](const S& s) { return std::to_string(s.timing.warmup); }},
+        {{"timing.min_samples", "--min-samples", "Min samples", "Minimum timed samples (default 10)"},
+         [](S& s, auto key, auto text) { return readInteger(key, text, 1, kMaxSamples, s.timing.minSamples); },
+         [](const S& s) { return std::to_string(s.timing.minSamples); }},
+        {{"timing.min_time_s", "--min-time", "Min time", "Minimum seconds of sampling (default 0.5)"},
+         [](S& s, auto key, auto text) {
+             return readNumber(key, text, 0, true, kMaxSamplingSeconds, s.timing.minTimeSeconds);
+         },
+         [](const S& s) { return numberText(s.timing.minTimeSeconds); }},
+        {{"timing.max_noise", "--max-noise", "Max noise", "Target relative standard error of the mean (default 0.005)"},
+         [](S& s, auto key, auto text) { return readNumber(key, text, 0, false, 1, s.timing.maxNoise); },
+         [](const S& s) { return numberText(s.timing.maxNoise); }},
+        {{"timing.timeout_s", "--timeout", "Timeout", "Seconds after which sampling stops (default 15)"},
+         [](S& s, auto key, auto text) {
+             return readNumber(key, text, 0, false, kMaxSamplingSeconds, s.timing.timeoutSeconds);
+         },
+         [](const S& s) { return numberText(s.timing.timeoutSeconds); }},
+        {{"timing.l2", "--l2", "L2", "cold (flushed by reads before every sample, default) or hot"},
+         [](S& s, auto key, auto text) { return readEnum(key, text, s.timing.l2); },
+         [](const S& s) { return std::string(nameOf(s.timing.l2)); }},
+        {{"timing.cuda_graph", "--cuda-graph", "CUDA graph", "Replay each launch from a CUDA graph: yes or no"},
+         [](S& s, auto key, auto text) {
+             YesNoBoth choice{};
+             if (Status st = readEnum(key, text, choice); !st) return st;
+             if (choice == YesNoBoth::Both) return Status(fieldError(key, "must be yes or no"));
+             s.timing.cudaGraph = choice == YesNoBoth::Yes;
+             return Status::success();
+         },
+         [](const S& s) { return std::string(s.timing.cudaGraph ? "yes" : "no"); }},
+    };
+    return table;
+}
+
+const FieldRule* findRule(std::string_view key) {
+    for (const FieldRule& rule : rules())
+        if (rule.info.key == key) return &rule;
+    return nullptr;
+}
+
+}  // namespace
+
+const std::vector<SpecFieldInfo>& specFields() {
+    static const std::vector<SpecFieldInfo> infos = [] {
+        std::vector<SpecFieldInfo> out;
+        for (const FieldRule& rule : rules()) out.push_back(rule.info);
+        return out;
+    }();
+    return infos;
+}
+
+const SpecFieldInfo* findSpecField(std::string_view key) {
+    const FieldRule* rule = findRule(key);
+    return rule ? &rule->info : nullptr;
+}
+
+Status setSpecField(SweepSpec& spec, std::string_view key, std::string_view text) {
+    const FieldRule* rule = findRule(key);
+    if (!rule) return Status::failure("unknown sweep field '" + std::string(key) + "'");
+    SweepSpec changed = spec;
+    if (Status s = rule->set(changed, key, text); !s) return s;
+    spec = std::move(changed);
+    return Status::success();
+}
+
+std::string specFieldText(const SweepSpec& spec, std::string_view key) {
+    const FieldRule* rule = findRule(key);
+    return rule ? rule->get(spec) : std::string();
+}
+
+}  // namespace q4
