@@ -57,6 +57,7 @@ TEST(CliEndToEnd, CpuSweepWritesOneValidatedRowPerPointAndKernel) {
     EXPECT_NE(run.output.find("implementation"), std::string::npos) << run.output;
     EXPECT_NE(run.output.find("time ms/op"), std::string::npos);
     EXPECT_NE(run.output.find("max mem MB"), std::string::npos);
+    for (const char* added : {" samples ", " cv ", " layer "}) EXPECT_NE(run.output.find(added), std::string::npos) << added;
 
     std::ifstream in(csv);
     std::string header;
@@ -122,6 +123,14 @@ TEST(CliEndToEnd, BadFlagValuesExitTwoNamingTheFlag) {
              {"--backend cpu --l2 warm", "--l2"},
              {"--backend quantum", "--backend"},
              {"--backend cpu --n 100", "n=100"},
+             {"--backend cpu --m \"\"", "--m: m: empty list"},
+             {"--backend cpu --group-size \"\"", "--group-size: group_sizes: empty list"},
+             {"--backend cpu --kernels \"\"", "--kernels: kernels: the kernel list is empty"},
+             {"--backend cpu --seed -1", "--seed: seed: '-1' must be an integer from 0"},
+             {"--backend cpu --seed 99999999999999999999", "--seed: seed:"},
+             {"--backend cpu --min-time inf", "--min-time: timing.min_time_s: 'inf' must be a number"},
+             {"--backend cpu --preset llama2-7b --n 256 --k 256", "a preset gives the shapes"},
+             {"--backend cpu --m 1:100000:+1 --n 8:800000:+8 --k 256", "more than the limit of 1000000"},
          }) {
         const CliResult run = runCli(args);
         EXPECT_EQ(run.exitCode, 2) << args << "\n" << run.output;
@@ -131,6 +140,12 @@ TEST(CliEndToEnd, BadFlagValuesExitTwoNamingTheFlag) {
 
 TEST(CliEndToEnd, CudaWithoutDeviceSaysSoAndExitsTwo) {
     const CliResult devices = runCli("--list-devices");
+    if (devices.output.find("backend cuda") == std::string::npos) {  // built without CUDA
+        const CliResult run = runCli("--backend cuda --m 1 --n 256 --k 512");
+        EXPECT_EQ(run.exitCode, 2) << run.output;
+        EXPECT_NE(run.output.find("'cuda' is not a backend of this build"), std::string::npos) << run.output;
+        return;
+    }
     if (devices.output.find("no CUDA device") == std::string::npos) GTEST_SKIP() << "a CUDA device is present";
     const CliResult run = runCli("--backend cuda --m 1 --n 256 --k 512");
     EXPECT_EQ(run.exitCode, 2) << run.output;
