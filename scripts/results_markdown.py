@@ -6,9 +6,16 @@
   results_markdown.py targets FILE.csv KERNEL   one kernel against the baseline: per shape and m, the
                                        time without and with act-order, the act-order cost, the
                                        speedup and the fraction of the floor
+
+Columns are read by name from the CSV header, which q4bench writes from its record field table
+(core/results/record_fields.cpp), so the keys below are that table's keys.
 """
 import csv
 import sys
+
+# The record fields this script reads.
+USED_KEYS = {"m", "n", "k", "kernel", "path", "act_order", "status", "time_ms_median", "mem_peak_mb",
+             "rel_error", "speedup_vs_baseline", "fraction_of_floor"}
 
 
 def number(text, digits):
@@ -70,7 +77,11 @@ if __name__ == "__main__":
     if len(sys.argv) < 2 or modes.get(sys.argv[1]) != len(sys.argv):
         sys.exit(__doc__)
     with open(sys.argv[2], newline="") as f:
-        records = list(csv.DictReader(f))
+        reader = csv.DictReader(f)
+        missing = USED_KEYS - set(reader.fieldnames or [])
+        if missing:
+            sys.exit(f"{sys.argv[2]}: not a q4bench CSV: no column {', '.join(sorted(missing))}")
+        records = list(reader)
     if sys.argv[1] == "targets":
         targets(records, sys.argv[3])
     else:

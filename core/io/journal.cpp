@@ -42,7 +42,7 @@ Status JournalWriter::append(const Record& record) { return writeLine(out_, reco
 
 Status JournalWriter::finish(const RunInfo& info) { return writeLine(out_, runLine("end", info), path_); }
 
-RunCallbacks journalObserver(const std::string& path, std::function<void(const std::string&)> log) {
+RunCallbacks journalObserver(const std::string& path, const std::function<void(const std::string&)>& log) {
     auto writer = std::make_shared<std::unique_ptr<JournalWriter>>();
     RunCallbacks observer;
     observer.onStart = [writer, path](const RunInfo& info) -> Status {

@@ -35,7 +35,7 @@ struct RecoveredJournal {
 // The journal as an observer of a run: opens the file when the run starts (an error ends the run
 // before its first point), appends each record, writes the closing line when it finishes. A
 // failed append is reported through log and the run goes on.
-RunCallbacks journalObserver(const std::string& path, std::function<void(const std::string&)> log);
+RunCallbacks journalObserver(const std::string& path, const std::function<void(const std::string&)>& log);
 
 // Reads a journal; a truncated last line is dropped, and the run comes back without it.
 Expected<RecoveredJournal> recoverJournal(const std::string& path);

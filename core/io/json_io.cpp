@@ -25,7 +25,6 @@ using Json = nlohmann::ordered_json;
 
 // Unit changes between the Record (SI) and the files (ms, GB/s, TFLOP/s). The reading side divides
 // or multiplies by the exact power of ten, never by an inexact reciprocal such as 1e-3.
-double same(double v) { return v; }
 double toGiga(double perSecond) { return perSecond / 1e9; }
 double fromGiga(double giga) { return giga * 1e9; }
 double toTera(double perSecond) { return perSecond / 1e12; }
@@ -40,7 +39,7 @@ Json number(double value) {
     return value;
 }
 
-Json optionalNumber(const std::optional<double>& value, Convert convert = same) {
+Json optionalNumber(const std::optional<double>& value, Convert convert) {
     return value ? number(convert(*value)) : Json(nullptr);
 }
 
@@ -133,13 +132,7 @@ public:
             else fail(key, "an integer or null");
         }
     }
-    void number(const char* key, double& out, Convert convert = same) {
-        if (const Json* v = find(key)) {
-            if (double value = 0; readNumber(*v, value)) out = convert(value);
-            else fail(key, "a number");
-        }
-    }
-    void number(const char* key, std::optional<double>& out, Convert convert = same) {
+    void number(const char* key, std::optional<double>& out, Convert convert) {
         if (const Json* v = find(key)) {
             if (double value = 0; readNumber(*v, value)) out = convert(value);
             else fail(key, "a number or null");
