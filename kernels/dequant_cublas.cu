@@ -10,10 +10,10 @@
 // and the 32 MiB cuBLAS workspace.
 #include <cuda_fp16.h>
 
-#include "cublas_handle.h"
-#include "cuda_check.h"
+#include "backend/cublas_handle.h"
+#include "backend/cuda_check.h"
+#include "backend/kernel_entries.h"
 #include "gptq_dequant.h"
-#include "kernel_entries.h"
 
 namespace q4 {
 namespace {

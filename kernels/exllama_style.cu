@@ -20,12 +20,12 @@
 #include <array>
 #include <vector>
 
-#include "cublas_handle.h"
-#include "cuda_check.h"
+#include "backend/cublas_handle.h"
+#include "backend/cuda_check.h"
+#include "backend/gpu_timer.h"
+#include "backend/kernel_entries.h"
 #include "gptq_dequant.cuh"
 #include "gptq_dequant.h"
-#include "gpu_timer.h"
-#include "kernel_entries.h"
 
 namespace q4 {
 namespace {

@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "cuda_check.h"
-#include "gpu_kernel.h"
+#include "backend/cuda_check.h"
+#include "backend/gpu_kernel.h"
 
 namespace q4 {
 namespace {

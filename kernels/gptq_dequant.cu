@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "cuda_check.h"
+#include "backend/cuda_check.h"
 #include "gptq_dequant.cuh"
 #include "gptq_dequant.h"
 

@@ -1,6 +1,6 @@
 #include <cuda_fp16.h>
 
-#include "cuda_check.h"
+#include "backend/cuda_check.h"
 #include "reference_fp32.h"
 
 namespace q4 {

@@ -23,8 +23,8 @@
 #include <cstdint>
 #include <string>
 
-#include "cuda_check.h"
-#include "kernel_entries.h"
+#include "backend/cuda_check.h"
+#include "backend/kernel_entries.h"
 
 namespace q4 {
 namespace {

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 
-#include "cuda_check.h"
-#include "kernel_launch.h"
+#include "backend/cuda_check.h"
+#include "backend/kernel_launch.h"
+#include "backend/split_k.h"
 #include "hopper/wgmma_int4_kernel.cuh"
-#include "split_k.h"
 
 namespace q4 {
 

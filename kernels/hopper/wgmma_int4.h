@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "device_memory.h"
+#include "backend/device_memory.h"
 #include "tc_int4/fragment_dequant.h"
 
 namespace q4 {

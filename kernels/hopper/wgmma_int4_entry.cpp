@@ -1,8 +1,8 @@
 // The wgmma_int4 registry entry: tc_int4's prepared weights run through the Hopper kernel at
 // every m, so it can be compared with the other paths directly.
-#include "cuda_check.h"
+#include "backend/cuda_check.h"
+#include "backend/kernel_entries.h"
 #include "hopper/wgmma_int4.h"
-#include "kernel_entries.h"
 #include "tc_int4/tc_int4.h"
 
 namespace q4 {

@@ -9,11 +9,11 @@
 
 #include <algorithm>
 
-#include "cublas_handle.h"
-#include "cuda_check.h"
+#include "backend/cublas_handle.h"
+#include "backend/cuda_check.h"
+#include "backend/kernel_entries.h"
 #include "gemv_int4/gemv_int4.h"
 #include "hopper/wgmma_int4.h"
-#include "kernel_entries.h"
 #include "tc_int4/fragment_dequant.h"
 #include "tc_int4/tc_int4.h"
 

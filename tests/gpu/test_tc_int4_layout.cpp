@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
+#include "backend/kernel_entries.h"
 #include "gemv_int4/gemv_int4.h"
 #include "hopper/wgmma_int4.h"
-#include "kernel_entries.h"
 #include "run/problem_data.h"
 #include "tc_int4/fragment_dequant.h"
 #include "tc_int4/fragment_layout.h"

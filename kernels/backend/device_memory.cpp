@@ -1,4 +1,4 @@
-#include "device_memory.h"
+#include "backend/device_memory.h"
 
 #include <cuda_runtime.h>
 

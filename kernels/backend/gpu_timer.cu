@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <memory>
 
-#include "cuda_check.h"
-#include "gpu_timer.h"
+#include "backend/cuda_check.h"
+#include "backend/gpu_timer.h"
 
 namespace q4 {
 namespace {

@@ -1,7 +1,7 @@
 #include <cuda_fp16.h>
 
-#include "cuda_check.h"
-#include "device_fill.h"
+#include "backend/cuda_check.h"
+#include "backend/device_fill.h"
 
 namespace q4 {
 namespace {

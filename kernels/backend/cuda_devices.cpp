@@ -1,4 +1,4 @@
-#include "cuda_devices.h"
+#include "backend/cuda_devices.h"
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>

@@ -1,6 +1,6 @@
-#include "cublas_handle.h"
+#include "backend/cublas_handle.h"
 
-#include "cuda_check.h"
+#include "backend/cuda_check.h"
 
 namespace q4 {
 

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "gpu_kernel.h"
+#include "backend/gpu_kernel.h"
 
 namespace q4 {
 

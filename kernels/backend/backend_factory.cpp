@@ -1,9 +1,9 @@
-#include "backend_factory.h"
+#include "backend/backend_factory.h"
 
 #include "backend/cpu_backend.h"
-#include "cuda_backend.h"
-#include "cuda_devices.h"
-#include "gpu_kernel.h"
+#include "backend/cuda_backend.h"
+#include "backend/cuda_devices.h"
+#include "backend/gpu_kernel.h"
 
 namespace q4 {
 

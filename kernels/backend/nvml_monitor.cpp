@@ -1,4 +1,4 @@
-#include "nvml_monitor.h"
+#include "backend/nvml_monitor.h"
 
 #include <cuda_runtime.h>
 #include <dlfcn.h>

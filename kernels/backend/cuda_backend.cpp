@@ -1,4 +1,4 @@
-#include "cuda_backend.h"
+#include "backend/cuda_backend.h"
 
 #include <cuda_runtime.h>
 
@@ -6,12 +6,12 @@
 #include <chrono>
 #include <cstring>
 
-#include "ceilings.h"
-#include "cuda_check.h"
-#include "cuda_devices.h"
-#include "gpu_kernel.h"
-#include "gpu_timer.h"
-#include "nvml_monitor.h"
+#include "backend/ceilings.h"
+#include "backend/cuda_check.h"
+#include "backend/cuda_devices.h"
+#include "backend/gpu_kernel.h"
+#include "backend/gpu_timer.h"
+#include "backend/nvml_monitor.h"
 #include "reference_fp32.h"
 #include "run/problem_data.h"
 

@@ -1,6 +1,6 @@
 #pragma once
 // One factory per kernel file; registry.cpp lists them in display order.
-#include "gpu_kernel.h"
+#include "backend/gpu_kernel.h"
 #include "tc_int4/tc_int4.h"
 
 namespace q4 {

@@ -8,8 +8,8 @@
 
 #include <functional>
 
+#include "backend/device_memory.h"
 #include "common/expected.h"
-#include "device_memory.h"
 
 namespace q4 {
 

@@ -1,4 +1,4 @@
-#include "ceilings.h"
+#include "backend/ceilings.h"
 
 #include <cublas_v2.h>
 #include <cuda_fp16.h>
@@ -9,8 +9,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "device_fill.h"
-#include "device_memory.h"
+#include "backend/device_fill.h"
+#include "backend/device_memory.h"
 
 namespace q4 {
 namespace {

@@ -1,5 +1,5 @@
-#include "gpu_kernel.h"
-#include "kernel_entries.h"
+#include "backend/gpu_kernel.h"
+#include "backend/kernel_entries.h"
 
 namespace q4 {
 

@@ -1,4 +1,4 @@
-#include "split_k.h"
+#include "backend/split_k.h"
 
 #include <algorithm>
 
