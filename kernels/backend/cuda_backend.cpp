@@ -12,7 +12,7 @@
 #include "backend/gpu_kernel.h"
 #include "backend/gpu_timer.h"
 #include "backend/nvml_monitor.h"
-#include "reference_fp32.h"
+#include "reference/reference_fp32.h"
 #include "run/problem_data.h"
 
 namespace q4 {

@@ -23,7 +23,7 @@
 #include "backend/cuda_check.h"
 #include "backend/gpu_kernel.h"
 #include "gpu_test_support.h"
-#include "reference_fp32.h"
+#include "reference/reference_fp32.h"
 #include "run/problem_data.h"
 
 namespace q4 {

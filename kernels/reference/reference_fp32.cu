@@ -1,7 +1,7 @@
 #include <cuda_fp16.h>
 
 #include "backend/cuda_check.h"
-#include "reference_fp32.h"
+#include "reference/reference_fp32.h"
 
 namespace q4 {
 namespace {
