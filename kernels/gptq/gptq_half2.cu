@@ -24,7 +24,7 @@
 #include <cuda_fp16.h>
 
 #include "backend/kernel_entries.h"
-#include "gptq_common.cuh"
+#include "gptq/gptq_common.cuh"
 
 namespace q4 {
 namespace {

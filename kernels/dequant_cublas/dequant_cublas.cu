@@ -13,7 +13,7 @@
 #include "backend/cublas_handle.h"
 #include "backend/cuda_check.h"
 #include "backend/kernel_entries.h"
-#include "gptq_dequant.h"
+#include "gptq_dequant/gptq_dequant.h"
 
 namespace q4 {
 namespace {

@@ -8,8 +8,8 @@
 #include <algorithm>
 
 #include "backend/cuda_check.h"
-#include "gptq_dequant.cuh"
-#include "gptq_dequant.h"
+#include "gptq_dequant/gptq_dequant.cuh"
+#include "gptq_dequant/gptq_dequant.h"
 
 namespace q4 {
 namespace {

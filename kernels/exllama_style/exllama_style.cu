@@ -24,8 +24,8 @@
 #include "backend/cuda_check.h"
 #include "backend/gpu_timer.h"
 #include "backend/kernel_entries.h"
-#include "gptq_dequant.cuh"
-#include "gptq_dequant.h"
+#include "gptq_dequant/gptq_dequant.cuh"
+#include "gptq_dequant/gptq_dequant.h"
 
 namespace q4 {
 namespace {
