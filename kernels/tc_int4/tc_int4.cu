@@ -10,7 +10,7 @@
 #include "backend/cuda_check.h"
 #include "backend/kernel_launch.h"
 #include "backend/split_k.h"
-#include "tc_int4/fragment_layout.h"
+#include "int4_layout/fragment_layout.h"
 #include "tc_int4/tc_int4_kernel.cuh"
 
 namespace q4 {

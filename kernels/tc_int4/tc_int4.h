@@ -1,7 +1,7 @@
 #pragma once
 // tc_int4: our tensor-core W4A16 GEMM (see tc_int4_kernel.cuh for the design).
 #include "backend/gpu_kernel.h"
-#include "tc_int4/fragment_dequant.h"
+#include "int4_layout/fragment_dequant.h"
 
 namespace q4 {
 

@@ -1,4 +1,4 @@
-#include "tc_int4/fragment_layout.h"
+#include "int4_layout/fragment_layout.h"
 
 #include <algorithm>
 #include <numeric>

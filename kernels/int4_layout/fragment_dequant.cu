@@ -1,4 +1,4 @@
-#include "tc_int4/fragment_dequant.h"
+#include "int4_layout/fragment_dequant.h"
 
 #include <cuda_fp16.h>
 

@@ -1,5 +1,6 @@
 #pragma once
-// Host-side reshuffle of GPTQ weights into the order the tc_int4 kernels consume.
+// Host-side reshuffle of GPTQ weights into the order the int4 kernels (tc_int4, gemv_int4,
+// wgmma_int4) consume.
 //
 // The kernels compute C^T = W^T A^T with mma.sync m16n8k16: the weight tile is the 16x16 "A"
 // operand (16 output features n x 16 inputs k) and the activations are the 16x8 "B" operand.
@@ -7,7 +8,8 @@
 //   a0 = (n = g,     k = 2t, 2t+1)    a1 = (n = g + 8, k = 2t, 2t+1)
 //   a2 = (n = g,     k = 2t+8, 2t+9)  a3 = (n = g + 8, k = 2t+8, 2t+9)
 // i.e. 8 nibbles: exactly one int32 per lane per tile. Fragment p's two nibbles sit at bits
-// 4p and 16 + 4p, so one lop3 with 0x000F000F pulls both into an fp16 pair (see tc_int4.cu).
+// 4p and 16 + 4p, so one lop3 with 0x000F000F pulls both into an fp16 pair (see
+// dequantizeTile in tc_int4/tc_int4_kernel.cuh).
 // A lane's 16-byte word holds 4 consecutive k tiles of one n tile; a warp's 32 words are one
 // contiguous 512-byte block, and the blocks of all n tiles at one k64 step are adjacent:
 //   index(k64, nTile, lane) = (k64 * (n / 16) + nTile) * 32 + lane.
