@@ -13,9 +13,9 @@
 #include "backend/cuda_check.h"
 #include "backend/kernel_entries.h"
 #include "gemv_int4/gemv_int4.h"
-#include "hopper/wgmma_int4.h"
 #include "int4_layout/fragment_dequant.h"
 #include "tc_int4/tc_int4.h"
+#include "wgmma_int4/wgmma_int4.h"
 
 namespace q4 {
 namespace {

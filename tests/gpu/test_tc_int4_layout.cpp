@@ -6,11 +6,11 @@
 
 #include "backend/kernel_entries.h"
 #include "gemv_int4/gemv_int4.h"
-#include "hopper/wgmma_int4.h"
 #include "int4_layout/fragment_dequant.h"
 #include "int4_layout/fragment_layout.h"
 #include "run/problem_data.h"
 #include "tc_int4/tc_int4.h"
+#include "wgmma_int4/wgmma_int4.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // Host side of the wgmma_int4 kernel: plan, workspace, launch. Compiled for sm_90a only.
-#include "hopper/wgmma_int4.h"
+#include "wgmma_int4/wgmma_int4.h"
 
 #include <cudaTypedefs.h>
 
@@ -8,7 +8,7 @@
 #include "backend/cuda_check.h"
 #include "backend/kernel_launch.h"
 #include "backend/split_k.h"
-#include "hopper/wgmma_int4_kernel.cuh"
+#include "wgmma_int4/wgmma_int4_kernel.cuh"
 
 namespace q4 {
 

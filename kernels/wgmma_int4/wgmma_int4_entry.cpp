@@ -2,8 +2,8 @@
 // every m, so it can be compared with the other paths directly.
 #include "backend/cuda_check.h"
 #include "backend/kernel_entries.h"
-#include "hopper/wgmma_int4.h"
 #include "tc_int4/tc_int4.h"
+#include "wgmma_int4/wgmma_int4.h"
 
 namespace q4 {
 namespace {

@@ -25,8 +25,8 @@
 
 #include <cstdint>
 
-#include "hopper/wgmma_ops.cuh"
 #include "tc_int4/tc_int4_kernel.cuh"
+#include "wgmma_int4/wgmma_ops.cuh"
 
 namespace q4::hopper {
 
