@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "backend/cuda_check.h"
+#include "backend/kernel_entries.h"
 #include "backend/kernel_launch.h"
 #include "backend/split_k.h"
 #include "int4_layout/fragment_layout.h"

@@ -5,8 +5,6 @@
 
 namespace q4 {
 
-KernelEntry tcInt4Entry();
-
 // The launch shape chosen for a problem: m rows per launch (8 per m tile), k slices (split-k),
 // and the shared memory a block needs.
 struct TcInt4Plan {

@@ -11,6 +11,9 @@
 
 namespace q4 {
 
+struct GpuContext;
+struct SweepPoint;
+
 // The launch shape for one problem: activation rows per tile (a wgmma N), tiles of rows, and
 // k slices so that the grid fills the chip (one block per SM).
 struct WgmmaInt4Plan {
@@ -25,6 +28,9 @@ WgmmaInt4Plan planWgmmaInt4(std::int64_t m, std::int64_t n, std::int64_t k, int 
 // True where the sm_90a code runs: compute capability 9.0 exactly (arch-specific code has no
 // forward compatibility).
 bool wgmmaInt4Runs(int computeCapability);
+// The wgmma_int4 entry's check: tc_int4's shape limits, and compute capability 9.0 where the
+// context names a device.
+Status wgmmaInt4Supports(const SweepPoint& point, const GpuContext& context);
 
 // Workspace (split-k partials and tile counters) and launches for m up to the prepared maximum.
 class WgmmaInt4Runner {
