@@ -7,7 +7,7 @@
 #include <string>
 
 #include "common/expected.h"
-#include "tc_int4/fragment_dequant.h"
+#include "int4_layout/fragment_dequant.h"
 
 namespace q4 {
 

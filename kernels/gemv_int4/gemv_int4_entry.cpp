@@ -1,6 +1,6 @@
 // The gemv_int4 registry entry: tc_int4's prepared weights through the m <= 8 kernel.
+#include "backend/kernel_entries.h"
 #include "gemv_int4/gemv_int4.h"
-#include "kernel_entries.h"
 #include "tc_int4/tc_int4.h"
 
 namespace q4 {
@@ -32,7 +32,7 @@ KernelEntry gemvInt4Entry() {
     return {{"gemv_int4", "gemv",
              "Ours: an m <= 8 specialist on tensor cores with no fixed costs around the weight stream. One block "
              "per 16 features, its warps splitting k (summed in shared memory, deterministic); each warp keeps "
-             "4 k64 steps in flight (weights in registers, activation rows by cp.async) and fetches scales a "
+             "3 k64 steps in flight (weights in registers, activation rows by cp.async) and fetches scales a "
              "group ahead. Same weights as tc_int4.",
              "m <= 8; n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1; sm_80+", true},
             [](const SweepPoint& point, const GpuContext& context) -> Status {

@@ -7,10 +7,11 @@
 
 #include <algorithm>
 
-#include "cuda_check.h"
-#include "kernel_launch.h"
-#include "split_k.h"
-#include "tc_int4/fragment_layout.h"
+#include "backend/cuda_check.h"
+#include "backend/kernel_entries.h"
+#include "backend/kernel_launch.h"
+#include "backend/split_k.h"
+#include "int4_layout/fragment_layout.h"
 #include "tc_int4/tc_int4_kernel.cuh"
 
 namespace q4 {

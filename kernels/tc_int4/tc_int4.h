@@ -1,11 +1,9 @@
 #pragma once
 // tc_int4: our tensor-core W4A16 GEMM (see tc_int4_kernel.cuh for the design).
-#include "gpu_kernel.h"
-#include "tc_int4/fragment_dequant.h"
+#include "backend/gpu_kernel.h"
+#include "int4_layout/fragment_dequant.h"
 
 namespace q4 {
-
-KernelEntry tcInt4Entry();
 
 // The launch shape chosen for a problem: m rows per launch (8 per m tile), k slices (split-k),
 // and the shared memory a block needs.

@@ -27,7 +27,8 @@ constexpr int kPipeline = MT == 1 ? 3 : MT == 2 ? 3 : 8;
 // of each ldmatrix phase then fall in distinct banks.
 constexpr int kRowPad = 8;  // halves
 // Resident blocks per SM the register budget is capped for, and the plan sizes the grid by:
-// three with few m tiles (more warps to hide latency), two when the accumulators need registers.
+// four at one m tile and three at two (more warps to hide latency), two when the accumulators
+// need registers.
 __host__ __device__ constexpr int blocksPerSm(int mTiles) { return mTiles == 1 ? 4 : mTiles == 2 ? 3 : 2; }
 
 // Shared memory of one block: activations [8 MT][sliceK + pad], then the scales and the zeros of

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "cuda_devices.h"
-#include "gpu_kernel.h"
+#include "backend/cuda_devices.h"
+#include "backend/gpu_kernel.h"
 
 namespace q4::test {
 

@@ -11,13 +11,13 @@
 #include <utility>
 #include <vector>
 
-#include "backend_factory.h"
-#include "cuda_check.h"
-#include "cuda_devices.h"
-#include "device_fill.h"
-#include "device_memory.h"
+#include "backend/backend_factory.h"
+#include "backend/cuda_check.h"
+#include "backend/cuda_devices.h"
+#include "backend/device_fill.h"
+#include "backend/device_memory.h"
+#include "backend/gpu_timer.h"
 #include "gpu_test_support.h"
-#include "gpu_timer.h"
 #include "run/problem_data.h"
 #include "run/runner.h"
 

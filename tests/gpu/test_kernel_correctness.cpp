@@ -20,10 +20,10 @@
 #include <tuple>
 #include <vector>
 
-#include "cuda_check.h"
-#include "gpu_kernel.h"
+#include "backend/cuda_check.h"
+#include "backend/gpu_kernel.h"
 #include "gpu_test_support.h"
-#include "reference_fp32.h"
+#include "reference/reference_fp32.h"
 #include "run/problem_data.h"
 
 namespace q4 {

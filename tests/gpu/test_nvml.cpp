@@ -3,8 +3,8 @@
 
 #include <string>
 
+#include "backend/nvml_monitor.h"
 #include "gpu_test_support.h"
-#include "nvml_monitor.h"
 
 namespace q4 {
 namespace {

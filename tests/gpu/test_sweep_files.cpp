@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "backend_factory.h"
+#include "backend/backend_factory.h"
 #include "io/json_io.h"
 #include "sweep/sweep_expand.h"
 

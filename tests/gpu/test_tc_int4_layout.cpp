@@ -4,13 +4,13 @@
 
 #include <algorithm>
 
+#include "backend/kernel_entries.h"
 #include "gemv_int4/gemv_int4.h"
-#include "hopper/wgmma_int4.h"
-#include "kernel_entries.h"
+#include "int4_layout/fragment_dequant.h"
+#include "int4_layout/fragment_layout.h"
 #include "run/problem_data.h"
-#include "tc_int4/fragment_dequant.h"
-#include "tc_int4/fragment_layout.h"
 #include "tc_int4/tc_int4.h"
+#include "wgmma_int4/wgmma_int4.h"
 
 namespace {
 

@@ -1,0 +1,275 @@
+#include "backend/cuda_backend.h"
+
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "backend/ceilings.h"
+#include "backend/cuda_check.h"
+#include "backend/cuda_devices.h"
+#include "backend/gpu_kernel.h"
+#include "backend/gpu_timer.h"
+#include "backend/nvml_monitor.h"
+#include "reference/reference_fp32.h"
+#include "run/problem_data.h"
+
+namespace q4 {
+namespace {
+
+const char* const kBaseline = "cublas_fp16";
+constexpr HalfBits kPoison = 0xFFFF;  // fp16 NaN: any element a kernel fails to write stays NaN
+constexpr double kEnergyBurstSeconds = 0.1;
+
+// "9.0" -> 90, as kernels compare it.
+int computeCapabilityNumber(const std::string& text) {
+    const auto dot = text.find('.');
+    if (dot == std::string::npos) return 0;
+    return std::stoi(text.substr(0, dot)) * 10 + std::stoi(text.substr(dot + 1));
+}
+
+// True for errors after which the context is unusable (every later call fails).
+bool isSticky(cudaError_t e) {
+    switch (e) {
+        case cudaErrorIllegalAddress:
+        case cudaErrorLaunchFailure:
+        case cudaErrorIllegalInstruction:
+        case cudaErrorMisalignedAddress:
+        case cudaErrorInvalidPc:
+        case cudaErrorHardwareStackError:
+        case cudaErrorAssert:
+        case cudaErrorECCUncorrectable:
+            return true;
+        default:
+            return false;
+    }
+}
+
+class CudaKernelInstance final : public KernelInstance {
+public:
+    CudaKernelInstance(std::unique_ptr<GpuKernel> kernel, GpuContext context, GpuTimer& timer,
+                       const NvmlMonitor* nvml)
+        : kernel_(std::move(kernel)), context_(context), timer_(timer), nvml_(nvml) {}
+    CudaKernelInstance(const CudaKernelInstance&) = delete;
+    CudaKernelInstance& operator=(const CudaKernelInstance&) = delete;
+    ~CudaKernelInstance() override {
+        if (graph_) cudaGraphExecDestroy(graph_);
+    }
+
+    Status setUp(const Problem& problem) {
+        const SweepPoint& p = problem.point;
+        m_ = p.m;
+        n_ = p.n;
+        auto a = allocator_.upload(problem.a->data(), problem.a->size() * sizeof(HalfBits), MemoryUse::Activations);
+        if (!a) return Status::failure(a.error());
+        a_ = std::move(a).value();
+        auto c = allocator_.allocate(std::size_t(p.m * p.n) * sizeof(HalfBits), MemoryUse::Output);
+        if (!c) return Status::failure(c.error());
+        c_ = std::move(c).value();
+        context_.allocator = &allocator_;
+        Status prepared = kernel_->prepare(*problem.layer, p, context_);
+        if (prepared) prepared = cudaStatus(cudaStreamSynchronize(context_.stream), "prepare");
+        return prepared;
+    }
+
+    Status poisonOutput() override {
+        return cudaStatus(cudaMemsetAsync(c_.data(), kPoison & 0xff, c_.bytes(), context_.stream), "poison");
+    }
+
+    Status launch(const TimingOptions& timing) override {
+        if (timing.cudaGraph) {
+            if (!graph_) Q4_CHECK(captureGraph());
+            return cudaStatus(cudaGraphLaunch(graph_, context_.stream), "graph launch");
+        }
+        return kernel_->run(a_.data(), c_.data(), m_, context_);
+    }
+
+    Expected<std::vector<float>> readOutput() override {
+        Q4_CUDA(cudaStreamSynchronize(context_.stream));
+        std::vector<HalfBits> host(std::size_t(m_ * n_));
+        Q4_CUDA(cudaMemcpy(host.data(), c_.data(), c_.bytes(), cudaMemcpyDeviceToHost));
+        return toFloat(host);
+    }
+
+    Expected<double> timeLaunches(int launches, const TimingOptions& timing) override {
+        if (timing.cudaGraph && !graph_) Q4_CHECK(captureGraph());
+        return timer_.time(
+            [&]() -> Status {
+                for (int i = 0; i < launches; ++i)
+                    if (Status s = launch(timing); !s) return s;
+                return Status::success();
+            },
+            timing.l2 == L2Mode::Cold);
+    }
+
+    MemoryBreakdown memory() const override { return allocator_.breakdown(); }
+    std::int64_t peakBytes() const override { return allocator_.peakBytes(); }
+    std::string path() const override { return kernel_->path(m_); }
+    std::optional<double> permuteSeconds() override { return kernel_->permuteSeconds(a_.data(), m_, context_); }
+
+    // Energy per operation from a burst of back-to-back launches long enough for the driver's
+    // energy counter to move; clock, power, temperature and throttle reasons read under that load.
+    void addTelemetry(Record& record) override {
+        if (!nvml_) return;
+        const NvmlSnapshot before = nvml_->sample();
+        const auto start = std::chrono::steady_clock::now();
+        std::int64_t launches = 0;
+        double seconds = 0;
+        for (int batch = 1; seconds < kEnergyBurstSeconds;) {  // batches grow while far from the burst length
+            for (int i = 0; i < batch; ++i)
+                if (!kernel_->run(a_.data(), c_.data(), m_, context_)) return;
+            launches += batch;
+            if (cudaStreamSynchronize(context_.stream) != cudaSuccess) return;
+            seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            if (seconds < kEnergyBurstSeconds / 4) batch = std::min(batch * 2, 256);
+        }
+        const NvmlSnapshot after = nvml_->sample();
+        record.smClockMhz = after.smClockMhz;
+        record.temperatureC = after.temperatureC;
+        if (before.throttleReasons && after.throttleReasons)
+            record.throttleReasons = *before.throttleReasons | *after.throttleReasons;
+        if (before.energyJoules && after.energyJoules && *after.energyJoules > *before.energyJoules) {
+            const double joules = *after.energyJoules - *before.energyJoules;
+            record.energyJoulesPerOp = joules / double(launches);
+            record.powerWatts = joules / seconds;
+        } else {
+            record.powerWatts = after.powerWatts;
+        }
+    }
+
+private:
+    Status captureGraph() {
+        cudaGraph_t graph = nullptr;
+        Q4_CHECK(cudaStatus(cudaStreamBeginCapture(context_.stream, cudaStreamCaptureModeThreadLocal), "begin capture"));
+        const Status launched = kernel_->run(a_.data(), c_.data(), m_, context_);
+        const Status ended = cudaStatus(cudaStreamEndCapture(context_.stream, &graph), "end capture");
+        if (!launched) return launched;
+        if (!ended) return ended;
+        const Status instantiated = cudaStatus(cudaGraphInstantiate(&graph_, graph, 0), "graph instantiate");
+        cudaGraphDestroy(graph);
+        return instantiated;
+    }
+
+    DeviceAllocator allocator_;  // declared first: destroyed after every buffer it tracks
+    std::unique_ptr<GpuKernel> kernel_;
+    GpuContext context_;
+    GpuTimer& timer_;
+    const NvmlMonitor* nvml_;
+    DeviceBuffer a_, c_;
+    std::int64_t m_ = 0, n_ = 0;
+    cudaGraphExec_t graph_ = nullptr;
+};
+
+class CudaBackend final : public Backend {
+public:
+    static Expected<std::unique_ptr<Backend>> create(int device) {
+        auto info = cudaDeviceInfo(device);
+        if (!info) return Error{info.error()};
+        Q4_CUDA(cudaSetDevice(device));
+        std::unique_ptr<CudaBackend> backend(new CudaBackend(device, info.value()));
+        Q4_CUDA(cudaStreamCreateWithFlags(&backend->stream_, cudaStreamNonBlocking));
+        auto timer = GpuTimer::create(backend->stream_, std::size_t(info->l2Bytes));
+        if (!timer) return Error{timer.error()};
+        backend->timer_ = std::move(timer).value();
+        backend->context_.stream = backend->stream_;
+        backend->context_.multiprocessors = info->multiprocessors;
+        backend->context_.computeCapability = computeCapabilityNumber(info->computeCapability);
+        backend->nvml_ = NvmlMonitor::open(device);  // null without NVML: telemetry fields stay empty
+        return std::unique_ptr<Backend>(std::move(backend));
+    }
+
+    ~CudaBackend() override {
+        referenceWeights_.release();
+        timer_.reset();
+        if (stream_) cudaStreamDestroy(stream_);
+    }
+
+    std::string name() const override { return "cuda"; }
+    DeviceInfo deviceInfo() const override { return info_; }
+    Ceilings ceilings() override {
+        if (!ceilingsMeasured_) {
+            ceilings_ = measureOrLoadCeilings(device_, info_, stream_);
+            ceilingsMeasured_ = true;
+        }
+        return ceilings_;
+    }
+    std::vector<KernelInfo> kernels() const override {
+        std::vector<KernelInfo> infos;
+        for (const auto& entry : kernelRegistry()) infos.push_back(entry.info);
+        return infos;
+    }
+    std::string baselineKernel() const override { return kBaseline; }
+    std::int64_t memoryLimitBytes() const override { return info_.memoryBytes; }
+
+    Status supports(const std::string& kernelId, const SweepPoint& point) const override {
+        const KernelEntry* entry = find(kernelId);
+        if (!entry) return Status::failure("unknown kernel '" + kernelId + "'");
+        if (Status shape = validateLayerShape(point.k, point.n, point.quant.groupSize); !shape) return shape;
+        return entry->supports(point, context_);
+    }
+
+    Expected<std::unique_ptr<KernelInstance>> prepare(const std::string& kernelId, const Problem& problem) override {
+        const KernelEntry* entry = find(kernelId);
+        if (!entry) return Error{"unknown kernel '" + kernelId + "'"};
+        auto instance = std::make_unique<CudaKernelInstance>(entry->create(), context_, *timer_, nvml_.get());
+        if (Status s = instance->setUp(problem); !s) return Error{s.message};
+        return std::unique_ptr<KernelInstance>(std::move(instance));
+    }
+
+    Expected<std::vector<float>> reference(const Problem& problem, const std::vector<float>& dequantized) override {
+        const SweepPoint& p = problem.point;
+        if (referenceLayerId_ != problem.layerId || !referenceWeights_.data()) {
+            referenceWeights_.release();
+            auto w = referenceAllocator_.upload(dequantized.data(), dequantized.size() * sizeof(float),
+                                                MemoryUse::Weights);
+            if (!w) return Error{w.error()};
+            referenceWeights_ = std::move(w).value();
+            referenceLayerId_ = problem.layerId;
+        }
+        auto a = referenceAllocator_.upload(problem.a->data(), problem.a->size() * sizeof(HalfBits),
+                                            MemoryUse::Activations);
+        if (!a) return Error{a.error()};
+        auto c = referenceAllocator_.allocate(std::size_t(p.m * p.n) * sizeof(float), MemoryUse::Output);
+        if (!c) return Error{c.error()};
+        Q4_CHECK(launchReferenceFp32(a->data(), referenceWeights_.as<float>(), c->as<float>(), p.m, p.n, p.k, stream_));
+        Q4_CUDA(cudaStreamSynchronize(stream_));
+        std::vector<float> host(std::size_t(p.m * p.n));
+        Q4_CUDA(cudaMemcpy(host.data(), c->data(), c->bytes(), cudaMemcpyDeviceToHost));
+        return host;
+    }
+
+    Status health() override {
+        const cudaError_t e = cudaStreamSynchronize(stream_);
+        if (isSticky(e)) return Status::failure(cudaGetErrorString(e));
+        cudaGetLastError();  // non-sticky errors were already reported by the record that caused them
+        return Status::success();
+    }
+
+private:
+    CudaBackend(int device, DeviceInfo info) : device_(device), info_(std::move(info)) {}
+
+    const KernelEntry* find(const std::string& id) const {
+        for (const auto& entry : kernelRegistry())
+            if (entry.info.id == id) return &entry;
+        return nullptr;
+    }
+
+    int device_;
+    DeviceInfo info_;
+    cudaStream_t stream_ = nullptr;
+    GpuContext context_;
+    std::unique_ptr<GpuTimer> timer_;
+    std::unique_ptr<NvmlMonitor> nvml_;
+    Ceilings ceilings_;
+    bool ceilingsMeasured_ = false;
+    DeviceAllocator referenceAllocator_;
+    DeviceBuffer referenceWeights_;  // dequantized fp32 weights of the current layer
+    std::uint64_t referenceLayerId_ = 0;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Backend>> makeCudaBackend(int device) { return CudaBackend::create(device); }
+
+}  // namespace q4

@@ -1,0 +1,55 @@
+#pragma once
+// The contract every CUDA kernel implements. A kernel converts the GPTQ layer into its own
+// layout at prepare (untimed, memory tracked), then computes C [m, n] fp16 = A [m, k] fp16 * W
+// on the given stream with fp32 accumulation.
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend/backend.h"
+#include "backend/device_memory.h"
+
+namespace q4 {
+
+// What a kernel gets from the backend. Each prepared kernel has its own allocator, so its
+// memory is exactly what it allocated. Kernels that use cuBLAS create their own handle with a
+// workspace from this allocator, so cuBLAS scratch is counted too.
+struct GpuContext {
+    cudaStream_t stream = nullptr;
+    DeviceAllocator* allocator = nullptr;
+    int multiprocessors = 0;
+    int computeCapability = 0;  // 90 for sm_90
+};
+
+class GpuKernel {
+public:
+    virtual ~GpuKernel() = default;
+    // Converts the layer into the kernel's layout. point.m is the largest m that run() will be
+    // given, so workspace can be sized here (allocating inside run() would break graph capture).
+    virtual Status prepare(const GptqLayer& layer, const SweepPoint& point, GpuContext& context) = 0;
+    // a: fp16 [m, k] row-major; c: fp16 [m, n] row-major; 1 <= m <= prepared m.
+    // Launches only: no synchronization, no allocation.
+    virtual Status run(const void* a, void* c, std::int64_t m, GpuContext& context) = 0;
+    // The code path the kernel takes for m (dispatchers), else empty.
+    virtual std::string path(std::int64_t /*m*/) const { return {}; }
+    // Seconds the activation permutation alone takes at m, for kernels that permute at run time.
+    virtual std::optional<double> permuteSeconds(const void* /*a*/, std::int64_t /*m*/, GpuContext&) {
+        return std::nullopt;
+    }
+};
+
+struct KernelEntry {
+    KernelInfo info;
+    std::function<Status(const SweepPoint&, const GpuContext&)> supports;
+    std::function<std::unique_ptr<GpuKernel>()> create;
+};
+
+// Every CUDA kernel, in display order; the baseline first.
+const std::vector<KernelEntry>& kernelRegistry();
+
+}  // namespace q4
