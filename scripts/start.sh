@@ -4,7 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-export CUDACXX=${CUDACXX:-/usr/local/cuda/bin/nvcc}
 cmake --preset release >/dev/null
 cmake --build --preset release
 if [[ -x build/release/app/q4bench ]]; then

@@ -6,7 +6,6 @@ T0=$SECONDS
 stamp() { echo "[test] $((SECONDS - T0))s: $*"; }
 ./scripts/install-deps.sh
 stamp "packages ready"
-export CUDACXX=${CUDACXX:-/usr/local/cuda/bin/nvcc}
 cmake --preset release >/dev/null
 cmake --build --preset release
 stamp "built"

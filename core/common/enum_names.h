@@ -1,10 +1,11 @@
 #pragma once
 // One name table per enum, read both ways. An enum opts in by declaring, beside itself,
-//   std::span<const NamedValue<E>> namesOf(E);
+//   NameTable<E> namesOf(E);
 // whose first entry for each value is its canonical name; later entries are accepted spellings.
+// C++17, since CUDA sources include the headers that declare these tables.
 #include <cctype>
+#include <cstddef>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,18 @@ template <class E>
 struct NamedValue {
     E value;
     const char* name;
+};
+
+template <class E>
+struct NameTable {
+    const NamedValue<E>* first = nullptr;
+    std::size_t count = 0;
+    template <std::size_t N>
+    constexpr NameTable(const NamedValue<E> (&entries)[N]) : first(entries), count(N) {}
+    const NamedValue<E>* begin() const { return first; }
+    const NamedValue<E>* end() const { return first + count; }
+    std::size_t size() const { return count; }
+    const NamedValue<E>& operator[](std::size_t i) const { return first[i]; }
 };
 
 // The canonical name of a value.

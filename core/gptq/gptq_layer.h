@@ -11,7 +11,6 @@
 // G = k / group size; group size -1 means one group over all of k.
 // W[r][c] = scales[g][c] * (q[r][c] - z[g][c]) with g = g_idx[r] and z the true zero point.
 #include <cstdint>
-#include <span>
 #include <vector>
 
 #include "common/enum_names.h"
@@ -22,7 +21,7 @@ namespace q4 {
 
 // v1 ("gptq" checkpoint format) stores zero points minus one; v2 ("gptq_v2") stores them as they are.
 enum class ZeroFormat { V1, V2 };
-std::span<const NamedValue<ZeroFormat>> namesOf(ZeroFormat);  // v1, v2 (also gptq, gptq_v2)
+NameTable<ZeroFormat> namesOf(ZeroFormat);  // v1, v2 (also gptq, gptq_v2)
 
 // Rows per group: group size -1 means one group over all of k.
 constexpr std::int64_t effectiveGroupSize(int groupSize, std::int64_t k) { return groupSize < 0 ? k : groupSize; }

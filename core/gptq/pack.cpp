@@ -17,7 +17,7 @@ constexpr NamedValue<ZeroFormat> kZeroFormatNames[] = {
     {ZeroFormat::V1, "v1"}, {ZeroFormat::V2, "v2"}, {ZeroFormat::V1, "gptq"}, {ZeroFormat::V2, "gptq_v2"}};
 }  // namespace
 
-std::span<const NamedValue<ZeroFormat>> namesOf(ZeroFormat) { return kZeroFormatNames; }
+NameTable<ZeroFormat> namesOf(ZeroFormat) { return kZeroFormatNames; }
 
 int encodeZero(int trueZero, ZeroFormat format) { return (format == ZeroFormat::V1 ? trueZero - 1 : trueZero) & 0xF; }
 int decodeZero(int stored, ZeroFormat format) { return (format == ZeroFormat::V1 ? stored + 1 : stored) & 0xF; }

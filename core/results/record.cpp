@@ -12,7 +12,7 @@ constexpr NamedValue<RecordStatus> kStatusNames[] = {
 };
 }  // namespace
 
-std::span<const NamedValue<RecordStatus>> namesOf(RecordStatus) { return kStatusNames; }
+NameTable<RecordStatus> namesOf(RecordStatus) { return kStatusNames; }
 
 bool isTimed(const Record& record) { return record.status == RecordStatus::Ok && record.time.median > 0; }
 

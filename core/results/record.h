@@ -4,7 +4,6 @@
 // labels and units files and tables use for these fields live in one table: record_fields.h.
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 
 #include "common/enum_names.h"
@@ -21,7 +20,7 @@ enum class RecordStatus {
     Error,        // a runtime failure (allocation, launch, ...); message says what
     Cancelled,    // the run was cancelled before this record finished
 };
-std::span<const NamedValue<RecordStatus>> namesOf(RecordStatus);  // ok, incorrect, unsupported, error, cancelled
+NameTable<RecordStatus> namesOf(RecordStatus);  // ok, incorrect, unsupported, error, cancelled
 
 struct Statistics {
     std::int64_t samples = 0;

@@ -124,8 +124,8 @@ constexpr NamedValue<YesNoBoth> kYesNoBothNames[] = {
 constexpr NamedValue<L2Mode> kL2ModeNames[] = {{L2Mode::Cold, "cold"}, {L2Mode::Hot, "hot"}};
 }  // namespace
 
-std::span<const NamedValue<YesNoBoth>> namesOf(YesNoBoth) { return kYesNoBothNames; }
-std::span<const NamedValue<L2Mode>> namesOf(L2Mode) { return kL2ModeNames; }
+NameTable<YesNoBoth> namesOf(YesNoBoth) { return kYesNoBothNames; }
+NameTable<L2Mode> namesOf(L2Mode) { return kL2ModeNames; }
 
 std::vector<bool> valuesOf(YesNoBoth choice) {
     switch (choice) {

@@ -1,7 +1,6 @@
 #pragma once
 // What to measure: axes that expand into points, and how to time them.
 #include <cstdint>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -13,7 +12,7 @@ namespace q4 {
 
 // An axis that can be off, on or both (act-order, symmetric zeros).
 enum class YesNoBoth { No, Yes, Both };
-std::span<const NamedValue<YesNoBoth>> namesOf(YesNoBoth);  // no, yes, both (also off/on, false/true)
+NameTable<YesNoBoth> namesOf(YesNoBoth);  // no, yes, both (also off/on, false/true)
 std::vector<bool> valuesOf(YesNoBoth choice);                // the settings the axis expands to
 YesNoBoth choiceOf(const std::vector<bool>& values);
 
@@ -22,7 +21,7 @@ enum class L2Mode {
     Cold,  // flushed by reads before every sample (the default)
     Hot,   // back-to-back launches on one copy of the weights
 };
-std::span<const NamedValue<L2Mode>> namesOf(L2Mode);  // cold, hot
+NameTable<L2Mode> namesOf(L2Mode);  // cold, hot
 
 struct TimingOptions {
     int warmup = 3;              // untimed runs before sampling

@@ -9,9 +9,9 @@
 
 #include <algorithm>
 
-#include "backend/cublas_handle.h"
-#include "backend/cuda_check.h"
-#include "backend/kernel_entries.h"
+#include "cuda/cublas_handle.h"
+#include "cuda/cuda_check.h"
+#include "cuda/kernel_entries.h"
 #include "gemv_int4/gemv_int4.h"
 #include "int4_layout/fragment_dequant.h"
 #include "tc_int4/tc_int4.h"

@@ -3,9 +3,9 @@
 // matrix, four times the int4 one.
 #include <cuda_fp16.h>
 
-#include "backend/cublas_handle.h"
-#include "backend/cuda_check.h"
-#include "backend/kernel_entries.h"
+#include "cuda/cublas_handle.h"
+#include "cuda/cuda_check.h"
+#include "cuda/kernel_entries.h"
 
 namespace q4 {
 namespace {

@@ -10,9 +10,9 @@
 // and the 32 MiB cuBLAS workspace.
 #include <cuda_fp16.h>
 
-#include "backend/cublas_handle.h"
-#include "backend/cuda_check.h"
-#include "backend/kernel_entries.h"
+#include "cuda/cublas_handle.h"
+#include "cuda/cuda_check.h"
+#include "cuda/kernel_entries.h"
 #include "gptq_dequant/gptq_dequant.h"
 
 namespace q4 {

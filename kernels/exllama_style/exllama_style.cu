@@ -20,10 +20,10 @@
 #include <array>
 #include <vector>
 
-#include "backend/cublas_handle.h"
-#include "backend/cuda_check.h"
-#include "backend/gpu_timer.h"
-#include "backend/kernel_entries.h"
+#include "cuda/cublas_handle.h"
+#include "cuda/cuda_check.h"
+#include "cuda/gpu_timer.h"
+#include "cuda/kernel_entries.h"
 #include "gptq_dequant/gptq_dequant.cuh"
 #include "gptq_dequant/gptq_dequant.h"
 

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "backend/cuda_check.h"
-#include "backend/kernel_launch.h"
+#include "cuda/cuda_check.h"
+#include "cuda/kernel_launch.h"
 #include "gemv_int4/gemv_int4_kernel.cuh"
 
 namespace q4 {

@@ -1,5 +1,5 @@
 // The gemv_int4 registry entry: tc_int4's prepared weights through the m <= 8 kernel.
-#include "backend/kernel_entries.h"
+#include "cuda/kernel_entries.h"
 #include "gemv_int4/gemv_int4.h"
 #include "tc_int4/tc_int4.h"
 

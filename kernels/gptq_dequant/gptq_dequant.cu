@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "backend/cuda_check.h"
+#include "cuda/cuda_check.h"
 #include "gptq_dequant/gptq_dequant.cuh"
 #include "gptq_dequant/gptq_dequant.h"
 

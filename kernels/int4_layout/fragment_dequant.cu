@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "backend/cuda_check.h"
+#include "cuda/cuda_check.h"
 #include "tc_int4/tc_int4_kernel.cuh"
 
 namespace q4 {

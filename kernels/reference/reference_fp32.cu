@@ -1,6 +1,6 @@
 #include <cuda_fp16.h>
 
-#include "backend/cuda_check.h"
+#include "cuda/cuda_check.h"
 #include "reference/reference_fp32.h"
 
 namespace q4 {

@@ -1,6 +1,6 @@
 // fp32_reference: the validation reference as a listed kernel, so its cost is visible.
 // Weights dequantized on the host to fp32, a plain tiled fp32 product; not ranked.
-#include "backend/kernel_entries.h"
+#include "cuda/kernel_entries.h"
 #include "reference/reference_fp32.h"
 
 namespace q4 {

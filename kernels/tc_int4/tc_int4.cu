@@ -7,10 +7,10 @@
 
 #include <algorithm>
 
-#include "backend/cuda_check.h"
-#include "backend/kernel_entries.h"
-#include "backend/kernel_launch.h"
-#include "backend/split_k.h"
+#include "cuda/cuda_check.h"
+#include "cuda/kernel_entries.h"
+#include "cuda/kernel_launch.h"
+#include "cuda/split_k.h"
 #include "int4_layout/fragment_layout.h"
 #include "tc_int4/tc_int4_kernel.cuh"
 

@@ -1,6 +1,6 @@
 #pragma once
 // tc_int4: our tensor-core W4A16 GEMM (see tc_int4_kernel.cuh for the design).
-#include "backend/gpu_kernel.h"
+#include "cuda/gpu_kernel.h"
 #include "int4_layout/fragment_dequant.h"
 
 namespace q4 {

@@ -23,8 +23,8 @@
 #include <cstdint>
 #include <string>
 
-#include "backend/cuda_check.h"
-#include "backend/kernel_entries.h"
+#include "cuda/cuda_check.h"
+#include "cuda/kernel_entries.h"
 
 namespace q4 {
 namespace {

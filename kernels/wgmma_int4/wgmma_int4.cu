@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-#include "backend/cuda_check.h"
-#include "backend/kernel_launch.h"
-#include "backend/split_k.h"
+#include "cuda/cuda_check.h"
+#include "cuda/kernel_launch.h"
+#include "cuda/split_k.h"
 #include "wgmma_int4/wgmma_int4_kernel.cuh"
 
 namespace q4 {

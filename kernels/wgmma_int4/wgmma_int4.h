@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "backend/device_memory.h"
+#include "cuda/device_memory.h"
 #include "int4_layout/fragment_dequant.h"
 
 namespace q4 {

@@ -1,7 +1,7 @@
 // The wgmma_int4 registry entry: tc_int4's prepared weights run through the Hopper kernel at
 // every m, so it can be compared with the other paths directly.
-#include "backend/cuda_check.h"
-#include "backend/kernel_entries.h"
+#include "cuda/cuda_check.h"
+#include "cuda/kernel_entries.h"
 #include "tc_int4/tc_int4.h"
 #include "wgmma_int4/wgmma_int4.h"
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "backend/cuda_devices.h"
-#include "backend/gpu_kernel.h"
+#include "cuda/cuda_devices.h"
+#include "cuda/gpu_kernel.h"
 
 namespace q4::test {
 

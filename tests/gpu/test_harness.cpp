@@ -11,12 +11,12 @@
 #include <utility>
 #include <vector>
 
-#include "backend/backend_factory.h"
-#include "backend/cuda_check.h"
-#include "backend/cuda_devices.h"
-#include "backend/device_fill.h"
-#include "backend/device_memory.h"
-#include "backend/gpu_timer.h"
+#include "backend/backend_registry.h"
+#include "cuda/cuda_check.h"
+#include "cuda/cuda_devices.h"
+#include "cuda/device_fill.h"
+#include "cuda/device_memory.h"
+#include "cuda/gpu_timer.h"
 #include "gpu_test_support.h"
 #include "run/problem_data.h"
 #include "run/runner.h"
@@ -140,7 +140,7 @@ TEST(Harness, TwiceTheWorkTakesTwiceTheTime) {
 
 TEST(Harness, ColdL2IsSlowerThanHotOnWeightsThatFitInL2) {
     Q4_REQUIRE_GPU();
-    auto backend = createBackend("cuda");
+    auto backend = BackendRegistry::instance().create("cuda", 0);
     ASSERT_TRUE(backend) << backend.error();
     const std::int64_t n = 2048, k = 2048;  // fp16 weights: 8 MiB
     if (backend.value()->deviceInfo().l2Bytes < 2 * n * k * 2)
@@ -152,12 +152,12 @@ TEST(Harness, ColdL2IsSlowerThanHotOnWeightsThatFitInL2) {
     KernelInstance& kernel = *instance.value();
 
     TimingOptions cold, hot;
-    cold.coldL2 = true;
-    hot.coldL2 = false;
+    cold.l2 = L2Mode::Cold;
+    hot.l2 = L2Mode::Hot;
     std::vector<double> coldTimes, hotTimes;
     for (int i = 0; i < 33; ++i) {
-        auto c = kernel.timeSample(cold);
-        auto h = kernel.timeSample(hot);  // right after a run: the weights are in L2
+        auto c = kernel.timeLaunches(1, cold);
+        auto h = kernel.timeLaunches(1, hot);  // right after a run: the weights are in L2
         ASSERT_TRUE(c) << c.error();
         ASSERT_TRUE(h) << h.error();
         if (i < 3) continue;  // warm-up
@@ -171,7 +171,7 @@ TEST(Harness, ColdL2IsSlowerThanHotOnWeightsThatFitInL2) {
 
 TEST(Harness, CudaGraphReplayIsTimed) {
     Q4_REQUIRE_GPU();
-    auto backend = createBackend("cuda");
+    auto backend = BackendRegistry::instance().create("cuda", 0);
     ASSERT_TRUE(backend) << backend.error();
     auto data = makeProblem(16, 1024, 1024);
     ASSERT_TRUE(data);
@@ -180,22 +180,22 @@ TEST(Harness, CudaGraphReplayIsTimed) {
 
     TimingOptions timing;
     timing.cudaGraph = true;
-    timing.coldL2 = false;
+    timing.l2 = L2Mode::Hot;
     for (int i = 0; i < 5; ++i) {
-        auto t = instance.value()->timeSample(timing);
+        auto t = instance.value()->timeLaunches(4, timing);
         ASSERT_TRUE(t) << t.error();
         EXPECT_GT(*t, 0.0);
         EXPECT_LT(*t, 0.1);
     }
-    timing.coldL2 = true;
-    auto t = instance.value()->timeSample(timing);
+    timing.l2 = L2Mode::Cold;
+    auto t = instance.value()->timeLaunches(1, timing);
     ASSERT_TRUE(t) << t.error();
     EXPECT_GT(*t, 0.0);
 }
 
 TEST(Harness, SweepThroughCudaBackend) {
     Q4_REQUIRE_GPU();
-    auto created = createBackend("cuda");
+    auto created = BackendRegistry::instance().create("cuda", 0);
     ASSERT_TRUE(created) << created.error();
     Backend& backend = *created.value();
 
@@ -239,7 +239,7 @@ TEST(Harness, SweepThroughCudaBackend) {
             EXPECT_NE(r.kernel, backend.baselineKernel());
             continue;
         }
-        ASSERT_EQ(r.status, RecordStatus::Ok) << toString(r.status);
+        ASSERT_EQ(r.status, RecordStatus::Ok) << nameOf(r.status);
         ASSERT_TRUE(r.relError);
         EXPECT_LT(*r.relError, 1e-2);
         EXPECT_GT(r.time.median, 0);

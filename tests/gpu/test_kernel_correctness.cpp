@@ -20,8 +20,8 @@
 #include <tuple>
 #include <vector>
 
-#include "backend/cuda_check.h"
-#include "backend/gpu_kernel.h"
+#include "cuda/cuda_check.h"
+#include "cuda/gpu_kernel.h"
 #include "gpu_test_support.h"
 #include "reference/reference_fp32.h"
 #include "run/problem_data.h"
@@ -60,7 +60,7 @@ struct LayerConfig {
 std::string describe(const LayerConfig& c) {
     std::ostringstream out;
     out << "n=" << c.n << " k=" << c.k << " group=" << c.quant.groupSize
-        << " act_order=" << (c.quant.actOrder ? "on" : "off") << " zeros=" << toString(c.quant.zeroFormat)
+        << " act_order=" << (c.quant.actOrder ? "on" : "off") << " zeros=" << nameOf(c.quant.zeroFormat)
         << (c.quant.symmetric ? " symmetric" : " asymmetric");
     return out.str();
 }

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "backend/nvml_monitor.h"
+#include "cuda/nvml_monitor.h"
 #include "gpu_test_support.h"
 
 namespace q4 {

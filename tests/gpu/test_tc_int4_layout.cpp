@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "backend/kernel_entries.h"
+#include "cuda/kernel_entries.h"
 #include "gemv_int4/gemv_int4.h"
 #include "int4_layout/fragment_dequant.h"
 #include "int4_layout/fragment_layout.h"

@@ -1,6 +1,6 @@
-#include "backend/cublas_handle.h"
+#include "cuda/cublas_handle.h"
 
-#include "backend/cuda_check.h"
+#include "cuda/cuda_check.h"
 
 namespace q4 {
 

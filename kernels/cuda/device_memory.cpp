@@ -1,4 +1,4 @@
-#include "backend/device_memory.h"
+#include "cuda/device_memory.h"
 
 #include <cuda_runtime.h>
 

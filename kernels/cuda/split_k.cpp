@@ -1,4 +1,4 @@
-#include "backend/split_k.h"
+#include "cuda/split_k.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "backend/cuda_devices.h"
+#include "cuda/cuda_devices.h"
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>

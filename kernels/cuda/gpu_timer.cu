@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <memory>
 
-#include "backend/cuda_check.h"
-#include "backend/gpu_timer.h"
+#include "cuda/cuda_check.h"
+#include "cuda/gpu_timer.h"
 
 namespace q4 {
 namespace {

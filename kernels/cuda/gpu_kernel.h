@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "backend/backend.h"
-#include "backend/device_memory.h"
+#include "cuda/device_memory.h"
 
 namespace q4 {
 

@@ -1,9 +1,9 @@
 // Adds the CUDA backend to the registry. Compiled into each front end that links q4backends, so
 // the registration runs before main() whatever the linker keeps of the static kernel library.
 #include "backend/backend_registry.h"
-#include "cuda_backend.h"
-#include "cuda_devices.h"
-#include "gpu_kernel.h"
+#include "cuda/cuda_backend.h"
+#include "cuda/cuda_devices.h"
+#include "cuda/gpu_kernel.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "backend/gpu_kernel.h"
+#include "cuda/gpu_kernel.h"
 
 namespace q4 {
 

@@ -8,7 +8,7 @@
 
 #include <functional>
 
-#include "backend/device_memory.h"
+#include "cuda/device_memory.h"
 #include "common/expected.h"
 
 namespace q4 {

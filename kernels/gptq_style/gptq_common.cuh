@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "backend/cuda_check.h"
-#include "backend/gpu_kernel.h"
+#include "cuda/cuda_check.h"
+#include "cuda/gpu_kernel.h"
 
 namespace q4 {
 namespace {

@@ -1,7 +1,7 @@
 #include <cuda_fp16.h>
 
-#include "backend/cuda_check.h"
-#include "backend/device_fill.h"
+#include "cuda/cuda_check.h"
+#include "cuda/device_fill.h"
 
 namespace q4 {
 namespace {

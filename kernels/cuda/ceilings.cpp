@@ -1,4 +1,4 @@
-#include "backend/ceilings.h"
+#include "cuda/ceilings.h"
 
 #include <cublas_v2.h>
 #include <cuda_fp16.h>
@@ -9,8 +9,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "backend/device_fill.h"
-#include "backend/device_memory.h"
+#include "cuda/device_fill.h"
+#include "cuda/device_memory.h"
 
 namespace q4 {
 namespace {

@@ -23,8 +23,8 @@
 // groups*n fits 32 bits.
 #include <cuda_fp16.h>
 
-#include "backend/kernel_entries.h"
-#include "gptq/gptq_common.cuh"
+#include "cuda/kernel_entries.h"
+#include "gptq_style/gptq_common.cuh"
 
 namespace q4 {
 namespace {

@@ -1,4 +1,4 @@
-#include "backend/cuda_backend.h"
+#include "cuda/cuda_backend.h"
 
 #include <cuda_runtime.h>
 
@@ -6,12 +6,12 @@
 #include <chrono>
 #include <cstring>
 
-#include "backend/ceilings.h"
-#include "backend/cuda_check.h"
-#include "backend/cuda_devices.h"
-#include "backend/gpu_kernel.h"
-#include "backend/gpu_timer.h"
-#include "backend/nvml_monitor.h"
+#include "cuda/ceilings.h"
+#include "cuda/cuda_check.h"
+#include "cuda/cuda_devices.h"
+#include "cuda/gpu_kernel.h"
+#include "cuda/gpu_timer.h"
+#include "cuda/nvml_monitor.h"
 #include "reference/reference_fp32.h"
 #include "run/problem_data.h"
 

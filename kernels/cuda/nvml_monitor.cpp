@@ -1,4 +1,4 @@
-#include "backend/nvml_monitor.h"
+#include "cuda/nvml_monitor.h"
 
 #include <cuda_runtime.h>
 #include <dlfcn.h>
