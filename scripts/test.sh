@@ -9,6 +9,8 @@ stamp "packages ready"
 cmake --preset release >/dev/null
 cmake --build --preset release
 stamp "built"
+./scripts/tidy.sh build/release
+stamp "clang-tidy clean"
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp/q4bench-runtime-$UID}
 mkdir -p -m 0700 "$XDG_RUNTIME_DIR"

@@ -31,13 +31,14 @@
 
 #include "app_settings.h"
 #include "charts/charts_view.h"
-#include "cuda_devices.h"
 #include "engine/benchmark_worker.h"
 #include "engine/run_journals.h"
+#include "io/json_io.h"
 #include "io/result_files.h"
 #include "model/results_filter_proxy.h"
 #include "model/results_table_model.h"
 #include "model/run_document.h"
+#include "panel/backend_choices.h"
 #include "report/report_writer.h"
 
 namespace q4ui {
@@ -90,21 +91,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 MainWindow::~MainWindow() {
     // While every member is alive: a run's last signals still reach this window.
     controller_->shutdown();
-}
-
-std::vector<BackendChoice> MainWindow::availableBackends() {
-    std::vector<BackendChoice> choices;
-    auto devices = q4::listCudaDevices();
-    if (!devices || devices->empty()) {
-        QString reason = devices ? QStringLiteral("none visible") : QString::fromStdString(devices.error());
-        reason.remove(QRegularExpression(QStringLiteral("^no CUDA device:\\s*")));
-        choices.push_back({tr("CPU — no CUDA device found (%1)").arg(reason), "cpu", 0});
-        return choices;
-    }
-    for (int i = 0; i < int(devices->size()); ++i)
-        choices.push_back({QStringLiteral("%1 (cuda:%2)").arg(QString::fromStdString((*devices)[i].name)).arg(i), "cuda", i});
-    choices.push_back({tr("CPU (host)"), "cpu", 0});
-    return choices;
 }
 
 QString MainWindow::journalDirectory() { return q4ui::journalDirectory(); }
@@ -179,6 +165,7 @@ void MainWindow::buildDocks() {
     logDock->setObjectName(QStringLiteral("logDock"));
     logDock->setWidget(log_);
     addDockWidget(Qt::BottomDockWidgetArea, logDock);
+    for (const QString& reason : unavailableBackends()) appendLog(tr("backend not available: %1").arg(reason));
     // First-start proportions; a saved state overrides them.
     resizeDocks({sweepDock}, {420}, Qt::Horizontal);
     resizeDocks({logDock}, {130}, Qt::Vertical);
@@ -342,10 +329,13 @@ void MainWindow::startRun() {
 
     if (!controller_->start(spec, choice.device, journal)) return;
     setRunning(true);
-    progressBar_->setRange(0, 0);  // busy until the first progress report
+    // The panel's count until the runner reports its own total with the first record.
+    const int records = panel_->pointCount();
+    progressBar_->setRange(0, std::max(records, 1));
+    progressBar_->setValue(0);
     progressLabel_->setText(tr("starting on %1…").arg(choice.label));
-    const QString where = choice.backend == "cuda" ? QStringLiteral("cuda:%1").arg(choice.device) : QStringLiteral("cpu");
-    appendLog(tr("starting %n record(s) on %1, journal %2", nullptr, panel_->pointCount())
+    const QString where = QStringLiteral("%1:%2").arg(QString::fromStdString(choice.backend)).arg(choice.device);
+    appendLog(tr("starting %n record(s) on %1, journal %2", nullptr, records)
                   .arg(where, QDir::toNativeSeparators(journal)));
 }
 
@@ -483,7 +473,7 @@ void MainWindow::rebuildRecentMenu() {
     recentMenu_->clear();
     const QStringList files = AppSettings().value(QStringLiteral("recentFiles")).toStringList();
     for (int i = 0; i < files.size(); ++i) {
-        const QString path = files[i];
+        const QString& path = files[i];
         QAction* action = recentMenu_->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(QFileInfo(path).fileName()));
         action->setToolTip(path);
         connect(action, &QAction::triggered, this, [this, path] {

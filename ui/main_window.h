@@ -55,8 +55,6 @@ public:
     // it is loaded without asking. Returns true when records were loaded.
     bool recoverInterruptedRun(bool askUser);
 
-    // Backends for the panel: every CUDA device, and the CPU (first when there is no GPU).
-    static std::vector<BackendChoice> availableBackends();
     static QString journalDirectory();
 
 signals:

@@ -54,37 +54,49 @@ RecordField flagField(std::string key, std::string label, Access access) {
             }};
 }
 
+// A plain or optional member as a FieldValue; an absent optional is monostate.
+template <class Member, class Convert>
+FieldValue readMember(const Member& member, Convert convert) {
+    if constexpr (requires { member.has_value(); }) {
+        if (!member) return std::monostate{};
+        return convert(*member);
+    } else {
+        return convert(member);
+    }
+}
+
+// Stores a value through store; monostate clears an optional member and is refused for a plain one.
+template <class Member, class Store>
+Status writeMember(Member& member, const FieldValue& v, Store store) {
+    if (std::holds_alternative<std::monostate>(v)) {
+        if constexpr (requires { member.reset(); }) {
+            member.reset();
+            return Status::success();
+        } else {
+            return outOfRange("given");
+        }
+    }
+    return store(member);
+}
+
 // Integers (also optional ones) within [low, high].
 template <class Access>
 RecordField integerField(std::string key, std::string label, FieldHint hint, std::int64_t low, std::int64_t high,
                          Access access) {
     return {std::move(key), std::move(label), hint, FieldType::Integer,
-            [access](const Record& r) -> FieldValue {
-                const auto& value = access(const_cast<Record&>(r));
-                if constexpr (requires { value.has_value(); }) {
-                    if (!value) return std::monostate{};
-                    return std::int64_t(*value);
-                } else {
-                    return std::int64_t(value);
-                }
+            [access](const Record& r) {
+                return readMember(access(const_cast<Record&>(r)), [](auto x) { return std::int64_t(x); });
             },
-            [access, low, high](Record& r, const FieldValue& v) -> Status {
-                auto& member = access(r);
-                if (std::holds_alternative<std::monostate>(v)) {
-                    if constexpr (requires { member.reset(); }) {
-                        member.reset();
-                        return Status::success();
-                    } else {
-                        return outOfRange("given");
-                    }
-                }
-                const std::int64_t value = std::get<std::int64_t>(v);
-                if (value < low || value > high)
-                    return outOfRange("from " + std::to_string(low) + " to " + std::to_string(high));
-                using Member = std::remove_cvref_t<decltype(member)>;
-                if constexpr (requires { member.reset(); }) member = typename Member::value_type(value);
-                else member = Member(value);
-                return Status::success();
+            [access, low, high](Record& r, const FieldValue& v) {
+                return writeMember(access(r), v, [&](auto& member) {
+                    const std::int64_t value = std::get<std::int64_t>(v);
+                    if (value < low || value > high)
+                        return outOfRange("from " + std::to_string(low) + " to " + std::to_string(high));
+                    using Member = std::remove_cvref_t<decltype(member)>;
+                    if constexpr (requires { member.reset(); }) member = typename Member::value_type(value);
+                    else member = Member(value);
+                    return Status::success();
+                });
             }};
 }
 
@@ -94,33 +106,20 @@ template <class Access>
 RecordField numberField(std::string key, std::string label, FieldHint hint, double scale, double low,
                         bool nonFiniteAllowed, Access access) {
     return {std::move(key), std::move(label), hint, FieldType::Number,
-            [access, scale](const Record& r) -> FieldValue {
-                const auto& value = access(const_cast<Record&>(r));
-                if constexpr (requires { value.has_value(); }) {
-                    if (!value) return std::monostate{};
-                    return *value * scale;
-                } else {
-                    return value * scale;
-                }
+            [access, scale](const Record& r) {
+                return readMember(access(const_cast<Record&>(r)), [scale](double x) { return x * scale; });
             },
-            [access, scale, low, nonFiniteAllowed](Record& r, const FieldValue& v) -> Status {
-                auto& member = access(r);
-                if (std::holds_alternative<std::monostate>(v)) {
-                    if constexpr (requires { member.reset(); }) {
-                        member.reset();
-                        return Status::success();
-                    } else {
-                        return outOfRange("given");
+            [access, scale, low, nonFiniteAllowed](Record& r, const FieldValue& v) {
+                return writeMember(access(r), v, [&](auto& member) {
+                    const double value = std::get<double>(v);
+                    if (std::isnan(value) || std::isinf(value)) {
+                        if (!nonFiniteAllowed) return outOfRange("a finite number");
+                    } else if (value < low || value > kMaxMagnitude) {
+                        return outOfRange("from " + numberText(low) + " to " + numberText(kMaxMagnitude));
                     }
-                }
-                const double value = std::get<double>(v);
-                if (std::isnan(value) || std::isinf(value)) {
-                    if (!nonFiniteAllowed) return outOfRange("a finite number");
-                } else if (value < low || value > kMaxMagnitude) {
-                    return outOfRange("from " + numberText(low) + " to " + numberText(kMaxMagnitude));
-                }
-                member = value / scale;
-                return Status::success();
+                    member = value / scale;
+                    return Status::success();
+                });
             }};
 }
 

@@ -110,6 +110,8 @@ Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunO
         if (callbacks.onProgress) callbacks.onProgress(result.records.size(), total);
     };
 
+    if (callbacks.onProgress) callbacks.onProgress(0, total);  // the true total before the first record
+
     bool fatal = false;
     std::uint64_t layerId = 0;
     std::optional<LayerData> layerData;

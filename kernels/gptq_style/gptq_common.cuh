@@ -63,7 +63,7 @@ inline Status checkGptqShape(const SweepPoint& point) {
         return Status::failure("m, n and k must each fit in 32 bits");
     if (point.k > 65535 * 128)
         return Status::failure("k=" + std::to_string(point.k) + " needs more than 65535 slabs of 128 rows (grid.y)");
-    const std::int64_t groups = point.quant.groupSize < 0 ? 1 : point.k / point.quant.groupSize;
+    const std::int64_t groups = point.k / effectiveGroupSize(point.quant.groupSize, point.k);
     if (groups * point.n > kIntMax)
         return Status::failure("groups*n=" + std::to_string(groups * point.n) +
                                " exceeds 2^31-1 (32-bit scale offsets): use a larger group size");

@@ -22,7 +22,7 @@ TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupS
     // without spilling, and measured slower than two launches of 32.
     plan.mPerLaunch = int(std::min<std::int64_t>(m, 32));
     plan.mTiles = plan.mPerLaunch <= 8 ? 1 : plan.mPerLaunch <= 16 ? 2 : 4;
-    const int group = groupSize < 0 ? int(k) : groupSize;
+    const int group = int(effectiveGroupSize(groupSize, k));
     const std::int64_t nBlocks = (n + 127) / 128;
     const std::int64_t slots = std::int64_t(tc::blocksPerSm(plan.mTiles)) * multiprocessors;
     plan.residentSlots = int(slots);

@@ -121,7 +121,7 @@ bool isDark(const QImage& image) { return image.pixelColor(2, 2).lightness() < 1
 TEST(Charts, NamesAndEmptyDocument) {
     q4ui::RunDocument document;
     q4ui::ChartsView view(&document);
-    EXPECT_EQ(view.chartNames(), (QStringList{"latency", "memory", "speedup", "bandwidth"}));
+    EXPECT_EQ(view.chartNames(), (QStringList{"latency", "memory", "speedup", "floor"}));
     for (const QString& name : view.chartNames()) EXPECT_EQ(view.plottedPointCount(name), 0) << name.toStdString();
     EXPECT_EQ(view.plottedPointCount("nonsense"), 0);
     EXPECT_EQ(view.currentChartName(), "latency");
@@ -137,7 +137,7 @@ TEST(Charts, LoadedRunPlotsEveryOkRecordAndNothingElse) {
     ASSERT_EQ(ok, 5 * int(kMs.size()));
     EXPECT_EQ(view.plottedPointCount("latency"), ok);
     EXPECT_EQ(view.plottedPointCount("speedup"), ok);
-    EXPECT_EQ(view.plottedPointCount("bandwidth"), ok);
+    EXPECT_EQ(view.plottedPointCount("floor"), ok);
     EXPECT_EQ(view.plottedPointCount("memory"), kMemoryCategories * kMemoryParts);
 
     // One graph per kernel and act-order; failed kernels have no series at all.
@@ -150,8 +150,9 @@ TEST(Charts, LoadedRunPlotsEveryOkRecordAndNothingElse) {
     EXPECT_TRUE(names.contains("cublas_fp16"));
     EXPECT_FALSE(names.join(' ').contains("tc_int4"));
     EXPECT_FALSE(names.join(' ').contains("gptq_half2"));
-    // The median is plotted in microseconds.
-    EXPECT_NEAR(latency->graph(0)->data()->at(0)->value, run.records[0].time.median * 1e6, 1e-9);
+    // The median is plotted in milliseconds, as the table shows it, and the axis says so.
+    EXPECT_NEAR(latency->graph(0)->data()->at(0)->value, run.records[0].time.median * 1e3, 1e-12);
+    EXPECT_TRUE(latency->yAxis->label().contains("(ms)")) << latency->yAxis->label().toStdString();
 }
 
 TEST(Charts, LiveRecordsAreAddedOneByOne) {
@@ -169,7 +170,7 @@ TEST(Charts, LiveRecordsAreAddedOneByOne) {
         const int ok = okCount(landed);
         EXPECT_EQ(view.plottedPointCount("latency"), ok);
         EXPECT_EQ(view.plottedPointCount("speedup"), ok);
-        EXPECT_EQ(view.plottedPointCount("bandwidth"), ok);
+        EXPECT_EQ(view.plottedPointCount("floor"), ok);
         EXPECT_GE(view.plottedPointCount("latency"), previous);
         previous = view.plottedPointCount("latency");
         if (record.mem.total() > 0)
@@ -207,7 +208,7 @@ TEST(Charts, BaselineAddsDashedCurvesOfTheSameColor) {
     document.setBaseline(syntheticRun(1.3));
     EXPECT_EQ(view.plottedPointCount("latency"), 2 * ok);
     EXPECT_EQ(view.plottedPointCount("speedup"), 2 * ok);
-    EXPECT_EQ(view.plottedPointCount("bandwidth"), 2 * ok);
+    EXPECT_EQ(view.plottedPointCount("floor"), 2 * ok);
 
     QCustomPlot* latency = plotOf(view, "latency");
     ASSERT_NE(latency, nullptr);
@@ -241,6 +242,44 @@ TEST(Charts, SeveralShapesGetOneSeriesEach) {
     EXPECT_EQ(latency->graph(0)->name(), "exllama_style 4096×4096 g128");
     EXPECT_EQ(latency->graph(1)->name(), "exllama_style 11008×4096 g128");
     EXPECT_EQ(view.plottedPointCount("latency"), 2 * int(kMs.size()));
+}
+
+TEST(Charts, SymmetricAndZeroFormatAreTheirOwnSeries) {
+    q4ui::RunDocument document;
+    q4ui::ChartsView view(&document);
+    document.beginRun({});
+    for (std::int64_t m : kMs) {
+        q4::Record asymmetric = okRecord("exllama_style", m, false);
+        asymmetric.symmetric = false;
+        q4::Record v2 = okRecord("exllama_style", m, false);
+        v2.zeroFormat = q4::ZeroFormat::V2;
+        document.appendRecord(okRecord("exllama_style", m, false));
+        document.appendRecord(asymmetric);
+        document.appendRecord(v2);
+    }
+    // Three curves of one point each per m, not one curve with three points at every m.
+    QCustomPlot* latency = plotOf(view, "latency");
+    ASSERT_EQ(latency->graphCount(), 3);
+    QStringList names;
+    for (int i = 0; i < latency->graphCount(); ++i) {
+        names << latency->graph(i)->name();
+        EXPECT_EQ(latency->graph(i)->dataCount(), int(kMs.size()));
+    }
+    EXPECT_EQ(names, (QStringList{"exllama_style 4096×4096 g128", "exllama_style 4096×4096 g128 asym",
+                                  "exllama_style 4096×4096 g128 v2"}));
+}
+
+TEST(Charts, TheFloorChartSaysItPlotsTheShareOfTheFloor) {
+    q4ui::RunDocument document;
+    q4ui::ChartsView view(&document);
+    const q4::RunResult run = syntheticRun();
+    document.setRun(run, {});
+    EXPECT_TRUE(view.chartTitle("floor").contains("floor")) << view.chartTitle("floor").toStdString();
+    QCustomPlot* floor = plotOf(view, "floor");
+    ASSERT_NE(floor, nullptr);
+    EXPECT_TRUE(floor->yAxis->label().contains("floor")) << floor->yAxis->label().toStdString();
+    // In percent of the record's fraction_of_floor.
+    EXPECT_NEAR(floor->graph(0)->data()->at(0)->value, *run.records[0].fractionOfFloor * 100, 1e-9);
 }
 
 TEST(Charts, LegendClickTogglesASeries) {

@@ -22,7 +22,6 @@
 #include <QTest>
 #include <QUrl>
 
-#include "tiny_sweep.h"
 #include "charts/charts_view.h"
 #include "engine/benchmark_worker.h"
 #include "io/csv_writer.h"
@@ -30,6 +29,8 @@
 #include "main_window.h"
 #include "model/results_table_model.h"
 #include "model/run_document.h"
+#include "results/record_fields.h"
+#include "tiny_sweep.h"
 
 namespace {
 
@@ -114,7 +115,7 @@ TEST_F(MainWindowTest, RunsATinySweepAndExportsIt) {
     ASSERT_GT(records, 0);
     EXPECT_EQ(window.resultsModel()->rowCount(), records);
     EXPECT_EQ(window.resultsView()->model()->rowCount(), records);
-    for (const char* chart : {"latency", "memory", "speedup", "bandwidth"})
+    for (const char* chart : {"latency", "memory", "speedup", "floor"})
         EXPECT_GT(window.charts()->plottedPointCount(chart), 0) << chart;
 
     // The run was journalled, closed cleanly, and is not offered for recovery.
@@ -172,7 +173,10 @@ TEST_F(MainWindowTest, RunsATinySweepAndExportsIt) {
     copy->trigger();
     const QStringList lines = QApplication::clipboard()->text().split('\n', Qt::SkipEmptyParts);
     ASSERT_EQ(lines.size(), records + 1);
-    EXPECT_TRUE(lines[0].startsWith("kernel\tpath\tlayer\tm\t"));
+    // The header names the columns as the record field table labels them.
+    QStringList labels;
+    for (const char* key : {"kernel", "path", "layer", "m"}) labels << QString::fromStdString(q4::findRecordField(key)->label);
+    EXPECT_TRUE(lines[0].startsWith(labels.join('\t') + '\t')) << lines[0].toStdString();
 
     // The key itself, with the table focused.
     QApplication::clipboard()->clear();

@@ -9,6 +9,7 @@
 #include "charts/charts_view.h"
 #include "model/run_document.h"
 #include "report/report_writer.h"
+#include "results/record_fields.h"
 
 namespace {
 
@@ -95,6 +96,11 @@ TEST(Report, HtmlHoldsMetadataChartsAndEscapedRecords) {
     EXPECT_TRUE(page.contains("&lt;needs padding&gt; &amp; more"));
     EXPECT_FALSE(page.contains("<needs padding>"));
     EXPECT_TRUE(page.contains("&quot;kernels&quot;"));  // the spec, escaped inside <pre>
+    // The table's headers and units are the record field table's.
+    const QString median = QString::fromStdString(q4::findRecordField("time_ms_median")->label);
+    EXPECT_TRUE(page.contains(QString(median).replace(" (", "<br>("))) << median.toStdString();  // unit on its own line
+    EXPECT_TRUE(page.contains(QString::fromStdString(q4::findRecordField("speedup_vs_baseline")->label)));
+    EXPECT_TRUE(page.contains("60.0 %"));  // fraction_of_floor 0.6, by its hint
 }
 
 TEST(Report, PdfIsADocumentWithTheCharts) {

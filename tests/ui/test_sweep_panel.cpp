@@ -6,13 +6,14 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTest>
 
-#include "backend_factory.h"
+#include "backend/backend_registry.h"
 #include "io/json_io.h"
-#include "panel/field_validation.h"
 #include "panel/sweep_panel.h"
 #include "sweep/presets.h"
+#include "sweep/spec_fields.h"
 
 namespace {
 
@@ -29,13 +30,19 @@ void setText(const QWidget& panel, const char* name, const QString& text) { chil
 
 bool marked(const QWidget* field) { return field->property("invalid").toBool() && !field->styleSheet().isEmpty(); }
 
+// A backend's kernels as the registry lists them; none when this build lacks the backend.
+std::vector<q4::KernelInfo> kernelsOf(const std::string& backend) {
+    const q4::BackendFactory* factory = q4::BackendRegistry::instance().find(backend);
+    return factory ? factory->kernels() : std::vector<q4::KernelInfo>{};
+}
+
 TEST(SweepPanel, DefaultIsTheOriginalComparison) {
     q4ui::SweepPanel panel;
     EXPECT_TRUE(panel.isValid()) << panel.validationMessage().toStdString();
     EXPECT_TRUE(panel.validationMessage().isEmpty());
 
     q4::SweepSpec expected;
-    expected.actOrder = q4::ActOrderMode::Both;
+    expected.actOrder = q4::YesNoBoth::Both;
     EXPECT_EQ(q4::sweepSpecToJson(panel.spec()), q4::sweepSpecToJson(expected));
     EXPECT_EQ(panel.spec().m, (std::vector<std::int64_t>{1}));
     EXPECT_EQ(panel.spec().k, (std::vector<std::int64_t>{8192}));
@@ -117,7 +124,7 @@ TEST(SweepPanel, GroupSizesAndTimingRulesComeFromTheEngine) {
     minTime->setValue(5);
     timeout->setValue(2);
     EXPECT_FALSE(panel.isValid());
-    EXPECT_TRUE(panel.validationMessage().startsWith("timing.timeout="));
+    EXPECT_TRUE(panel.validationMessage().startsWith("timing.timeout_s=")) << panel.validationMessage().toStdString();
     EXPECT_TRUE(marked(timeout));
     timeout->setValue(20);
     EXPECT_TRUE(panel.isValid());
@@ -144,7 +151,7 @@ TEST(SweepPanel, PresetGivesThePresetsLayers) {
     q4::SweepSpec spec = panel.spec();
     spec.preset = "llama2-7b";
     spec.m = {1, 2};
-    spec.actOrder = q4::ActOrderMode::No;
+    spec.actOrder = q4::YesNoBoth::No;
     panel.setSpec(spec);
 
     auto* presetCombo = child<QComboBox>(panel, "presetCombo");
@@ -168,7 +175,7 @@ TEST(SweepPanel, KernelChecklistFollowsTheBackend) {
     q4ui::SweepPanel panel;
     panel.setBackends(cpuOnly());
     auto* list = child<QListWidget>(panel, "kernelList");
-    const auto catalog = q4::kernelCatalog("cpu");
+    const auto catalog = kernelsOf("cpu");
     ASSERT_EQ(list->count(), int(catalog.size()));
     EXPECT_EQ(panel.spec().kernels, (std::vector<std::string>{"all"}));
     for (int row = 0; row < list->count(); ++row) {
@@ -212,16 +219,19 @@ TEST(SweepPanel, CpuOnlyShowsTheNoGpuNoteAndDisablesGraphs) {
     EXPECT_TRUE(note->isHidden());
     EXPECT_TRUE(child<QWidget>(panel, "cudaGraphCheck")->isEnabled());
     auto* list = child<QListWidget>(panel, "kernelList");
-    const auto cudaCatalog = q4::kernelCatalog("cuda");
+    const auto cudaCatalog = kernelsOf("cuda");
     ASSERT_EQ(list->count(), int(cudaCatalog.size()));
     for (int row = 0; row < list->count(); ++row) {
         const bool ranked = cudaCatalog[std::size_t(row)].ranked;
         EXPECT_EQ(list->item(row)->toolTip().contains("Reference: not ranked"), !ranked);
     }
+    // A backend this build lacks is the backend field's error.
+    const bool cudaBuilt = q4::BackendRegistry::instance().find("cuda") != nullptr;
+    EXPECT_EQ(marked(child<QComboBox>(panel, "backendCombo")), !cudaBuilt) << panel.validationMessage().toStdString();
 
     child<QComboBox>(panel, "backendCombo")->setCurrentIndex(1);
     EXPECT_EQ(panel.spec().backend, "cpu");
-    EXPECT_EQ(list->count(), int(q4::kernelCatalog("cpu").size()));
+    EXPECT_EQ(list->count(), int(kernelsOf("cpu").size()));
 }
 
 TEST(SweepPanel, SetSpecRoundTrips) {
@@ -232,7 +242,7 @@ TEST(SweepPanel, SetSpecRoundTrips) {
     spec.n = {4096, 11008};
     spec.k = {4096};
     spec.groupSizes = {64, -1};
-    spec.actOrder = q4::ActOrderMode::Yes;
+    spec.actOrder = q4::YesNoBoth::Yes;
     spec.symmetric = {false};
     spec.zeroFormat = q4::ZeroFormat::V2;
     spec.kernels = {"cpu_int4_fused"};
@@ -244,7 +254,7 @@ TEST(SweepPanel, SetSpecRoundTrips) {
     spec.timing.minTimeSeconds = 0.25;
     spec.timing.maxNoise = 0.00321;
     spec.timing.timeoutSeconds = 30;
-    spec.timing.coldL2 = false;
+    spec.timing.l2 = q4::L2Mode::Hot;
     spec.timing.cudaGraph = true;
 
     panel.setSpec(spec);
@@ -277,19 +287,82 @@ TEST(SweepPanel, RefusesSweepsTooLargeToExpand) {
     EXPECT_TRUE(panel.validationMessage().contains("points, more than"));
 }
 
-TEST(SweepPanel, MessagesMapToTheFieldTheyName) {
-    using q4ui::SpecField;
-    EXPECT_EQ(q4ui::fieldOfMessage("k=100 is not a multiple of group size 128"), SpecField::K);
-    EXPECT_EQ(q4ui::fieldOfMessage("n=12 is not a multiple of 8"), SpecField::N);
-    EXPECT_EQ(q4ui::fieldOfMessage("m: '0' must be >= 1"), SpecField::M);
-    EXPECT_EQ(q4ui::fieldOfMessage("the m list is empty"), SpecField::M);
-    EXPECT_EQ(q4ui::fieldOfMessage("group size 100 is not a multiple of 8"), SpecField::GroupSizes);
-    EXPECT_EQ(q4ui::fieldOfMessage("timing.min_samples=0 must be >= 1"), SpecField::MinSamples);
-    EXPECT_EQ(q4ui::fieldOfMessage("timing.min_time=-1 must be >= 0"), SpecField::MinTime);
-    EXPECT_EQ(q4ui::fieldOfMessage("tolerance=0 must be > 0"), SpecField::Tolerance);
-    EXPECT_EQ(q4ui::fieldOfMessage("unknown kernel 'x' (known: a)"), SpecField::Kernels);
-    EXPECT_EQ(q4ui::fieldOfMessage("unknown preset 'x' (known: a)"), SpecField::Preset);
-    EXPECT_EQ(q4ui::fieldOfMessage("point m=1 n=8 k=8 needs 1.0 GB"), SpecField::None);
+TEST(SweepPanel, EveryEngineFieldHasAWidgetWithTheEnginesHelp) {
+    q4ui::SweepPanel panel;
+    for (const q4::SpecFieldInfo& info : q4::specFields()) {
+        QWidget* widget = panel.fieldWidget(info.key);
+        ASSERT_NE(widget, nullptr) << info.key;
+        EXPECT_FALSE(widget->toolTip().isEmpty()) << info.key;
+    }
+    EXPECT_EQ(panel.fieldWidget("m")->toolTip(), QString::fromUtf8(q4::findSpecField("m")->help));
+    EXPECT_EQ(panel.fieldWidget("timing.warmup")->toolTip(), QString::fromUtf8(q4::findSpecField("timing.warmup")->help));
+    EXPECT_EQ(panel.fieldWidget("no_such_field"), nullptr);
+}
+
+TEST(SweepPanel, EngineErrorKeysMarkTheirFields) {
+    q4ui::SweepPanel panel;
+    panel.setBackends(cpuOnly());
+    ASSERT_TRUE(panel.isValid()) << panel.validationMessage().toStdString();
+    auto onlyMarked = [&](const std::string& key) {
+        for (const q4::SpecFieldInfo& info : q4::specFields())
+            if (marked(panel.fieldWidget(info.key)) != (info.key == key)) return false;
+        return true;
+    };
+
+    // The expansion's rule: its error carries "k", whatever the message says.
+    q4::SweepSpec spec = panel.spec();
+    spec.k = {100};
+    spec.groupSizes = {128};
+    panel.setSpec(spec);
+    EXPECT_FALSE(panel.isValid());
+    EXPECT_TRUE(onlyMarked("k")) << panel.validationMessage().toStdString();
+    EXPECT_EQ(panel.fieldWidget("k")->toolTip(), panel.validationMessage());
+
+    // A spin box's value through the field reader: out of its rule, its box is marked.
+    spec.k = {1024};
+    panel.setSpec(spec);
+    ASSERT_TRUE(panel.isValid()) << panel.validationMessage().toStdString();
+    auto* samples = child<QSpinBox>(panel, "minSamplesSpin");
+    samples->setValue(0);
+    EXPECT_FALSE(panel.isValid());
+    EXPECT_TRUE(panel.validationMessage().startsWith("timing.min_samples")) << panel.validationMessage().toStdString();
+    EXPECT_TRUE(onlyMarked("timing.min_samples"));
+    EXPECT_EQ(panel.fieldWidget("timing.min_samples"), samples);
+    samples->setValue(10);
+    EXPECT_TRUE(panel.isValid());
+
+    auto* timeout = child<QDoubleSpinBox>(panel, "timeoutSpin");
+    timeout->setValue(7200);  // above the engine's limit on sampling time
+    EXPECT_FALSE(panel.isValid());
+    EXPECT_TRUE(onlyMarked("timing.timeout_s")) << panel.validationMessage().toStdString();
+    timeout->setValue(15);
+
+    child<QDoubleSpinBox>(panel, "toleranceSpin")->setValue(0);
+    EXPECT_TRUE(onlyMarked("tolerance")) << panel.validationMessage().toStdString();
+    child<QDoubleSpinBox>(panel, "toleranceSpin")->setValue(0.01);
+    EXPECT_TRUE(panel.isValid());
+    EXPECT_TRUE(onlyMarked(""));
+}
+
+TEST(SweepPanel, ChoicesAreTheEnginesNames) {
+    q4ui::SweepPanel panel;
+    auto* actOrder = child<QComboBox>(panel, "actOrderCombo");
+    QStringList names;
+    for (int i = 0; i < actOrder->count(); ++i) names << actOrder->itemText(i);
+    EXPECT_EQ(names, (QStringList{"no", "yes", "both"}));  // as the CLI says them
+    actOrder->setCurrentIndex(actOrder->findData("yes"));
+    EXPECT_EQ(panel.spec().actOrder, q4::YesNoBoth::Yes);
+
+    // The L2 modes come from their name table: each item reads back as a mode, every mode is offered.
+    auto* l2 = child<QComboBox>(panel, "l2Combo");
+    for (int i = 0; i < l2->count(); ++i) {
+        const auto mode = q4::valueOf<q4::L2Mode>(l2->itemData(i).toString().toStdString());
+        ASSERT_TRUE(mode.has_value()) << l2->itemData(i).toString().toStdString();
+        l2->setCurrentIndex(i);
+        EXPECT_EQ(panel.spec().timing.l2, *mode);
+    }
+    EXPECT_GE(l2->findData(QString::fromUtf8(q4::nameOf(q4::L2Mode::Cold))), 0);
+    EXPECT_GE(l2->findData(QString::fromUtf8(q4::nameOf(q4::L2Mode::Hot))), 0);
 }
 
 }  // namespace

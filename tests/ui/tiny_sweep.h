@@ -11,7 +11,7 @@ inline q4::SweepSpec tinyCpuSweep() {
     spec.n = {64};
     spec.k = {256};
     spec.groupSizes = {64};
-    spec.actOrder = q4::ActOrderMode::Both;
+    spec.actOrder = q4::YesNoBoth::Both;
     spec.timing.warmup = 1;
     spec.timing.minSamples = 3;
     spec.timing.minTimeSeconds = 0;

@@ -2,15 +2,20 @@
 
 #include <QSet>
 #include <QStringList>
+#include <variant>
+
+#include "results/record_fields.h"
 
 namespace q4ui {
 
 QString shapeKey(const q4::Record& record) {
-    return QStringLiteral("%1|%2|%3|%4")
+    return QStringLiteral("%1|%2|%3|%4|%5|%6")
         .arg(QString::fromStdString(record.layer))
         .arg(record.n)
         .arg(record.k)
-        .arg(record.groupSize);
+        .arg(record.groupSize)
+        .arg(record.symmetric ? QStringLiteral("sym") : QStringLiteral("asym"))
+        .arg(QString::fromUtf8(q4::nameOf(record.zeroFormat)));
 }
 
 bool hasSeveralShapes(const RunDocument& document) {
@@ -31,6 +36,10 @@ QString seriesLabel(const q4::Record& record, bool byShape) {
     if (byShape) {
         if (!record.layer.empty()) label += ' ' + QString::fromStdString(record.layer);
         label += QStringLiteral(" %1×%2 g%3").arg(record.n).arg(record.k).arg(record.groupSize);
+        const q4::QuantConfig defaults;
+        if (record.symmetric != defaults.symmetric)
+            label += record.symmetric ? QStringLiteral(" sym") : QStringLiteral(" asym");
+        if (record.zeroFormat != defaults.zeroFormat) label += ' ' + QString::fromUtf8(q4::nameOf(record.zeroFormat));
     }
     if (record.actOrder) label += QStringLiteral(" (act-order)");
     return label;
@@ -51,24 +60,39 @@ void assignColors(SeriesColors& colors, const RunDocument& document, bool byShap
         for (const auto& record : document.baseline()->records) colors.slot(seriesKey(record, byShape));
 }
 
-QString formatMs(double seconds) { return QString::number(seconds * 1e3, 'g', 4) + QStringLiteral(" ms"); }
+std::optional<double> fieldNumber(const q4::Record& record, std::string_view key) {
+    const q4::RecordField* field = q4::findRecordField(key);
+    if (!field) return std::nullopt;
+    const q4::FieldValue value = field->get(record);
+    if (const double* number = std::get_if<double>(&value)) return *number;
+    return std::nullopt;
+}
+
+QString formatMs(double ms) { return QString::number(ms, 'g', 4) + QStringLiteral(" ms"); }
 
 QString formatMb(double bytes) { return QString::number(bytes / 1e6, 'f', 1) + QStringLiteral(" MB"); }
 
 QString recordTooltip(const q4::Record& record, bool fromBaseline) {
     QStringList lines;
     lines << seriesLabel(record, false) + (fromBaseline ? QStringLiteral(" — baseline run") : QString());
-    QString point =
-        QStringLiteral("m=%1  n=%2  k=%3  g=%4").arg(record.m).arg(record.n).arg(record.k).arg(record.groupSize);
+    QString point = QStringLiteral("m=%1  n=%2  k=%3  g=%4  %5  zeros %6")
+                        .arg(record.m)
+                        .arg(record.n)
+                        .arg(record.k)
+                        .arg(record.groupSize)
+                        .arg(record.symmetric ? QStringLiteral("sym") : QStringLiteral("asym"),
+                             QString::fromUtf8(q4::nameOf(record.zeroFormat)));
     if (!record.layer.empty()) point += QStringLiteral("  (%1)").arg(QString::fromStdString(record.layer));
     lines << point;
     if (record.status != q4::RecordStatus::Ok) {
-        lines << QStringLiteral("status: %1").arg(q4::toString(record.status));
+        lines << QStringLiteral("status: %1").arg(QString::fromUtf8(q4::nameOf(record.status)));
         if (!record.message.empty()) lines << QString::fromStdString(record.message);
     }
-    if (record.time.median > 0)
+    if (q4::isTimed(record))
         lines << QStringLiteral("median %1  (p10 %2 – p90 %3)")
-                     .arg(formatMs(record.time.median), formatMs(record.time.p10), formatMs(record.time.p90));
+                     .arg(formatMs(fieldNumber(record, "time_ms_median").value_or(0)),
+                          formatMs(fieldNumber(record, "time_ms_p10").value_or(0)),
+                          formatMs(fieldNumber(record, "time_ms_p90").value_or(0)));
     if (record.relError) lines << QStringLiteral("rel. error %1").arg(*record.relError, 0, 'g', 3);
     if (record.speedupVsBaseline) lines << QStringLiteral("speedup %1×").arg(*record.speedupVsBaseline, 0, 'f', 2);
     if (record.fractionOfFloor)

@@ -3,18 +3,22 @@
 // slot per series that every chart assigns in the same order, and the hover text of a record.
 #include <QHash>
 #include <QString>
+#include <optional>
+#include <string_view>
 
 #include "model/run_document.h"
 
 namespace q4ui {
 
 // Records of one shape share a series; when a run (or its baseline) holds several shapes, each
-// shape gets its own series.
+// shape gets its own series. A shape is everything of a point but m and act-order: the layer,
+// n, k and the quantization (group size, symmetric, zero format).
 QString shapeKey(const q4::Record& record);
 bool hasSeveralShapes(const RunDocument& document);
 
 // A series is a kernel with or without act-order, per shape when there are several. Labels read
-// "kernel", "kernel (act-order)" or, per shape, "kernel q_proj 4096×4096 g128".
+// "kernel", "kernel (act-order)" or, per shape, "kernel q_proj 4096×4096 g128" (with "asym" and
+// the zero format where they are not the defaults).
 QString seriesKey(const q4::Record& record, bool byShape);
 QString seriesLabel(const q4::Record& record, bool byShape);
 
@@ -30,10 +34,14 @@ private:
 // Every record of the run, then every record of the baseline, in order: the order colors follow.
 void assignColors(SeriesColors& colors, const RunDocument& document, bool byShape);
 
+// A numeric record field in file units, from the record field table ("time_ms_median" in ms);
+// none when the field is absent or not measured.
+std::optional<double> fieldNumber(const q4::Record& record, std::string_view key);
+
 // kernel, point, median and p10-p90 in ms, error, speedup; multi-line plain text.
 QString recordTooltip(const q4::Record& record, bool fromBaseline);
 
-QString formatMs(double seconds);  // "0.0123 ms", four significant digits
-QString formatMb(double bytes);    // decimal megabytes, "12.3 MB"
+QString formatMs(double ms);    // "0.0123 ms", four significant digits
+QString formatMb(double bytes);  // decimal megabytes, "12.3 MB"
 
 }  // namespace q4ui

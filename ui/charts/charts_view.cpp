@@ -2,7 +2,7 @@
 
 #include <QDir>
 
-#include "charts/bandwidth_chart.h"
+#include "charts/floor_chart.h"
 #include "charts/latency_chart.h"
 #include "charts/memory_chart.h"
 #include "charts/speedup_chart.h"
@@ -13,7 +13,7 @@ ChartsView::ChartsView(RunDocument* document, QWidget* parent) : QTabWidget(pare
     addChart(QStringLiteral("latency"), tr("Latency"), new LatencyChart(document, this));
     addChart(QStringLiteral("memory"), tr("Memory"), new MemoryChart(document, this));
     addChart(QStringLiteral("speedup"), tr("Speedup"), new SpeedupChart(document, this));
-    addChart(QStringLiteral("bandwidth"), tr("Bandwidth"), new BandwidthChart(document, this));
+    addChart(QStringLiteral("floor"), tr("Share of floor"), new FloorChart(document, this));
 }
 
 void ChartsView::addChart(const QString& name, const QString& title, ChartWidget* chart) {

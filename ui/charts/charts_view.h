@@ -1,10 +1,10 @@
 #pragma once
 // The live charts of a RunDocument, one tab each: latency vs m (QCustomPlot, log axes, median
-// with p10-p90 bars), memory breakdown per kernel (Qt Charts, stacked bars), speedup vs
-// cublas_fp16 (or the backend's baseline), and achieved bandwidth as a percentage of the measured
-// ceiling. They update as each record lands, draw baseline runs as overlaid dashed curves,
-// follow the palette (dark or light), toggle series from the legend and show the record under
-// the cursor in a tooltip.
+// in ms with p10-p90 bars), memory breakdown per kernel (Qt Charts, stacked bars), speedup vs
+// cublas_fp16 (or the backend's baseline), and the share of the floor reached (floor time over
+// measured time, the floor from the measured ceilings). They update as each record lands, draw
+// baseline runs as overlaid dashed curves, follow the palette (dark or light), toggle series from
+// the legend and show the record under the cursor in a tooltip.
 #include <QImage>
 #include <QString>
 #include <QStringList>
@@ -23,7 +23,7 @@ class ChartsView : public QTabWidget {
 public:
     explicit ChartsView(RunDocument* document, QWidget* parent = nullptr);
 
-    QStringList chartNames() const;  // "latency", "memory", "speedup", "bandwidth"
+    QStringList chartNames() const;  // "latency", "memory", "speedup", "floor"
     // Writes one chart as PNG, PDF or SVG (by the path's suffix); returns an error or empty.
     QString exportChart(const QString& name, const QString& path, int width = 1200, int height = 800) const;
     // Data points currently plotted in a chart, summed over its series (for tests and status).

@@ -31,21 +31,22 @@ LatencyChart::LatencyChart(RunDocument* document, QWidget* parent)
     plot()->yAxis->setScaleType(QCPAxis::stLogarithmic);
     plot()->yAxis->setTicker(QSharedPointer<DecadeTicker>::create());
     plot()->yAxis->setNumberFormat(QStringLiteral("g"));
-    plot()->yAxis->setLabel(tr("time per op (µs)"));
+    plot()->yAxis->setLabel(tr("time per op (ms)"));
     rebuild();
 }
 
+// Milliseconds, as the table and the files give them.
 std::optional<double> LatencyChart::valueOf(const q4::Record& record) const {
-    if (record.time.median <= 0) return std::nullopt;  // nothing to place on a log axis
-    return record.time.median * 1e6;
+    if (!q4::isTimed(record)) return std::nullopt;  // nothing to place on a log axis
+    return fieldNumber(record, "time_ms_median");
 }
 
 std::optional<PlotChart::Spread> LatencyChart::spreadOf(const q4::Record& record) const {
-    return Spread{record.time.p10 * 1e6, record.time.p90 * 1e6};
+    return Spread{fieldNumber(record, "time_ms_p10").value_or(0), fieldNumber(record, "time_ms_p90").value_or(0)};
 }
 
 void LatencyChart::finishAxes(bool hasData) {
-    if (!hasData) plot()->yAxis->setRange(1, 1000);
+    if (!hasData) plot()->yAxis->setRange(0.001, 1);
 }
 
 }  // namespace q4ui

@@ -1,5 +1,5 @@
 #pragma once
-// Time per operation vs m on log-log axes: median with p10-p90 bars, one curve per kernel and
+// Time per operation (ms) vs m on log-log axes: median with p10-p90 bars, one curve per kernel and
 // act-order (and per shape when the run has several).
 #include "charts/plot_chart.h"
 

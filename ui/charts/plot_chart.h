@@ -1,5 +1,5 @@
 #pragma once
-// The base of the QCustomPlot charts (latency, speedup, bandwidth): one graph per series over
+// The base of the QCustomPlot charts (latency, speedup, share of floor): one graph per series over
 // m on a log2 axis, filled from a RunDocument as records land, baseline runs as dashed graphs
 // of the same color, legend clicks toggle a series, hovering a point shows its record.
 // Subclasses choose the y value (and optionally its p10-p90 spread) and finish the axes.

@@ -13,8 +13,9 @@ SpeedupChart::SpeedupChart(RunDocument* document, QWidget* parent)
 }
 
 std::optional<double> SpeedupChart::valueOf(const q4::Record& record) const {
-    if (!record.speedupVsBaseline || *record.speedupVsBaseline <= 0) return std::nullopt;
-    return *record.speedupVsBaseline;
+    const std::optional<double> speedup = fieldNumber(record, "speedup_vs_baseline");
+    if (!speedup || *speedup <= 0) return std::nullopt;
+    return speedup;
 }
 
 void SpeedupChart::finishAxes(bool hasData) {

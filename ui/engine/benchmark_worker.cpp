@@ -3,11 +3,12 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 
-#include "backend_factory.h"
+#include "backend/backend_registry.h"
+#include "io/journal.h"
 #include "run/runner.h"
-#include "sweep/sweep_expand.h"
 
 namespace q4ui {
 
@@ -23,7 +24,7 @@ q4::Backend* BenchmarkWorker::backendFor(const std::string& name, int device, QS
     const std::string key = name + ":" + std::to_string(device);
     if (backend_ && backendKey_ == key) return backend_.get();
     backend_.reset();
-    auto created = q4::createBackend(name, device);
+    auto created = q4::BackendRegistry::instance().create(name, device);
     if (!created) {
         *error = QString::fromStdString(created.error());
         return nullptr;
@@ -45,30 +46,33 @@ void BenchmarkWorker::run(const q4::SweepSpec& spec, int device, const QString& 
         return;
     }
 
-    // The runner counts records only as they land; the total is known up front from the spec.
-    const std::vector<std::string> known = q4::kernelIds(*backend);
-    const auto points = q4::expandSweep(spec, known, backend->memoryLimitBytes());
-    const int total = points ? int(points->size() * q4::selectedKernels(spec, known).size()) : 0;
-
+    auto log = [this](const std::string& line) { emit logMessage(QString::fromStdString(line)); };
     QElapsedTimer clock;
-    q4::RunCallbacks callbacks;
-    callbacks.onStart = [&](const q4::RunInfo& info) {
+    q4::RunCallbacks gui;
+    gui.onStart = [&](const q4::RunInfo& info) {
         clock.start();
         emit runStarted(info);
-        emit progress(0, total, 0.0, -1.0);
+        return q4::Status::success();
     };
-    callbacks.onRecord = [&](const q4::Record& record) { emit recordReady(record); };
-    callbacks.onProgress = [&](std::size_t done, std::size_t runTotal) {
+    gui.onRecord = [&](const q4::Record& record) { emit recordReady(record); };
+    // The runner's total: the sweep is expanded once, by the runner.
+    gui.onProgress = [&](std::size_t done, std::size_t total) {
         const double elapsed = clock.isValid() ? clock.nsecsElapsed() * 1e-9 : 0.0;
-        const double eta = done > 0 ? elapsed / double(done) * double(runTotal - done) : -1.0;
-        emit progress(int(done), int(runTotal), elapsed, eta);
+        const double eta = done > 0 ? elapsed / double(done) * double(total - done) : -1.0;
+        emit progress(int(done), int(total), elapsed, eta);
     };
-    callbacks.onLog = [&](const std::string& line) { emit logMessage(QString::fromStdString(line)); };
+    gui.onLog = log;
+
+    // The journal first: a journal that cannot be opened ends the run before it is announced,
+    // and each record is on disk before the window shows it.
+    std::vector<q4::RunCallbacks> observers;
+    if (!journalPath.isEmpty())
+        observers.push_back(q4::journalObserver(QFile::encodeName(journalPath).toStdString(), log));
+    observers.push_back(gui);
 
     q4::RunOptions options;
-    options.journalPath = journalPath.toStdString();
     options.commandLine = commandLine_;
-    auto result = q4::runSweep(*backend, spec, options, callbacks, *cancel_);
+    auto result = q4::runSweep(*backend, spec, options, q4::chainCallbacks(std::move(observers)), *cancel_);
     // A device that failed mid-sweep is not reused for the next run.
     if (!backend->health()) backend_.reset();
     if (!result) {

@@ -8,6 +8,7 @@
 #include <QThread>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/metatypes.h"
 #include "run/cancel_token.h"

@@ -2,7 +2,9 @@
 // Engine value types carried by queued signals between the worker thread and the GUI.
 #include <QMetaType>
 
-#include "io/json_io.h"
+#include "results/record.h"
+#include "results/run_info.h"
+#include "sweep/sweep_spec.h"
 
 Q_DECLARE_METATYPE(q4::Record)
 Q_DECLARE_METATYPE(q4::RunInfo)

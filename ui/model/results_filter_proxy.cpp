@@ -24,12 +24,13 @@ void ResultsFilterProxy::setOnlyOk(bool onlyOk) {
 bool ResultsFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const {
     const QAbstractItemModel* model = sourceModel();
     if (onlyOk_) {
-        const QModelIndex status = model->index(sourceRow, ResultsTableModel::Status, sourceParent);
-        if (status.data(ResultsTableModel::StatusRole).toInt() != int(q4::RecordStatus::Ok)) return false;
+        const QModelIndex row = model->index(sourceRow, 0, sourceParent);
+        if (row.data(ResultsTableModel::StatusRole).toInt() != int(q4::RecordStatus::Ok)) return false;
     }
     const QString needle = text_.trimmed();
     if (needle.isEmpty()) return true;
-    for (int column : {ResultsTableModel::Kernel, ResultsTableModel::Layer, ResultsTableModel::Status}) {
+    for (const char* key : {"kernel", "layer", "status"}) {
+        const int column = ResultsTableModel::columnOf(key);
         const QString text = model->index(sourceRow, column, sourceParent).data(Qt::DisplayRole).toString();
         if (text.contains(needle, Qt::CaseInsensitive)) return true;
     }

@@ -2,57 +2,44 @@
 
 #include <QGuiApplication>
 #include <QPalette>
-#include <algorithm>
-#include <cmath>
 #include <map>
 #include <set>
 
 namespace q4ui {
 namespace {
 
-using Col = ResultsTableModel::Column;
-
-struct ColumnInfo {
-    const char* title;
-    const char* tip;
+// The record fields the table shows, in order.
+constexpr ColumnKey kColumnKeys[] = {
+    {"kernel"},
+    {"path"},
+    {"layer"},
+    {"m"},
+    {"n"},
+    {"k"},
+    {"group_size"},
+    {"act_order"},
+    {"symmetric"},
+    {"zero_format"},
+    {"status"},
+    {"time_ms_median", true},
+    {"time_ms_p10", true},
+    {"time_ms_p90", true},
+    {"samples", true},
+    {"time_cv", true},
+    {"rel_error"},
+    {"speedup_vs_baseline"},
+    {"fraction_of_floor"},
+    {"gbps"},
+    {"tflops"},
+    {"mem_peak_mb"},
+    {"prepare_ms"},
 };
-
-const ColumnInfo kColumns[] = {
-    {"kernel", "Kernel id"},
-    {"path", "Code path a dispatching kernel chose"},
-    {"layer", "Preset layer name"},
-    {"m", "Rows of A (batch size)"},
-    {"n", "Output features"},
-    {"k", "Input features"},
-    {"group", "Quantization group size (-1: one group over k)"},
-    {"act_order", "Activation-order (desc_act) quantization"},
-    {"sym", "Symmetric zero points"},
-    {"status", "ok, incorrect, unsupported, error or cancelled, with the reason"},
-    {"time_ms", "Median time per operation, ms"},
-    {"p10_ms", "10th percentile time, ms"},
-    {"p90_ms", "90th percentile time, ms"},
-    {"rel_error", "Relative error against the reference, |C - ref| / |ref|"},
-    {"speedup", "Speedup against the backend's baseline kernel in this run"},
-    {"% floor", "Share of the roofline floor reached (floor time / measured time), %"},
-    {"GB/s", "Achieved bandwidth for the fewest bytes the operation must move"},
-    {"TFLOP/s", "Achieved rate, 2 m n k flops"},
-    {"mem MB", "Peak device memory held by the kernel, MB"},
-    {"vs baseline", "Baseline run's median / this median: above 1 is faster than the baseline"},
-};
-
-// Fixed notation with about `digits` significant figures: times span 1e-3..1e3 ms.
-QString significant(double value, int digits = 4) {
-    if (value == 0 || !std::isfinite(value)) return QString::number(value);
-    const int magnitude = int(std::floor(std::log10(std::abs(value))));
-    return QString::number(value, 'f', std::clamp(digits - 1 - magnitude, 0, 9));
-}
-
-bool timed(const q4::Record& r) { return r.status == q4::RecordStatus::Ok && r.time.median > 0; }
 
 QString statusText(const q4::Record& r) {
-    QString text = QString::fromUtf8(q4::toString(r.status));
+    QString text = QString::fromUtf8(q4::nameOf(r.status));
     if (r.timedOut) text += QStringLiteral(" (timed out)");
-    if (r.status != q4::RecordStatus::Ok && !r.message.empty()) text += QStringLiteral(": ") + QString::fromStdString(r.message);
+    if (r.status != q4::RecordStatus::Ok && !r.message.empty())
+        text += QStringLiteral(": ") + QString::fromStdString(r.message);
     return text;
 }
 
@@ -65,9 +52,30 @@ QColor mix(const QColor& a, const QColor& b, double t) {
                             float(a.blueF() * (1 - t) + b.blueF() * t));
 }
 
-bool isNumeric(int column) { return column >= Col::M && column != Col::ActOrder && column != Col::Symmetric && column != Col::Status; }
+bool isStatus(int column) {
+    static const int status = ResultsTableModel::columnOf("status");
+    return column == status;
+}
+
+bool isNumeric(int column) {
+    if (column == ResultsTableModel::baselineColumn()) return true;
+    const q4::FieldType type = ResultsTableModel::fieldColumns()[std::size_t(column)].field->type;
+    return type != q4::FieldType::Text && type != q4::FieldType::Boolean;
+}
 
 }  // namespace
+
+const std::vector<RecordColumn>& ResultsTableModel::fieldColumns() {
+    static const std::vector<RecordColumn> columns = recordColumns(kColumnKeys);
+    return columns;
+}
+
+int ResultsTableModel::columnOf(std::string_view key) {
+    const auto& columns = fieldColumns();
+    for (std::size_t i = 0; i < columns.size(); ++i)
+        if (columns[i].field->key == key) return int(i);
+    return -1;
+}
 
 ResultsTableModel::ResultsTableModel(RunDocument* document, QObject* parent)
     : QAbstractTableModel(parent), document_(document) {
@@ -82,7 +90,7 @@ int ResultsTableModel::rowCount(const QModelIndex& parent) const { return parent
 
 int ResultsTableModel::columnCount(const QModelIndex& parent) const {
     if (parent.isValid()) return 0;
-    return baselineColumn_ ? Col::VsBaseline + 1 : Col::VsBaseline;
+    return baselineColumn() + (baselineColumn_ ? 1 : 0);
 }
 
 void ResultsTableModel::onReset() {
@@ -106,15 +114,15 @@ void ResultsTableModel::onRecordAppended(int index) {
 void ResultsTableModel::onBaselineChanged() {
     const bool want = document_->baseline().has_value();
     if (want && !baselineColumn_) {
-        beginInsertColumns({}, Col::VsBaseline, Col::VsBaseline);
+        beginInsertColumns({}, baselineColumn(), baselineColumn());
         baselineColumn_ = true;
         endInsertColumns();
     } else if (!want && baselineColumn_) {
-        beginRemoveColumns({}, Col::VsBaseline, Col::VsBaseline);
+        beginRemoveColumns({}, baselineColumn(), baselineColumn());
         baselineColumn_ = false;
         endRemoveColumns();
     } else if (want && rows_ > 0) {
-        emit dataChanged(index(0, Col::VsBaseline), index(rows_ - 1, Col::VsBaseline));
+        emit dataChanged(index(0, baselineColumn()), index(rows_ - 1, baselineColumn()));
     }
 }
 
@@ -139,61 +147,22 @@ QVariant ResultsTableModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant ResultsTableModel::displayText(const q4::Record& r, int column) const {
-    const QVariant raw = rawValue(r, column);
-    switch (column) {
-    case Col::Kernel:
-    case Col::Path:
-    case Col::Layer:
-    case Col::Status:
-    case Col::M:
-    case Col::N:
-    case Col::K:
-    case Col::Group: return raw.toString();
-    case Col::ActOrder: return r.actOrder ? QStringLiteral("yes") : QStringLiteral("no");
-    case Col::Symmetric: return r.symmetric ? QStringLiteral("yes") : QStringLiteral("no");
-    default: break;
+    if (column == baselineColumn()) {
+        const QVariant ratio = rawValue(r, column);
+        return ratio.isValid() ? QString::number(ratio.toDouble(), 'f', 2) + QLatin1Char('x') : QVariant();
     }
-    if (!raw.isValid()) return {};
-    const double v = raw.toDouble();
-    switch (column) {
-    case Col::RelError: return QString::number(v, 'e', 2);
-    case Col::Speedup:
-    case Col::VsBaseline: return QString::number(v, 'f', 2) + QLatin1Char('x');
-    case Col::FloorPercent:
-    case Col::MemMb: return QString::number(v, 'f', 1);
-    default: return significant(v);
-    }
+    if (isStatus(column)) return statusText(r);
+    return cellText(fieldColumns()[std::size_t(column)], r);
 }
 
 QVariant ResultsTableModel::rawValue(const q4::Record& r, int column) const {
-    auto optional = [](const std::optional<double>& v) { return v ? QVariant(*v) : QVariant(); };
-    switch (column) {
-    case Col::Kernel: return QString::fromStdString(r.kernel);
-    case Col::Path: return QString::fromStdString(r.path);
-    case Col::Layer: return QString::fromStdString(r.layer);
-    case Col::M: return double(r.m);
-    case Col::N: return double(r.n);
-    case Col::K: return double(r.k);
-    case Col::Group: return double(r.groupSize);
-    case Col::ActOrder: return r.actOrder ? 1.0 : 0.0;
-    case Col::Symmetric: return r.symmetric ? 1.0 : 0.0;
-    case Col::Status: return statusText(r);
-    case Col::TimeMs: return timed(r) ? QVariant(r.time.median * 1e3) : QVariant();
-    case Col::P10Ms: return timed(r) ? QVariant(r.time.p10 * 1e3) : QVariant();
-    case Col::P90Ms: return timed(r) ? QVariant(r.time.p90 * 1e3) : QVariant();
-    case Col::RelError: return optional(r.relError);
-    case Col::Speedup: return optional(r.speedupVsBaseline);
-    case Col::FloorPercent: return r.fractionOfFloor ? QVariant(*r.fractionOfFloor * 100) : QVariant();
-    case Col::Gbps: return optional(r.gbps);
-    case Col::Tflops: return optional(r.tflops);
-    case Col::MemMb: return r.memPeakBytes > 0 ? QVariant(double(r.memPeakBytes) / 1e6) : QVariant();
-    case Col::VsBaseline: {
+    if (column == baselineColumn()) {
         const q4::Record* base = document_->baselineFor(r);
-        if (!base || !timed(*base) || !timed(r)) return {};
+        if (!base || !q4::isTimed(*base) || !q4::isTimed(r)) return {};
         return base->time.median / r.time.median;
     }
-    default: return {};
-    }
+    if (isStatus(column)) return statusText(r);
+    return cellValue(fieldColumns()[std::size_t(column)], r);
 }
 
 QVariant ResultsTableModel::background(const q4::Record& r) const {
@@ -205,7 +174,7 @@ QVariant ResultsTableModel::background(const q4::Record& r) const {
 }
 
 QVariant ResultsTableModel::foreground(const q4::Record& r, int column) const {
-    if (r.status == q4::RecordStatus::Ok || column != Col::Status) return {};
+    if (r.status == q4::RecordStatus::Ok || !isStatus(column)) return {};
     const QPalette palette = QGuiApplication::palette();
     const QColor accent = failed(r) ? QColor(220, 50, 47) : QColor(181, 137, 0);
     return mix(palette.color(QPalette::Text), accent, 0.6);
@@ -214,8 +183,16 @@ QVariant ResultsTableModel::foreground(const q4::Record& r, int column) const {
 QVariant ResultsTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation == Qt::Vertical) return role == Qt::DisplayRole ? QVariant(section + 1) : QVariant();
     if (section < 0 || section >= columnCount()) return {};
-    if (role == Qt::DisplayRole) return QString::fromUtf8(kColumns[section].title);
-    if (role == Qt::ToolTipRole) return QString::fromUtf8(kColumns[section].tip);
+    if (section == baselineColumn()) {
+        if (role == Qt::DisplayRole) return QStringLiteral("vs baseline");
+        if (role == Qt::ToolTipRole)
+            return tr("Baseline run's median / this median: above 1 is faster than the baseline");
+        return {};
+    }
+    const q4::RecordField& field = *fieldColumns()[std::size_t(section)].field;
+    if (role == Qt::DisplayRole) return QString::fromStdString(field.label);
+    if (role == Qt::ToolTipRole) return tr("%1 in CSV and JSON files").arg(QString::fromStdString(field.key));
+    if (role == FieldKeyRole) return QString::fromStdString(field.key);
     return {};
 }
 

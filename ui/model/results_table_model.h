@@ -1,10 +1,14 @@
 #pragma once
-// The results table: one row per record of the RunDocument, formatted for reading, with the raw
-// value behind every cell for sorting. Rows appear as records land; a "vs baseline" column
-// appears while a baseline run is set.
+// The results table: one row per record of the RunDocument. Its columns are record fields,
+// labelled, valued and formatted by the record field table; cells show formatted text and sort
+// on the raw value. Rows appear as records land; a "vs baseline" column follows the fields while
+// a baseline run is set.
 #include <QAbstractTableModel>
 #include <QModelIndexList>
+#include <string_view>
+#include <vector>
 
+#include "model/record_columns.h"
 #include "model/run_document.h"
 
 namespace q4ui {
@@ -12,15 +16,11 @@ namespace q4ui {
 class ResultsTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column {
-        Kernel, Path, Layer, M, N, K, Group, ActOrder, Symmetric, Status,
-        TimeMs, P10Ms, P90Ms, RelError, Speedup, FloorPercent, Gbps, Tflops, MemMb,
-        VsBaseline,  // only while a baseline is set
-    };
     enum Role {
         SortRole = Qt::UserRole,  // the raw number (double) or text behind a cell
         StatusRole,               // int(q4::RecordStatus) of the row
         RecordIndexRole,          // the row's index in RunDocument::records()
+        FieldKeyRole,             // header: the column's record field key ("time_ms_median")
     };
 
     explicit ResultsTableModel(RunDocument* document, QObject* parent = nullptr);
@@ -30,6 +30,12 @@ public:
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
+    // The record fields shown, in column order.
+    static const std::vector<RecordColumn>& fieldColumns();
+    // The column of a record field key, -1 when the table does not show it.
+    static int columnOf(std::string_view key);
+    // The "vs baseline" column, after the fields; present while hasBaselineColumn().
+    static int baselineColumn() { return int(fieldColumns().size()); }
     bool hasBaselineColumn() const { return baselineColumn_; }
 
 private:

@@ -39,14 +39,8 @@ void RunDocument::clearBaseline() {
 const q4::Record* RunDocument::baselineFor(const q4::Record& record) const {
     if (!baseline_) return nullptr;
     for (const auto& candidate : baseline_->records)
-        if (samePointAndKernel(candidate, record)) return &candidate;
+        if (q4::samePointAndKernel(candidate, record)) return &candidate;
     return nullptr;
-}
-
-bool samePointAndKernel(const q4::Record& a, const q4::Record& b) {
-    return a.kernel == b.kernel && a.m == b.m && a.n == b.n && a.k == b.k && a.groupSize == b.groupSize &&
-           a.actOrder == b.actOrder && a.symmetric == b.symmetric && a.zeroFormat == b.zeroFormat &&
-           a.layer == b.layer;
 }
 
 }  // namespace q4ui

@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "io/json_io.h"
+#include "results/run_result.h"
 
 namespace q4ui {
 
@@ -28,7 +28,7 @@ public:
     void setRun(const q4::RunResult& run, const QString& sourcePath);
     void setBaseline(const q4::RunResult& baseline);
     void clearBaseline();
-    // The baseline record matching a record's point and kernel, if any.
+    // The baseline record of the same point and kernel (q4::samePointAndKernel), if any.
     const q4::Record* baselineFor(const q4::Record& record) const;
 
 signals:
@@ -42,8 +42,5 @@ private:
     std::optional<q4::RunResult> baseline_;
     QString sourcePath_;
 };
-
-// Same point and kernel: m, n, k, group size, act-order, symmetric, zero format, layer, kernel.
-bool samePointAndKernel(const q4::Record& a, const q4::Record& b);
 
 }  // namespace q4ui

@@ -6,7 +6,9 @@ class QDoubleSpinBox;
 
 namespace q4ui {
 
-void setExactValue(QDoubleSpinBox* spin, double value, double scale = 1.0);
-double exactValue(const QDoubleSpinBox* spin, double scale = 1.0);
+// The box shows value * scale; set once, when the box is made.
+void setDisplayScale(QDoubleSpinBox* spin, double scale);
+void setExactValue(QDoubleSpinBox* spin, double value);
+double exactValue(const QDoubleSpinBox* spin);
 
 }  // namespace q4ui

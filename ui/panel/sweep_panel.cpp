@@ -19,20 +19,19 @@
 #include <algorithm>
 #include <cmath>
 
-#include "backend_factory.h"
+#include "backend/backend_registry.h"
+#include "panel/enum_combo.h"
 #include "panel/exact_spin.h"
 #include "panel/field_validation.h"
 #include "panel/kernel_list.h"
+#include "results/record_fields.h"
 #include "sweep/presets.h"
+#include "sweep/spec_fields.h"
 #include "sweep/sweep_expand.h"
 
 namespace q4ui {
 
 namespace {
-
-// Expanding is done on every keystroke, so a cross product that would take seconds and
-// gigabytes to build (m, n and k ranges of thousands each) is refused before expanding.
-constexpr std::int64_t kMaxPoints = 1'000'000;
 
 // Rough per-record cost for the estimate: sampling lasts at least min time (or a short
 // floor for fast kernels) plus preparing inputs and validating against the reference.
@@ -65,18 +64,10 @@ QString plural(std::int64_t count, const QString& noun) {
     return QStringLiteral("%1 %2%3").arg(count).arg(noun, count == 1 ? QString() : QStringLiteral("s"));
 }
 
-QLineEdit* makeLineEdit(const QString& name, const QString& help) {
+QLineEdit* makeLineEdit(const QString& name) {
     auto* edit = new QLineEdit;
     edit->setObjectName(name);
-    edit->setToolTip(help);
     return edit;
-}
-
-QComboBox* makeCombo(const QString& name, const std::vector<std::pair<QString, QString>>& items) {
-    auto* combo = new QComboBox;
-    combo->setObjectName(name);
-    for (const auto& [text, data] : items) combo->addItem(text, data);
-    return combo;
 }
 
 void selectData(QComboBox* combo, const QString& data) {
@@ -85,35 +76,27 @@ void selectData(QComboBox* combo, const QString& data) {
 }
 
 QDoubleSpinBox* makeDoubleSpin(const QString& name, double min, double max, int decimals, double step,
-                               const QString& suffix, const QString& help) {
+                               const QString& suffix) {
     auto* spin = new QDoubleSpinBox;
     spin->setObjectName(name);
     spin->setRange(min, max);
     spin->setDecimals(decimals);
     spin->setSingleStep(step);
     spin->setSuffix(suffix);
-    spin->setToolTip(help);
     return spin;
 }
 
-QSpinBox* makeSpin(const QString& name, int min, int max, const QString& help) {
+QSpinBox* makeSpin(const QString& name, int min, int max) {
     auto* spin = new QSpinBox;
     spin->setObjectName(name);
     spin->setRange(min, max);
-    spin->setToolTip(help);
     return spin;
 }
 
-// The number of points a spec expands to, computed without expanding.
-std::int64_t countPoints(const q4::SweepSpec& spec) {
-    std::int64_t shapes = std::int64_t(spec.n.size()) * std::int64_t(spec.k.size());
-    if (!spec.preset.empty()) {
-        auto preset = q4::findPreset(spec.preset);
-        shapes = preset ? std::int64_t(preset->layers.size()) : 0;
-    }
-    const std::int64_t actOrders = spec.actOrder == q4::ActOrderMode::Both ? 2 : 1;
-    return std::int64_t(spec.m.size()) * shapes * std::int64_t(spec.groupSizes.size()) *
-           std::int64_t(spec.symmetric.size()) * actOrders;
+// Settings that do not shape the points: when one does not read, its default stands in and the
+// engine's rules on the shapes still run (a bad seed must not hide "k=100 is not a multiple ...").
+bool shapesPoints(std::string_view key) {
+    return key != "seed" && key != "tolerance" && !key.starts_with("timing.");
 }
 
 }  // namespace
@@ -148,7 +131,7 @@ SweepPanel::SweepPanel(QWidget* parent) : QWidget(parent) {
     layout->addLayout(status);
 
     q4::SweepSpec original;  // m=1, n=k=8192, group 128, as the original comparison ran it
-    original.actOrder = q4::ActOrderMode::Both;
+    original.actOrder = q4::YesNoBoth::Both;
     setSpec(original);
 }
 
@@ -162,9 +145,22 @@ QLabel* SweepPanel::makeErrorLabel(const QString& name) {
     return label;
 }
 
+void SweepPanel::addField(QFormLayout* form, const char* key, QWidget* widget, QLabel* section) {
+    const q4::SpecFieldInfo* info = q4::findSpecField(key);
+    Q_ASSERT(info);
+    form->addRow(QString::fromUtf8(info->label), widget);
+    setHelpToolTip(widget, QString::fromUtf8(info->help));
+    bindField(key, widget, section);
+}
+
+void SweepPanel::bindField(const char* key, QWidget* widget, QLabel* section) {
+    fields_.push_back({key, widget, section});
+}
+
 QWidget* SweepPanel::buildShapes() {
     auto* box = new QGroupBox(tr("Shapes"));
     auto* form = new QFormLayout(box);
+    QLabel* errors = makeErrorLabel("shapesError");
 
     sizesRadio_ = new QRadioButton(tr("Sizes"));
     sizesRadio_->setObjectName("sizesRadio");
@@ -179,24 +175,24 @@ QWidget* SweepPanel::buildShapes() {
     modeRow->addStretch();
     form->addRow(modeRow);
 
-    const QString listHelp = tr("1,2,4 or 1:4096:x2 (geometric) or 256:4096:+256 (arithmetic)");
-    mEdit_ = makeLineEdit("mEdit", tr("Batch sizes (rows of A): ") + listHelp);
-    nEdit_ = makeLineEdit("nEdit", tr("Output features: ") + listHelp);
-    kEdit_ = makeLineEdit("kEdit", tr("Input features (a multiple of the group size): ") + listHelp);
+    mEdit_ = makeLineEdit("mEdit");
+    nEdit_ = makeLineEdit("nEdit");
+    kEdit_ = makeLineEdit("kEdit");
     presetCombo_ = new QComboBox;
     presetCombo_->setObjectName("presetCombo");
     for (const q4::Preset& preset : q4::builtinPresets()) {
         presetCombo_->addItem(QString::fromStdString(preset.name), QString::fromStdString(preset.name));
         presetCombo_->setItemData(presetCombo_->count() - 1, presetToolTip(preset), Qt::ToolTipRole);
     }
-    form->addRow(tr("m"), mEdit_);
-    form->addRow(tr("n"), nEdit_);
-    form->addRow(tr("k"), kEdit_);
-    form->addRow(tr("Preset"), presetCombo_);
-    shapesError_ = makeErrorLabel("shapesError");
-    form->addRow(shapesError_);
+    addField(form, "m", mEdit_, errors);
+    addField(form, "n", nEdit_, errors);
+    addField(form, "k", kEdit_, errors);
+    addField(form, "preset", presetCombo_, errors);
+    form->addRow(errors);
+    sectionErrors_.push_back(errors);
 
-    for (QLineEdit* edit : {mEdit_, nEdit_, kEdit_}) connect(edit, &QLineEdit::textChanged, this, &SweepPanel::revalidate);
+    for (QLineEdit* edit : {mEdit_, nEdit_, kEdit_})
+        connect(edit, &QLineEdit::textChanged, this, &SweepPanel::revalidate);
     connect(sizesRadio_, &QRadioButton::toggled, this, [this] {
         updateModeAndBackendState();
         revalidate();
@@ -211,22 +207,20 @@ QWidget* SweepPanel::buildShapes() {
 QWidget* SweepPanel::buildQuantization() {
     auto* box = new QGroupBox(tr("Quantization"));
     auto* form = new QFormLayout(box);
-    groupEdit_ = makeLineEdit("groupEdit", tr("Group sizes: 128 or 32,64,128,-1 (-1: one group over all of k)"));
-    actOrderCombo_ = makeCombo("actOrderCombo", {{tr("off"), "no"}, {tr("on"), "yes"}, {tr("both"), "both"}});
-    actOrderCombo_->setToolTip(tr("Act-order (desc_act): rows permuted by g_idx"));
-    symmetricCombo_ = makeCombo("symmetricCombo", {{tr("yes"), "yes"}, {tr("no"), "no"}, {tr("both"), "both"}});
-    symmetricCombo_->setToolTip(tr("Symmetric quantization (zero point 8) or asymmetric"));
-    zeroFormatCombo_ = makeCombo("zeroFormatCombo", {{tr("v1 (gptq)"), "v1"}, {tr("v2 (gptq_v2)"), "v2"}});
-    zeroFormatCombo_->setToolTip(tr("How zero points are stored: v1 keeps zero - 1 (the classic GPTQ checkpoints)"));
-    form->addRow(tr("Group sizes"), groupEdit_);
-    form->addRow(tr("Act-order"), actOrderCombo_);
-    form->addRow(tr("Symmetric"), symmetricCombo_);
-    form->addRow(tr("Zero format"), zeroFormatCombo_);
-    quantizationError_ = makeErrorLabel("quantizationError");
-    form->addRow(quantizationError_);
+    QLabel* errors = makeErrorLabel("quantizationError");
+    groupEdit_ = makeLineEdit("groupEdit");
+    QComboBox* actOrder = makeEnumCombo<q4::YesNoBoth>("actOrderCombo");
+    QComboBox* symmetric = makeEnumCombo<q4::YesNoBoth>("symmetricCombo");
+    QComboBox* zeroFormat = makeEnumCombo<q4::ZeroFormat>("zeroFormatCombo");
+    addField(form, "group_sizes", groupEdit_, errors);
+    addField(form, "act_order", actOrder, errors);
+    addField(form, "symmetric", symmetric, errors);
+    addField(form, "zero_format", zeroFormat, errors);
+    form->addRow(errors);
+    sectionErrors_.push_back(errors);
 
     connect(groupEdit_, &QLineEdit::textChanged, this, &SweepPanel::revalidate);
-    for (QComboBox* combo : {actOrderCombo_, symmetricCombo_, zeroFormatCombo_})
+    for (QComboBox* combo : {actOrder, symmetric, zeroFormat})
         connect(combo, &QComboBox::currentIndexChanged, this, &SweepPanel::revalidate);
     return box;
 }
@@ -234,15 +228,19 @@ QWidget* SweepPanel::buildQuantization() {
 QWidget* SweepPanel::buildBackend() {
     auto* box = new QGroupBox(tr("Backend && device"));
     auto* form = new QFormLayout(box);
+    QLabel* errors = makeErrorLabel("backendError");
     backendCombo_ = new QComboBox;
     backendCombo_->setObjectName("backendCombo");
-    backendCombo_->setToolTip(tr("Where the sweep runs; the kernel list follows the backend"));
+    setHelpToolTip(backendCombo_, tr("Where the sweep runs; the kernel list follows the backend"));
     noGpuLabel_ = new QLabel(tr("No GPU found: runs on the CPU backend"));
     noGpuLabel_->setObjectName("noGpuLabel");
     noGpuLabel_->setWordWrap(true);
     noGpuLabel_->hide();
-    form->addRow(tr("Backend"), backendCombo_);
+    form->addRow(QString::fromUtf8(q4::findSpecField("backend")->label), backendCombo_);
+    bindField("backend", backendCombo_, errors);
     form->addRow(noGpuLabel_);
+    form->addRow(errors);
+    sectionErrors_.push_back(errors);
 
     connect(backendCombo_, &QComboBox::currentIndexChanged, this, [this] {
         reloadKernels();
@@ -255,9 +253,11 @@ QWidget* SweepPanel::buildBackend() {
 QWidget* SweepPanel::buildKernels() {
     auto* box = new QGroupBox(tr("Kernels"));
     auto* layout = new QVBoxLayout(box);
+    QLabel* errors = makeErrorLabel("kernelsError");
     kernelList_ = new QListWidget;
     kernelList_->setObjectName("kernelList");
-    kernelList_->setToolTip(tr("Kernels to measure; hover one for its constraints"));
+    setHelpToolTip(kernelList_, tr("Kernels to measure; hover one for its constraints"));
+    bindField("kernels", kernelList_, errors);
     auto* all = new QPushButton(tr("All"));
     all->setObjectName("allKernelsButton");
     auto* none = new QPushButton(tr("None"));
@@ -266,10 +266,10 @@ QWidget* SweepPanel::buildKernels() {
     buttons->addWidget(all);
     buttons->addWidget(none);
     buttons->addStretch();
-    kernelsError_ = makeErrorLabel("kernelsError");
     layout->addWidget(kernelList_);
     layout->addLayout(buttons);
-    layout->addWidget(kernelsError_);
+    layout->addWidget(errors);
+    sectionErrors_.push_back(errors);
 
     connect(kernelList_, &QListWidget::itemChanged, this, &SweepPanel::revalidate);
     auto checkAll = [this](bool checked) {
@@ -288,39 +288,39 @@ QWidget* SweepPanel::buildKernels() {
 QWidget* SweepPanel::buildTiming() {
     auto* box = new QGroupBox(tr("Timing"));
     auto* form = new QFormLayout(box);
-    warmupSpin_ = makeSpin("warmupSpin", 0, 100000, tr("Untimed runs before sampling"));
-    minSamplesSpin_ = makeSpin("minSamplesSpin", 1, 1000000, tr("Samples taken at least"));
-    maxNoiseSpin_ = makeDoubleSpin("maxNoiseSpin", 0.001, 100, 3, 0.1, " %",
-                                   tr("Sample until the relative standard error of the mean is below this"));
-    minTimeSpin_ = makeDoubleSpin("minTimeSpin", 0, 3600, 3, 0.1, " s", tr("Wall time spent sampling, at least"));
-    timeoutSpin_ = makeDoubleSpin("timeoutSpin", 0.001, 86400, 3, 1, " s",
-                                  tr("Stop sampling here even if still noisy; the record says so"));
-    l2Combo_ = makeCombo("l2Combo", {{tr("cold (flush before each sample)"), "cold"}, {tr("hot"), "hot"}});
-    l2Combo_->setToolTip(tr("Cold: weights come from DRAM as in a real decode step"));
+    QLabel* errors = makeErrorLabel("timingError");
+    // The ranges are wide on purpose: the engine's rules decide, and say why.
+    warmupSpin_ = makeSpin("warmupSpin", 0, 100000000);
+    minSamplesSpin_ = makeSpin("minSamplesSpin", 0, 100000000);
+    maxNoiseSpin_ = makeDoubleSpin("maxNoiseSpin", 0, 100, 3, 0.1, " %");
+    setDisplayScale(maxNoiseSpin_, 100);  // a noise of 0.005 reads 0.5 %
+    minTimeSpin_ = makeDoubleSpin("minTimeSpin", 0, 86400, 3, 0.1, " s");
+    timeoutSpin_ = makeDoubleSpin("timeoutSpin", 0, 86400, 3, 1, " s");
+    QComboBox* l2 = makeEnumCombo<q4::L2Mode>("l2Combo");
     cudaGraphCheck_ = new QCheckBox(tr("Replay launches from a CUDA graph"));
     cudaGraphCheck_->setObjectName("cudaGraphCheck");
-    seedEdit_ = makeLineEdit("seedEdit", tr("Seed for weights and activations (unsigned 64-bit)"));
-    toleranceSpin_ = makeDoubleSpin("toleranceSpin", 0.000001, 1, 6, 0.001, QString(),
-                                    tr("Relative error against the reference above which a record fails"));
-    form->addRow(tr("Warm-up"), warmupSpin_);
-    form->addRow(tr("Min samples"), minSamplesSpin_);
-    form->addRow(tr("Max noise"), maxNoiseSpin_);
-    form->addRow(tr("Min time"), minTimeSpin_);
-    form->addRow(tr("Timeout"), timeoutSpin_);
-    form->addRow(tr("L2"), l2Combo_);
-    form->addRow(tr("CUDA graphs"), cudaGraphCheck_);
-    form->addRow(tr("Seed"), seedEdit_);
-    form->addRow(tr("Tolerance"), toleranceSpin_);
-    timingError_ = makeErrorLabel("timingError");
-    form->addRow(timingError_);
+    QLineEdit* seed = makeLineEdit("seedEdit");
+    toleranceSpin_ = makeDoubleSpin("toleranceSpin", 0, 1, 6, 0.001, QString());
+    addField(form, "timing.warmup", warmupSpin_, errors);
+    addField(form, "timing.min_samples", minSamplesSpin_, errors);
+    addField(form, "timing.max_noise", maxNoiseSpin_, errors);
+    setHelpToolTip(maxNoiseSpin_, maxNoiseSpin_->toolTip() + tr(", shown here in percent"));
+    addField(form, "timing.min_time_s", minTimeSpin_, errors);
+    addField(form, "timing.timeout_s", timeoutSpin_, errors);
+    addField(form, "timing.l2", l2, errors);
+    addField(form, "timing.cuda_graph", cudaGraphCheck_, errors);
+    addField(form, "seed", seed, errors);
+    addField(form, "tolerance", toleranceSpin_, errors);
+    form->addRow(errors);
+    sectionErrors_.push_back(errors);
 
     for (QSpinBox* spin : {warmupSpin_, minSamplesSpin_})
         connect(spin, &QSpinBox::valueChanged, this, &SweepPanel::revalidate);
     for (QDoubleSpinBox* spin : {maxNoiseSpin_, minTimeSpin_, timeoutSpin_, toleranceSpin_})
         connect(spin, &QDoubleSpinBox::valueChanged, this, &SweepPanel::revalidate);
-    connect(l2Combo_, &QComboBox::currentIndexChanged, this, &SweepPanel::revalidate);
+    connect(l2, &QComboBox::currentIndexChanged, this, &SweepPanel::revalidate);
     connect(cudaGraphCheck_, &QCheckBox::toggled, this, &SweepPanel::revalidate);
-    connect(seedEdit_, &QLineEdit::textChanged, this, &SweepPanel::revalidate);
+    connect(seed, &QLineEdit::textChanged, this, &SweepPanel::revalidate);
     return box;
 }
 
@@ -333,8 +333,9 @@ void SweepPanel::setBackends(const std::vector<BackendChoice>& choices) {
         for (const BackendChoice& choice : choices) backendCombo_->addItem(choice.label);
         backendCombo_->setCurrentIndex(choices.empty() ? -1 : 0);
     }
-    const bool hasCuda = std::any_of(choices.begin(), choices.end(), [](const BackendChoice& c) { return c.backend == "cuda"; });
-    noGpuLabel_->setVisible(!choices.empty() && !hasCuda);
+    const bool hasGpu =
+        std::any_of(choices.begin(), choices.end(), [](const BackendChoice& c) { return c.backend != "cpu"; });
+    noGpuLabel_->setVisible(!choices.empty() && !hasGpu);
     reloadKernels();
     filling_ = false;
     updateModeAndBackendState();
@@ -351,7 +352,7 @@ void SweepPanel::reloadKernels(const std::vector<std::string>& keepUnknown) {
     // An empty list is the first load; "all" stays "all" across backends; otherwise keep checks by id.
     const bool all = kernelList_->count() == 0 || allKernelsChecked(kernelList_);
     const std::vector<std::string> checked = checkedKernelIds(kernelList_);
-    catalog_ = q4::kernelCatalog(selectedBackend().backend);
+    catalog_ = backendKernels(selectedBackend().backend);
     fillKernelList(kernelList_, catalog_, all ? catalogIds() : checked, keepUnknown);
 }
 
@@ -381,18 +382,24 @@ void SweepPanel::setSpec(const q4::SweepSpec& spec) {
     if (backends_.empty()) {
         fallbackBackend_ = spec.backend;
     } else {
+        const q4::BackendRegistry& registry = q4::BackendRegistry::instance();
+        const std::string wanted = spec.backend == "auto" ? registry.resolveAuto() : spec.backend;
         const auto match = std::find_if(backends_.begin(), backends_.end(),
-                                        [&](const BackendChoice& c) { return c.backend == spec.backend; });
+                                        [&](const BackendChoice& c) { return c.backend == wanted; });
         if (match != backends_.end()) backendCombo_->setCurrentIndex(int(match - backends_.begin()));
     }
-    catalog_ = q4::kernelCatalog(selectedBackend().backend);
+    catalog_ = backendKernels(selectedBackend().backend);
     const bool allKernels = spec.kernels == std::vector<std::string>{"all"};
     fillKernelList(kernelList_, catalog_, allKernels ? catalogIds() : spec.kernels,
                    allKernels ? std::vector<std::string>{} : spec.kernels);
 
-    mEdit_->setText(joinValues(spec.m));
-    nEdit_->setText(joinValues(spec.n));
-    kEdit_->setText(joinValues(spec.k));
+    // Text fields and name combos read back what setSpecField reads.
+    for (const Field& field : fields_) {
+        const QString text = QString::fromStdString(q4::specFieldText(spec, field.key));
+        auto* combo = qobject_cast<QComboBox*>(field.widget);
+        if (auto* edit = qobject_cast<QLineEdit*>(field.widget)) edit->setText(text);
+        else if (combo && combo != backendCombo_ && combo != presetCombo_) selectData(combo, text);
+    }
     presetRadio_->setChecked(!spec.preset.empty());
     sizesRadio_->setChecked(spec.preset.empty());
     if (!spec.preset.empty()) {
@@ -401,22 +408,14 @@ void SweepPanel::setSpec(const q4::SweepSpec& spec) {
         selectData(presetCombo_, name);
     }
 
-    groupEdit_->setText(joinValues(spec.groupSizes));
-    selectData(actOrderCombo_, QString::fromStdString(q4::toString(spec.actOrder)));
-    const bool onlySymmetric = spec.symmetric == std::vector<bool>{true};
-    const bool onlyAsymmetric = spec.symmetric == std::vector<bool>{false};
-    selectData(symmetricCombo_, onlySymmetric ? "yes" : onlyAsymmetric ? "no" : "both");
-    selectData(zeroFormatCombo_, QString::fromStdString(q4::toString(spec.zeroFormat)));
-
+    // Numbers are set as numbers, so the boxes keep the spec's exact values.
     const q4::TimingOptions& t = spec.timing;
     warmupSpin_->setValue(t.warmup);
     minSamplesSpin_->setValue(t.minSamples);
-    setExactValue(maxNoiseSpin_, t.maxNoise, 100);  // shown in percent
+    setExactValue(maxNoiseSpin_, t.maxNoise);
     setExactValue(minTimeSpin_, t.minTimeSeconds);
     setExactValue(timeoutSpin_, t.timeoutSeconds);
-    selectData(l2Combo_, t.coldL2 ? "cold" : "hot");
     cudaGraphCheck_->setChecked(t.cudaGraph);
-    seedEdit_->setText(QString::number(spec.seed));
     setExactValue(toleranceSpin_, spec.tolerance);
 
     filling_ = false;
@@ -444,108 +443,72 @@ QString SweepPanel::summaryText() const {
              formatDuration(estimatedSeconds()));
 }
 
-q4::SweepSpec SweepPanel::readFields(QStringList& errors) {
-    q4::SweepSpec spec;
-    // A list field that does not parse leaves its axis empty; in preset mode n and k are not
-    // used and keep their defaults.
-    const bool presetMode = presetRadio_->isChecked();
-    auto readAxis = [&](QLineEdit* edit, const char* name, std::vector<std::int64_t>& axis, bool used) {
-        auto values = q4::parseIntList(edit->text().toStdString(), name);
-        if (values) {
-            axis = *values;
-        } else if (used) {
-            axis.clear();
-            report(edit, values.error(), errors);
-        }
-    };
-    readAxis(mEdit_, "m", spec.m, true);
-    readAxis(nEdit_, "n", spec.n, !presetMode);
-    readAxis(kEdit_, "k", spec.k, !presetMode);
-    if (presetMode) spec.preset = presetCombo_->currentData().toString().toStdString();
-
-    if (auto groups = parseGroupSizes(groupEdit_->text())) {
-        spec.groupSizes = *groups;
-    } else {
-        spec.groupSizes.clear();
-        report(groupEdit_, groups.error(), errors);
+QString SweepPanel::fieldText(const QWidget* widget) const {
+    if (widget == backendCombo_) return QString::fromStdString(selectedBackend().backend);
+    if (widget == presetCombo_) return presetRadio_->isChecked() ? presetCombo_->currentData().toString() : QString();
+    if (widget == kernelList_) {
+        if (allKernelsChecked(kernelList_)) return QStringLiteral("all");
+        QStringList ids;
+        for (const std::string& id : checkedKernelIds(kernelList_)) ids << QString::fromStdString(id);
+        return ids.join(',');
     }
-    spec.actOrder = q4::parseActOrder(actOrderCombo_->currentData().toString().toStdString()).value();
-    const QString symmetric = symmetricCombo_->currentData().toString();
-    spec.symmetric = symmetric == "yes" ? std::vector<bool>{true}
-                     : symmetric == "no" ? std::vector<bool>{false}
-                                         : std::vector<bool>{true, false};
-    spec.zeroFormat = q4::parseZeroFormat(zeroFormatCombo_->currentData().toString().toStdString()).value();
+    if (auto* combo = qobject_cast<const QComboBox*>(widget)) return combo->currentData().toString();
+    if (auto* edit = qobject_cast<const QLineEdit*>(widget)) return edit->text();
+    if (auto* spin = qobject_cast<const QSpinBox*>(widget)) return QString::number(spin->value());
+    if (auto* spin = qobject_cast<const QDoubleSpinBox*>(widget))
+        return QString::fromStdString(q4::formatNumber(exactValue(spin)));  // shortest text that reads back exactly
+    if (auto* check = qobject_cast<const QCheckBox*>(widget)) return check->isChecked() ? "yes" : "no";
+    return {};
+}
 
-    spec.kernels = allKernelsChecked(kernelList_) ? std::vector<std::string>{"all"} : checkedKernelIds(kernelList_);
-    spec.backend = selectedBackend().backend;
-
-    if (auto seed = parseSeed(seedEdit_->text())) spec.seed = *seed;
-    else report(seedEdit_, seed.error(), errors);
-    spec.tolerance = exactValue(toleranceSpin_);
-
-    q4::TimingOptions& t = spec.timing;
-    t.warmup = warmupSpin_->value();
-    t.minSamples = minSamplesSpin_->value();
-    t.maxNoise = exactValue(maxNoiseSpin_, 100);
-    t.minTimeSeconds = exactValue(minTimeSpin_);
-    t.timeoutSeconds = exactValue(timeoutSpin_);
-    t.coldL2 = l2Combo_->currentData().toString() == "cold";
-    t.cudaGraph = cudaGraphCheck_->isChecked();
+q4::SweepSpec SweepPanel::readFields(QStringList& errors, bool& expandable) {
+    q4::SweepSpec spec;
+    expandable = true;
+    const bool presetMode = presetRadio_->isChecked();
+    for (const Field& field : fields_) {
+        const q4::Status status = q4::setSpecField(spec, field.key, fieldText(field.widget).toStdString());
+        if (status) continue;
+        // In preset mode n and k are not used: they keep what reads, and a bad one waits.
+        if (presetMode && (field.key == "n" || field.key == "k")) continue;
+        report(status.field, status.message, errors);
+        if (shapesPoints(field.key)) expandable = false;
+    }
     return spec;
 }
 
-QWidget* SweepPanel::fieldWidget(SpecField field) const {
-    const bool presetMode = presetRadio_->isChecked();
-    switch (field) {
-        case SpecField::M: return mEdit_;
-        case SpecField::N: return presetMode ? static_cast<QWidget*>(presetCombo_) : nEdit_;
-        case SpecField::K: return presetMode ? static_cast<QWidget*>(presetCombo_) : kEdit_;
-        case SpecField::Preset: return presetCombo_;
-        case SpecField::GroupSizes: return groupEdit_;
-        case SpecField::Warmup: return warmupSpin_;
-        case SpecField::MinSamples: return minSamplesSpin_;
-        case SpecField::MinTime: return minTimeSpin_;
-        case SpecField::MaxNoise: return maxNoiseSpin_;
-        case SpecField::Timeout: return timeoutSpin_;
-        case SpecField::Tolerance: return toleranceSpin_;
-        case SpecField::Seed: return seedEdit_;
-        case SpecField::Kernels: return kernelList_;
-        case SpecField::None: break;
-    }
+const SweepPanel::Field* SweepPanel::findField(const std::string& key) const {
+    for (const Field& field : fields_)
+        if (field.key == key) return &field;
     return nullptr;
 }
 
-QLabel* SweepPanel::sectionLabel(const QWidget* field) const {
-    if (field == mEdit_ || field == nEdit_ || field == kEdit_ || field == presetCombo_) return shapesError_;
-    if (field == groupEdit_) return quantizationError_;
-    if (field == kernelList_) return kernelsError_;
-    return timingError_;
+QWidget* SweepPanel::fieldWidget(const std::string& key) const {
+    // A preset's layers stand in for n and k: their rules are about the preset.
+    if (presetRadio_->isChecked() && (key == "n" || key == "k")) return presetCombo_;
+    const Field* field = findField(key);
+    return field ? field->widget : nullptr;
 }
 
-void SweepPanel::report(QWidget* field, const std::string& message, QStringList& errors) {
+void SweepPanel::report(const std::string& key, const std::string& message, QStringList& errors) {
     const QString text = QString::fromStdString(message);
     errors << text;
-    if (!field) return;  // not about one field: only the panel-level label shows it
-    markField(field, text);
-    QLabel* section = sectionLabel(field);
+    QWidget* widget = fieldWidget(key);
+    if (!widget) return;  // not about one field: only the panel-level label shows it
+    markField(widget, text);
+    QLabel* section = findField(key)->section;  // a widget was found, so the key is a field
     section->setText(section->text().isEmpty() ? text : section->text() + '\n' + text);
     section->show();
 }
 
 void SweepPanel::checkWithEngine(QStringList& errors) {
-    const std::int64_t count = countPoints(spec_);
-    if (count > kMaxPoints) {
-        report(nullptr,
-               "the sweep has " + std::to_string(count) + " points, more than " + std::to_string(kMaxPoints) +
-                   ": narrow m, n or k",
-               errors);
-        return;
-    }
     const std::vector<std::string> known = catalogIds();
-    // No memory limit: the device is not known here; the run checks sizes against it.
-    auto points = q4::expandSweep(spec_, known, 0);
+    // No memory limit: the device is not known here; the run checks sizes against it. The
+    // engine counts the points before expanding, so an oversized sweep fails at once.
+    const auto points = q4::expandSweep(spec_, known, 0);
     if (!points) {
-        report(fieldWidget(fieldOfMessage(points.error())), points.error(), errors);
+        // A field that did not read already says why; its default's consequences would only confuse.
+        if (QWidget* widget = fieldWidget(points.errorField()); widget && isMarked(widget)) return;
+        report(points.errorField(), points.error(), errors);
         return;
     }
     points_ = int(points->size());
@@ -554,21 +517,18 @@ void SweepPanel::checkWithEngine(QStringList& errors) {
 
 void SweepPanel::revalidate() {
     if (filling_) return;
-    for (QWidget* field : std::initializer_list<QWidget*>{
-             mEdit_, nEdit_, kEdit_, presetCombo_, groupEdit_, kernelList_, warmupSpin_, minSamplesSpin_, maxNoiseSpin_,
-             minTimeSpin_, timeoutSpin_, seedEdit_, toleranceSpin_})
-        markField(field, QString());
-    for (QLabel* label : {shapesError_, quantizationError_, kernelsError_, timingError_}) {
+    for (const Field& field : fields_) markField(field.widget, QString());
+    for (QLabel* label : sectionErrors_) {
         label->clear();
         label->hide();
     }
 
     QStringList errors;
-    spec_ = readFields(errors);
+    bool expandable = true;
+    spec_ = readFields(errors, expandable);
     points_ = 0;
     kernelCount_ = 0;
-    // The seed does not shape the sweep: the engine's checks still run when only it is bad.
-    if (errors.isEmpty() || (errors.size() == 1 && isMarked(seedEdit_))) checkWithEngine(errors);
+    if (expandable) checkWithEngine(errors);
 
     message_ = errors.join('\n');
     errorLabel_->setText(message_);

@@ -1,18 +1,21 @@
 #pragma once
 // The sweep panel (dock content): shapes or a preset, quantization, kernels, backend and
-// device, timing. Fields are checked with the engine's own validation; invalid fields are
-// marked with its message and isValid() is false until the spec expands.
+// device, timing. Each field's text goes through the engine's one reader (setSpecField) and the
+// spec is then expanded by the engine; an error marks the field its key names, with the
+// engine's message, and isValid() is false until the spec expands.
 #include <QStringList>
 #include <QWidget>
 #include <string>
 #include <vector>
 
 #include "backend/backend.h"
+#include "panel/backend_choices.h"
 #include "sweep/sweep_spec.h"
 
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -21,20 +24,12 @@ class QSpinBox;
 
 namespace q4ui {
 
-enum class SpecField;
-
-struct BackendChoice {
-    QString label;        // "NVIDIA H100 80GB HBM3 (cuda:0)" or "CPU (no CUDA device: ...)"
-    std::string backend;  // "cuda" or "cpu"
-    int device = 0;
-};
-
 class SweepPanel : public QWidget {
     Q_OBJECT
 public:
     explicit SweepPanel(QWidget* parent = nullptr);
 
-    // Offered backends; the first is selected. Kernel lists come from q4::kernelCatalog(backend).
+    // Offered backends and devices; the first is selected. The kernel list follows the backend.
     void setBackends(const std::vector<BackendChoice>& choices);
     BackendChoice selectedBackend() const;
 
@@ -44,36 +39,48 @@ public:
     QString validationMessage() const;    // empty when valid
     int pointCount() const;               // points x kernels, 0 when invalid
     double estimatedSeconds() const;      // rough, from the timing settings
+    // The widget that holds a sweep-spec key ("k", "timing.warmup"), null for none.
+    QWidget* fieldWidget(const std::string& key) const;
 
 signals:
     void specChanged();                   // any field edited
     void validityChanged(bool valid);
 
 private:
+    struct Field {
+        std::string key;  // the sweep-spec key setSpecField reads
+        QWidget* widget;
+        QLabel* section;  // where its errors are listed
+    };
+
     QWidget* buildShapes();
     QWidget* buildQuantization();
     QWidget* buildBackend();
     QWidget* buildKernels();
     QWidget* buildTiming();
     QLabel* makeErrorLabel(const QString& name);
+    // A form row labelled, and with help, from the engine's field table.
+    void addField(QFormLayout* form, const char* key, QWidget* widget, QLabel* section);
+    void bindField(const char* key, QWidget* widget, QLabel* section);
 
-    // Reads the fields into a spec; fields that do not parse are marked, listed in errors and
-    // leave their value empty (a list) or at its default.
-    q4::SweepSpec readFields(QStringList& errors);
+    QString fieldText(const QWidget* widget) const;  // as setSpecField reads it
+    // Reads every field into a spec; sets expandable to false when a field that shapes the
+    // points did not read (its default would stand in for what the user typed).
+    q4::SweepSpec readFields(QStringList& errors, bool& expandable);
     void reloadKernels(const std::vector<std::string>& keepUnknown = {});
     void updateModeAndBackendState();
     void checkWithEngine(QStringList& errors);  // expands spec_, counts points and kernels
     void revalidate();  // after every edit: marks fields, updates labels, emits the signals
-    // Marks field (null: not about one field) and shows message in its section.
-    void report(QWidget* field, const std::string& message, QStringList& errors);
-    QWidget* fieldWidget(SpecField field) const;
-    QLabel* sectionLabel(const QWidget* field) const;
+    // Lists the message and marks the field its key names; an unknown or empty key marks nothing.
+    void report(const std::string& key, const std::string& message, QStringList& errors);
+    const Field* findField(const std::string& key) const;
     std::vector<std::string> catalogIds() const;
     QString summaryText() const;
 
+    std::vector<Field> fields_;
     std::vector<BackendChoice> backends_;
     std::vector<q4::KernelInfo> catalog_;
-    std::string fallbackBackend_ = "cuda";  // used until setBackends offers choices
+    std::string fallbackBackend_ = "auto";  // used until setBackends offers choices
 
     QRadioButton* sizesRadio_ = nullptr;
     QRadioButton* presetRadio_ = nullptr;
@@ -82,9 +89,6 @@ private:
     QLineEdit* kEdit_ = nullptr;
     QComboBox* presetCombo_ = nullptr;
     QLineEdit* groupEdit_ = nullptr;
-    QComboBox* actOrderCombo_ = nullptr;
-    QComboBox* symmetricCombo_ = nullptr;
-    QComboBox* zeroFormatCombo_ = nullptr;
     QComboBox* backendCombo_ = nullptr;
     QLabel* noGpuLabel_ = nullptr;
     QListWidget* kernelList_ = nullptr;
@@ -93,14 +97,9 @@ private:
     QDoubleSpinBox* maxNoiseSpin_ = nullptr;
     QDoubleSpinBox* minTimeSpin_ = nullptr;
     QDoubleSpinBox* timeoutSpin_ = nullptr;
-    QComboBox* l2Combo_ = nullptr;
     QCheckBox* cudaGraphCheck_ = nullptr;
-    QLineEdit* seedEdit_ = nullptr;
     QDoubleSpinBox* toleranceSpin_ = nullptr;
-    QLabel* shapesError_ = nullptr;
-    QLabel* quantizationError_ = nullptr;
-    QLabel* kernelsError_ = nullptr;
-    QLabel* timingError_ = nullptr;
+    std::vector<QLabel*> sectionErrors_;
     QLabel* errorLabel_ = nullptr;    // every problem, always in view below the scroll area
     QLabel* summaryLabel_ = nullptr;  // "N points x K kernels = R records, ≈ T"
 

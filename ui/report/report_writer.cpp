@@ -13,8 +13,8 @@
 #include <QUrl>
 #include <algorithm>
 #include <functional>
-#include <optional>
 
+#include "model/record_columns.h"
 #include "results/record.h"
 
 namespace q4ui {
@@ -29,10 +29,6 @@ QString html(const std::string& text) { return QString::fromStdString(text).toHt
 QString html(const QString& text) { return text.toHtmlEscaped(); }
 
 QString number(double value, char format, int precision) { return QString::number(value, format, precision); }
-
-QString optionalNumber(const std::optional<double>& value, double scale, char format, int precision) {
-    return value ? number(*value * scale, format, precision) : QStringLiteral("–");
-}
 
 QString orDash(const QString& text) { return text.isEmpty() ? QStringLiteral("–") : text; }
 
@@ -78,58 +74,50 @@ QString metadataTable(const RunDocument& document) {
     return out;
 }
 
+// The record fields the report's table shows, in order: fewer than the workbench's table, so
+// the page fits landscape A4.
+constexpr ColumnKey kReportColumns[] = {
+    {"kernel"},
+    {"m"},
+    {"n"},
+    {"k"},
+    {"group_size"},
+    {"act_order"},
+    {"status"},
+    {"time_ms_median", true},
+    {"time_ms_p10", true},
+    {"time_ms_p90", true},
+    {"rel_error"},
+    {"speedup_vs_baseline"},
+    {"fraction_of_floor"},
+    {"gbps"},
+    {"mem_peak_mb"},
+    {"message"},
+};
+
 QString recordsTable(const std::vector<q4::Record>& records) {
-    // Two-line headers keep the numeric columns narrow enough for a landscape page.
-    static const QStringList headers{"kernel",
-                                     "m",
-                                     "n",
-                                     "k",
-                                     "group",
-                                     "act<br>order",
-                                     "status",
-                                     "median<br>ms",
-                                     "p10<br>ms",
-                                     "p90<br>ms",
-                                     "rel.<br>error",
-                                     "speedup",
-                                     "%<br>floor",
-                                     "GB/s",
-                                     "mem<br>MB",
-                                     "message"};
+    const std::vector<RecordColumn> columns = recordColumns(kReportColumns);
     QString out = QStringLiteral(
         "<table class=\"records\" width=\"100%\" border=\"1\" cellspacing=\"0\" cellpadding=\"2\">\n<thead><tr>");
-    for (const QString& header : headers)
-        out += QStringLiteral("<th style=\"white-space: nowrap\">%1</th>").arg(header);
+    for (const RecordColumn& column : columns) {
+        // The unit on a second line keeps the numeric columns narrow.
+        const QString label = html(column.field->label).replace(QStringLiteral(" ("), QStringLiteral("<br>("));
+        out += QStringLiteral("<th style=\"white-space: nowrap\">%1</th>").arg(label);
+    }
     out += QStringLiteral("</tr></thead>\n");  // repeated on every printed page
     for (const q4::Record& r : records) {
-        const bool ok = r.status == q4::RecordStatus::Ok;
-        const bool timed = r.time.median > 0;
-        const QStringList cells{
-            html(r.kernel),
-            QString::number(r.m),
-            QString::number(r.n),
-            QString::number(r.k),
-            QString::number(r.groupSize),
-            r.actOrder ? QStringLiteral("yes") : QStringLiteral("no"),
-            QString::fromLatin1(q4::toString(r.status)),
-            timed ? number(r.time.median * 1e3, 'g', 4) : QStringLiteral("–"),
-            timed ? number(r.time.p10 * 1e3, 'g', 4) : QStringLiteral("–"),
-            timed ? number(r.time.p90 * 1e3, 'g', 4) : QStringLiteral("–"),
-            optionalNumber(r.relError, 1, 'g', 3),
-            optionalNumber(r.speedupVsBaseline, 1, 'f', 2),
-            optionalNumber(r.fractionOfFloor, 100, 'f', 1),
-            optionalNumber(r.gbps, 1, 'f', 1),
-            r.memPeakBytes > 0 ? number(double(r.memPeakBytes) / 1e6, 'f', 1) : QStringLiteral("–"),
-            html(r.message),
-        };
-        out += ok ? QStringLiteral("<tr>") : QStringLiteral("<tr class=\"failed\">");
-        const int messageColumn = int(cells.size()) - 1;
-        for (int i = 0; i < cells.size(); ++i) {
-            const bool numeric = (i >= 1 && i <= 4) || (i >= 7 && i < messageColumn);
+        out += r.status == q4::RecordStatus::Ok ? QStringLiteral("<tr>") : QStringLiteral("<tr class=\"failed\">");
+        for (const RecordColumn& column : columns) {
+            const QString text = cellText(column, r);
+            const QString cell = text.isEmpty() ? QStringLiteral("–") : html(text);
+            const q4::FieldType type = column.field->type;
             // Numbers and names never break inside; only the message wraps.
-            out += i == messageColumn ? QStringLiteral("<td>%1</td>").arg(cells[i])
-                   : numeric ? QStringLiteral("<td align=\"right\" style=\"white-space: nowrap\">%1</td>").arg(cells[i])
-                             : QStringLiteral("<td style=\"white-space: nowrap\">%1</td>").arg(cells[i]);
+            if (column.field->key == "message")
+                out += QStringLiteral("<td>%1</td>").arg(cell);
+            else if (type != q4::FieldType::Text && type != q4::FieldType::Boolean)
+                out += QStringLiteral("<td align=\"right\" style=\"white-space: nowrap\">%1</td>").arg(cell);
+            else
+                out += QStringLiteral("<td style=\"white-space: nowrap\">%1</td>").arg(cell);
         }
         out += QStringLiteral("</tr>\n");
     }
@@ -209,7 +197,7 @@ QString writePdf(const RunDocument& document, const ChartsView& charts, const QS
     const QString page = reportHtml(document, charts, [&](int i) {
         const QImage image = charts.chartImage(names[i], kChartWidth, kChartHeight);
         if (image.isNull()) return QString();
-        const QString name = QStringLiteral("chart-%1.png").arg(names[i]);
+        QString name = QStringLiteral("chart-%1.png").arg(names[i]);
         text.addResource(QTextDocument::ImageResource, QUrl(name), image);
         return name;
     });
