@@ -32,11 +32,17 @@ Expected<CliRequest> parseCommandLine(int argc, char** argv, int& exitCode) {
     app.add_option("--csv", request.csvPath, "Write records as CSV");
     app.add_option("--json", request.jsonPath, "Write run info and records as JSON");
     app.add_option("--journal", request.journalPath, "Journal file (JSON lines written as records land)");
+    app.add_flag("--resume", request.resume,
+                 "Continue the interrupted run in --journal: same spec required; points it holds are kept, not re-run");
     app.add_flag("--list-kernels", request.listKernels, "List the kernels of the backend and exit");
     app.add_flag("--list-devices", request.listDevices, "List the devices of every backend and exit");
     app.add_flag("--list-presets", request.listPresets, "List shape presets and exit");
     app.add_flag("--quiet", request.quiet, "Print only the table");
     app.set_version_flag("--version", std::string("q4bench-cli ") + Q4BENCH_VERSION);
+    CLI::App* recover = app.add_subcommand("recover", "Turn a journal (of a finished or interrupted run) into result files");
+    recover->add_option("journal", request.recoverPath, "The journal (JSON lines) to read")->required();
+    recover->add_option("--csv", request.csvPath, "Write its records as CSV");
+    recover->add_option("--json", request.jsonPath, "Write its run info and records as JSON");
 
     try {
         app.parse(argc, argv);
@@ -49,6 +55,13 @@ Expected<CliRequest> parseCommandLine(int argc, char** argv, int& exitCode) {
     } catch (const CLI::ParseError& e) {
         return Error{e.what()};
     }
+
+    if (*recover) {
+        exitCode = 0;
+        return request;
+    }
+    if (request.resume && request.journalPath.empty())
+        return Error{"--resume: needs --journal FILE, the journal of the run to continue"};
 
     SweepSpec& spec = request.spec;
     auto given = [&](const SpecFieldInfo& field) { return app.count(field.flag) > 0; };

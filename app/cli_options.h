@@ -12,6 +12,8 @@ struct CliRequest {
     SweepSpec spec;
     int device = 0;
     std::string csvPath, jsonPath, journalPath;
+    bool resume = false;        // continue the run in journalPath, skipping what it holds
+    std::string recoverPath;    // `recover JOURNAL`: turn a journal into result files
     bool listKernels = false, listDevices = false, listPresets = false;
     bool quiet = false;
     std::string commandLine;

@@ -1,6 +1,6 @@
 // q4bench-cli: the engine headless, for scripts, CI and GPU servers without a display.
-// Exit codes: 0 every record ran (or was unsupported), 1 some record failed, 2 invalid input.
 #include <csignal>
+#include <cstring>
 #include <iostream>
 
 #include "backend/backend_registry.h"
@@ -8,16 +8,95 @@
 #include "io/csv_writer.h"
 #include "io/journal.h"
 #include "io/json_io.h"
+#include "io/output_file.h"
 #include "io/table_printer.h"
 #include "run/runner.h"
 #include "sweep/presets.h"
 
 namespace {
 
+// One meaning per exit code (the README lists them).
+enum ExitCode {
+    kAllRan = 0,           // every record ran, or was unsupported with its reason
+    kRecordFailed = 1,     // a record failed validation or errored; its reason is in the output
+    kInvalidInput = 2,     // the message names the field and the rule; nothing was measured
+    kOutputFailed = 3,     // an output file could not be written; the reason is printed
+    kInterrupted = 130,    // SIGINT, SIGTERM or SIGHUP: the records measured so far are written
+};
+
 q4::CancelToken* activeCancel = nullptr;
 
 void onInterrupt(int) {
     if (activeCancel) activeCancel->cancel();  // finish the current sample, keep every record
+}
+
+// Interrupts end the sweep cleanly and outputs are still written; a reader that goes away (a pipe
+// into head) must not kill the process before it writes its files, so SIGPIPE is ignored and
+// writes to the closed pipe just fail.
+void handleSignals() {
+    struct sigaction action {};
+    action.sa_handler = onInterrupt;
+    sigemptyset(&action.sa_mask);
+    for (int signal : {SIGINT, SIGTERM, SIGHUP}) sigaction(signal, &action, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+// Every output is checked before the first point, so a typo in a path costs nothing measured.
+int checkOutputs(const q4::CliRequest& request) {
+    const std::pair<const char*, const std::string*> outputs[] = {
+        {"--csv", &request.csvPath}, {"--json", &request.jsonPath}, {"--journal", &request.journalPath}};
+    for (const auto& [flag, path] : outputs) {
+        if (path->empty() || (request.resume && path == &request.journalPath)) continue;
+        if (q4::Status s = q4::checkOutputPath(*path); !s) {
+            std::cerr << "error: " << flag << ": " << s.message << "\n";
+            return kInvalidInput;
+        }
+    }
+    return kAllRan;
+}
+
+int writeOutputs(const q4::CliRequest& request, const q4::RunResult& result) {
+    int status = kAllRan;
+    if (!request.csvPath.empty()) {
+        if (auto s = q4::writeCsvFile(request.csvPath, result.records); !s) {
+            std::cerr << "error: --csv: " << s.message << "\n";
+            status = kOutputFailed;
+        }
+    }
+    if (!request.jsonPath.empty()) {
+        if (auto s = q4::writeResultFile(request.jsonPath, result); !s) {
+            std::cerr << "error: --json: " << s.message << "\n";
+            status = kOutputFailed;
+        }
+    }
+    return status;
+}
+
+// `recover JOURNAL`: the records of a journal as result files, as far as the journal goes.
+int recover(const q4::CliRequest& request) {
+    auto journal = q4::recoverJournal(request.recoverPath);
+    if (!journal) {
+        std::cerr << "error: recover: " << journal.error() << "\n";
+        return kInvalidInput;
+    }
+    std::cout << "recover: " << journal->result.records.size() << " record(s) from '" << request.recoverPath << "', "
+              << (journal->complete ? "a finished run" : "an unfinished run");
+    if (journal->discardedLines) std::cout << ", " << journal->discardedLines << " unreadable line(s) skipped";
+    std::cout << "\n";
+    if (int status = checkOutputs(request); status != kAllRan) return status;
+    return writeOutputs(request, journal->result);
+}
+
+// `--resume`: the records the journal holds, provided it was written for the same spec.
+q4::Expected<std::vector<q4::Record>> resumedRecords(const q4::CliRequest& request) {
+    auto journal = q4::recoverJournal(request.journalPath);
+    if (!journal) return q4::Error{"--resume: " + journal.error()};
+    auto journalSpec = q4::sweepSpecFromJson(journal->result.info.specJson);
+    if (!journalSpec) return q4::Error{"--resume: the journal's spec does not read: " + journalSpec.error()};
+    if (q4::sweepSpecToJson(*journalSpec) != q4::sweepSpecToJson(request.spec))
+        return q4::Error{"--resume: the journal '" + request.journalPath +
+                         "' was written for another sweep spec; run with the same flags or sweep file"};
+    return journal->result.records;
 }
 
 int listDevices() {
@@ -80,20 +159,32 @@ int main(int argc, char** argv) {
         return exitCode;
     }
     const q4::CliRequest& request = parsed.value();
+    handleSignals();
+    if (!request.recoverPath.empty()) return recover(request);
     if (request.listDevices) return listDevices();
     if (request.listPresets) return listPresets();
     if (request.listKernels) return listKernels(request.spec.backend);
 
+    if (int status = checkOutputs(request); status != kAllRan) return status;
+    q4::RunOptions options;
+    options.commandLine = request.commandLine;
+    if (request.resume) {
+        auto completed = resumedRecords(request);
+        if (!completed) {
+            std::cerr << "error: " << completed.error() << "\n";
+            return kInvalidInput;
+        }
+        options.completed = std::move(completed).value();
+    }
+
     auto backend = q4::BackendRegistry::instance().create(request.spec.backend, request.device);
     if (!backend) {
         std::cerr << "error: " << backend.error() << "\n";
-        return 2;
+        return kInvalidInput;
     }
 
     q4::CancelToken cancel;
     activeCancel = &cancel;
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
 
     q4::RunCallbacks header;
     header.onStart = [&](const q4::RunInfo& info) {
@@ -112,34 +203,22 @@ int main(int argc, char** argv) {
     };
     auto log = [](const std::string& line) { std::cerr << line << "\n"; };
     std::vector<q4::RunCallbacks> observers{header, q4::consoleTableObserver(std::cout)};
-    if (!request.journalPath.empty()) observers.push_back(q4::journalObserver(request.journalPath, log));
+    if (!request.journalPath.empty())
+        observers.push_back(q4::journalObserver(request.journalPath, log, request.resume));
     q4::RunCallbacks callbacks = q4::chainCallbacks(std::move(observers));
     callbacks.onLog = log;
 
-    q4::RunOptions options;
-    options.commandLine = request.commandLine;
     auto result = q4::runSweep(*backend.value(), request.spec, options, callbacks, cancel);
     activeCancel = nullptr;
     if (!result) {
         std::cerr << "error: " << result.error() << "\n";
-        return 2;
+        return kInvalidInput;
     }
 
-    int status = 0;
-    if (!request.csvPath.empty()) {
-        if (auto s = q4::writeCsvFile(request.csvPath, result->records); !s) {
-            std::cerr << "error: " << s.message << "\n";
-            status = 1;
-        }
-    }
-    if (!request.jsonPath.empty()) {
-        if (auto s = q4::writeResultFile(request.jsonPath, result.value()); !s) {
-            std::cerr << "error: " << s.message << "\n";
-            status = 1;
-        }
-    }
+    int status = writeOutputs(request, result.value());
+    if (cancel.cancelled()) return kInterrupted;
+    if (status != kAllRan) return status;
     for (const auto& r : result->records)
-        if (r.status == q4::RecordStatus::Incorrect || r.status == q4::RecordStatus::Error) status = 1;
-    if (cancel.cancelled()) status = 130;
-    return status;
+        if (r.status == q4::RecordStatus::Incorrect || r.status == q4::RecordStatus::Error) return kRecordFailed;
+    return kAllRan;
 }

@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
     const QCommandLineOption run(QStringLiteral("run"),
                                  QStringLiteral("Start the sweep (--sweep's, else the last one) at startup."));
     const QCommandLineOption noRecovery(QStringLiteral("no-recovery-prompt"),
-                                        QStringLiteral("Do not offer to recover an interrupted run."));
+                                        QStringLiteral("Load an interrupted run's records without asking first."));
     parser.addOption(screenshot);
     parser.addOption(sweep);
     parser.addOption(run);

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "io/output_file.h"
 #include "results/record_fields.h"
 
 namespace q4 {
@@ -124,13 +125,10 @@ void writeCsvRow(std::ostream& out, const Record& record) {
 }
 
 Status writeCsvFile(const std::string& path, const std::vector<Record>& records) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::failure(fileError("writing", path));
+    std::ostringstream out;
     writeCsvHeader(out);
     for (const Record& r : records) writeCsvRow(out, r);
-    out.close();
-    if (!out) return Status::failure("error writing '" + path + "': " + std::strerror(errno));
-    return Status::success();
+    return writeFileAtomically(path, out.str());
 }
 
 Expected<std::vector<Record>> readCsvFile(const std::string& path) {

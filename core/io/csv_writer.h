@@ -19,7 +19,7 @@ std::string csvEscape(const std::string& field);
 
 void writeCsvHeader(std::ostream& out);
 void writeCsvRow(std::ostream& out, const Record& record);
-Status writeCsvFile(const std::string& path, const std::vector<Record>& records);
+Status writeCsvFile(const std::string& path, const std::vector<Record>& records);  // through a temporary file
 
 // Reads a file written by writeCsvFile (columns matched by name; unknown columns ignored).
 Expected<std::vector<Record>> readCsvFile(const std::string& path);

@@ -30,10 +30,21 @@ Status writeLine(std::ofstream& out, const std::string& line, const std::string&
 
 }  // namespace
 
-Expected<std::unique_ptr<JournalWriter>> JournalWriter::open(const std::string& path, const RunInfo& info) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+Expected<std::unique_ptr<JournalWriter>> JournalWriter::open(const std::string& path, const RunInfo& info,
+                                                             bool append) {
+    std::ofstream out(path, std::ios::binary | (append ? std::ios::app : std::ios::trunc));
     if (!out) return Error{"cannot open '" + path + "' for writing: " + std::strerror(errno)};
     std::unique_ptr<JournalWriter> writer(new JournalWriter(path, std::move(out)));
+    if (append) {
+        // A crash mid-write leaves a last line without its newline; end it, so the first new
+        // record starts a line of its own and reads back.
+        std::ifstream in(path, std::ios::binary | std::ios::ate);
+        if (in && in.tellg() > 0) {
+            in.seekg(-1, std::ios::end);
+            if (in.get() != '\n') writer->out_ << '\n';
+        }
+        return writer;
+    }
     if (Status s = writeLine(writer->out_, runLine("run", info), path); !s) return Error{s.message};
     return writer;
 }
@@ -42,11 +53,12 @@ Status JournalWriter::append(const Record& record) { return writeLine(out_, reco
 
 Status JournalWriter::finish(const RunInfo& info) { return writeLine(out_, runLine("end", info), path_); }
 
-RunCallbacks journalObserver(const std::string& path, const std::function<void(const std::string&)>& log) {
+RunCallbacks journalObserver(const std::string& path, const std::function<void(const std::string&)>& log,
+                             bool append) {
     auto writer = std::make_shared<std::unique_ptr<JournalWriter>>();
     RunCallbacks observer;
-    observer.onStart = [writer, path](const RunInfo& info) -> Status {
-        auto opened = JournalWriter::open(path, info);
+    observer.onStart = [writer, path, append](const RunInfo& info) -> Status {
+        auto opened = JournalWriter::open(path, info, append);
         if (!opened) return Status::failure("journal: " + opened.error());
         *writer = std::move(opened).value();
         return Status::success();
@@ -75,6 +87,10 @@ Expected<RecoveredJournal> recoverJournal(const std::string& path) {
 
         // A line that does not parse, or parses to something unexpected, is what a crash
         // mid-write leaves behind: count it and keep going.
+        if (!checkJsonDepth(line, "journal")) {
+            ++journal.discardedLines;
+            continue;
+        }
         const auto j = nlohmann::json::parse(line, nullptr, false);
         const bool isObject = !j.is_discarded() && j.is_object();
         const bool typed = isObject && j.contains("type") && j["type"].is_string();
@@ -86,7 +102,7 @@ Expected<RecoveredJournal> recoverJournal(const std::string& path) {
             if (!info) return Error{"'" + path + "': " + info.error()};
             if (type == "end") {
                 journal.result.info = std::move(info.value());  // carries finished_utc
-                journal.complete = true;
+                journal.complete = !journal.result.info.finishedUtc.empty();  // an interrupted run ends without it
             } else if (!haveRun) {
                 journal.result.info = std::move(info.value());
             }

@@ -14,8 +14,10 @@ namespace q4 {
 
 class JournalWriter {
 public:
-    // Creates (truncates) the file and writes the run line.
-    static Expected<std::unique_ptr<JournalWriter>> open(const std::string& path, const RunInfo& info);
+    // Creates (truncates) the file and writes the run line; with append, adds to an existing
+    // journal (a resumed run) and writes no second run line.
+    static Expected<std::unique_ptr<JournalWriter>> open(const std::string& path, const RunInfo& info,
+                                                         bool append = false);
     Status append(const Record& record);  // writes one line and flushes
     Status finish(const RunInfo& info);   // writes a closing line with the finished RunInfo
     const std::string& path() const { return path_; }
@@ -35,7 +37,8 @@ struct RecoveredJournal {
 // The journal as an observer of a run: opens the file when the run starts (an error ends the run
 // before its first point), appends each record, writes the closing line when it finishes. A
 // failed append is reported through log and the run goes on.
-RunCallbacks journalObserver(const std::string& path, const std::function<void(const std::string&)>& log);
+RunCallbacks journalObserver(const std::string& path, const std::function<void(const std::string&)>& log,
+                             bool append = false);
 
 // Reads a journal; a truncated last line is dropped, and the run comes back without it.
 Expected<RecoveredJournal> recoverJournal(const std::string& path);

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/output_file.h"
 #include "results/record_fields.h"
 #include "sweep/spec_fields.h"
 
@@ -71,8 +72,7 @@ int nestingDepth(const std::string& text) {
 }
 
 Expected<Json> parseJson(const std::string& text, const std::string& context) {
-    if (nestingDepth(text) > kMaxJsonDepth)
-        return Error{context + ": nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
+    if (Status depth = checkJsonDepth(text, context); !depth) return depth.asError();
     try {
         return Json::parse(text);
     } catch (const Json::parse_error& e) {
@@ -406,6 +406,12 @@ Status readSpecObject(const Json& object, const std::string& prefix, SweepSpec& 
 
 }  // namespace
 
+Status checkJsonDepth(const std::string& text, const std::string& context) {
+    if (nestingDepth(text) > kMaxJsonDepth)
+        return Status::failure(context + ": nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    return Status::success();
+}
+
 std::string recordToJson(const Record& record) { return dump(recordObject(record)); }
 
 Expected<Record> recordFromJson(const std::string& json) {
@@ -459,13 +465,7 @@ Expected<RunResult> resultFromJson(const std::string& json) {
 }
 
 Status writeResultFile(const std::string& path, const RunResult& result) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::failure(cannotOpen(path, "writing"));
-    const std::string text = resultToJson(result) + "\n";
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.close();
-    if (!out) return Status::failure("error writing '" + path + "': " + std::strerror(errno));
-    return Status::success();
+    return writeFileAtomically(path, resultToJson(result) + "\n");
 }
 
 Expected<RunResult> readResultFile(const std::string& path) {

@@ -13,6 +13,10 @@
 
 namespace q4 {
 
+// Files from outside may nest arbitrarily deep; every JSON reader refuses more than a q4bench
+// file ever nests before parsing, so such input cannot exhaust the stack.
+Status checkJsonDepth(const std::string& text, const std::string& context);
+
 std::string recordToJson(const Record& record);  // one line, no trailing newline
 Expected<Record> recordFromJson(const std::string& json);
 std::string runInfoToJson(const RunInfo& info);
@@ -20,7 +24,7 @@ Expected<RunInfo> runInfoFromJson(const std::string& json);
 
 std::string resultToJson(const RunResult& result);  // pretty-printed
 Expected<RunResult> resultFromJson(const std::string& json);  // rejects newer schema versions, naming both
-Status writeResultFile(const std::string& path, const RunResult& result);
+Status writeResultFile(const std::string& path, const RunResult& result);  // through a temporary file
 Expected<RunResult> readResultFile(const std::string& path);
 
 std::string sweepSpecToJson(const SweepSpec& spec);

@@ -15,6 +15,7 @@ namespace {
 constexpr std::int64_t kMaxDimension = std::int64_t(1) << 40;
 constexpr std::int64_t kMaxBytes = std::int64_t(1) << 56;
 constexpr double kMaxMagnitude = 1e30;
+constexpr std::size_t kMaxText = 4096;  // names, paths and messages; a 100,000-character name is garbage
 
 std::string numberText(double v) { return formatNumber(v); }
 
@@ -27,7 +28,9 @@ RecordField textField(std::string key, std::string label, Access access) {
     return {std::move(key), std::move(label), FieldHint::Text, FieldType::Text,
             [access](const Record& r) -> FieldValue { return access(const_cast<Record&>(r)); },
             [access](Record& r, const FieldValue& v) -> Status {
-                access(r) = std::get<std::string>(v);
+                const std::string& text = std::get<std::string>(v);
+                if (text.size() > kMaxText) return outOfRange("at most " + std::to_string(kMaxText) + " characters");
+                access(r) = text;
                 return Status::success();
             }};
 }

@@ -60,6 +60,12 @@ Record recordSkeleton(const RunInfo& info, const SweepSpec& spec, const SweepPoi
     return r;
 }
 
+const Record* completedRecord(const std::vector<Record>& completed, const Record& skeleton) {
+    for (const Record& r : completed)
+        if (samePointAndKernel(r, skeleton)) return &r;
+    return nullptr;
+}
+
 }  // namespace
 
 std::string utcNow() {
@@ -111,6 +117,7 @@ Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunO
     };
 
     if (callbacks.onProgress) callbacks.onProgress(0, total);  // the true total before the first record
+    if (!options.completed.empty()) log("resuming: records already measured are kept, not measured again");
 
     bool fatal = false;
     std::uint64_t layerId = 0;
@@ -140,6 +147,13 @@ Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunO
         for (const KernelInfo& kernel : infos) {
             Record record = recordSkeleton(result.info, spec, point, kernel);
             if (cancel.cancelled()) break;
+            if (const Record* prior = completedRecord(options.completed, record)) {
+                if (isTimed(*prior) && kernel.id == backend.baselineKernel()) baselineSeconds = prior->time.median;
+                result.records.push_back(*prior);
+                result.records.back().index = std::int64_t(result.records.size() - 1);
+                if (callbacks.onProgress) callbacks.onProgress(result.records.size(), total);
+                continue;
+            }
             if (!reference) {
                 record.status = RecordStatus::Error;
                 record.message = referenceError;

@@ -2,6 +2,7 @@
 // Runs a sweep on a backend: for each point, generate inputs, compute the reference, measure
 // every selected kernel, and hand records to the observers as they land.
 #include <string>
+#include <vector>
 
 #include "backend/backend.h"
 #include "results/run_result.h"
@@ -12,6 +13,10 @@ namespace q4 {
 
 struct RunOptions {
     std::string commandLine;  // stored in RunInfo
+    // Records an interrupted run of the same spec already measured (from its journal): their
+    // (point, kernel) pairs are not measured again; they join the result as they were, in order,
+    // without being reported to onRecord.
+    std::vector<Record> completed;
 };
 
 // Validates and expands the spec; errors name the field and rule. A failing point is recorded
