@@ -15,6 +15,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLockFile>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -27,6 +28,7 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QTime>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include "app_settings.h"
@@ -37,6 +39,7 @@
 #include "io/result_files.h"
 #include "model/results_filter_proxy.h"
 #include "model/results_table_model.h"
+#include "model/run_provenance.h"
 #include "model/run_document.h"
 #include "panel/backend_choices.h"
 #include "report/report_writer.h"
@@ -45,6 +48,7 @@ namespace q4ui {
 namespace {
 
 constexpr int kMaxRecentFiles = 8;
+constexpr int kProgressTickMs = 250;
 
 QString duration(double seconds) {
     if (seconds < 0) return QStringLiteral("–");
@@ -64,14 +68,14 @@ QString withSuffix(const QString& path, const QString& filter) {
 
 // The spec on one line keeps the settings file readable. Only layout whitespace goes (JSON strings
 // hold no raw newlines); a QJsonDocument round trip would turn 64-bit seeds into doubles.
-QString compactSpecJson(const q4::SweepSpec& spec) {
-    return QString::fromStdString(q4::sweepSpecToJson(spec)).remove(QRegularExpression(QStringLiteral("\\n *")));
+QString compactSpecJson(const std::string& json) {
+    return QString::fromStdString(json).remove(QRegularExpression(QStringLiteral("\\n *")));
 }
 
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
-    setWindowTitle(QStringLiteral("Q4Bench"));
+    setTitle(QString());
     setAcceptDrops(true);
     document_ = new RunDocument(this);
     model_ = new ResultsTableModel(document_, this);
@@ -129,9 +133,26 @@ void MainWindow::buildCentre() {
     tableLayout->addLayout(filterRow);
     tableLayout->addWidget(table_, 1);
 
+    provenanceLabel_ = new QLabel(this);
+    provenanceLabel_->setObjectName(QStringLiteral("provenanceLabel"));
+    provenanceLabel_->setWordWrap(true);
+    provenanceLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto showProvenance = [this] {
+        provenanceLabel_->setText(provenanceText(document_->run().info));
+        provenanceLabel_->setVisible(!provenanceLabel_->text().isEmpty());
+    };
+    showProvenance();
+    connect(document_, &RunDocument::reset, this, showProvenance);
+    connect(document_, &RunDocument::runFinished, this, showProvenance);
+    auto* chartPane = new QWidget(this);
+    auto* chartLayout = new QVBoxLayout(chartPane);
+    chartLayout->setContentsMargins(0, 0, 0, 0);
+    chartLayout->addWidget(provenanceLabel_);
+    chartLayout->addWidget(charts_, 1);
+
     auto* splitter = new QSplitter(Qt::Vertical, this);
     splitter->setObjectName(QStringLiteral("centreSplitter"));
-    splitter->addWidget(charts_);
+    splitter->addWidget(chartPane);
     splitter->addWidget(tablePane);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
@@ -173,10 +194,14 @@ void MainWindow::buildDocks() {
 
 void MainWindow::buildStatusBar() {
     progressBar_ = new QProgressBar(this);
+    progressBar_->setObjectName(QStringLiteral("progressBar"));
     progressBar_->setMaximumWidth(220);
-    progressBar_->setRange(0, 1);
-    progressBar_->setValue(0);
-    progressLabel_ = new QLabel(tr("idle"), this);
+    progressLabel_ = new QLabel(this);
+    progressLabel_->setObjectName(QStringLiteral("progressLabel"));
+    resetProgress(tr("idle"));
+    progressTimer_ = new QTimer(this);
+    progressTimer_->setInterval(kProgressTickMs);
+    connect(progressTimer_, &QTimer::timeout, this, &MainWindow::showProgress);
     cancelButton_ = new QPushButton(tr("Cancel"), this);
     cancelButton_->setToolTip(tr("Stop after the current sample; measured records are kept (Esc)"));
     connect(cancelButton_, &QPushButton::clicked, this, &MainWindow::cancelRun);
@@ -215,6 +240,11 @@ void MainWindow::buildMenus() {
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     runAction_ = run->addAction(tr("&Run"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainWindow::startRun);
     cancelAction_ = run->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), this, &MainWindow::cancelRun);
+    run->addSeparator();
+    run->addAction(tr("Re-run &This Spec"), this, [this] {
+        QString error;
+        if (!rerunSpec(&error)) QMessageBox::warning(this, tr("Re-run This Spec"), error);
+    });
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
@@ -230,25 +260,26 @@ void MainWindow::buildMenus() {
 void MainWindow::connectController() {
     connect(controller_, &BenchmarkController::runStarted, this, [this](const q4::RunInfo& info) {
         document_->beginRun(info);
-        setWindowTitle(tr("Q4Bench — running on %1").arg(QString::fromStdString(info.device.name)));
+        setTitle(tr("running on %1").arg(QString::fromStdString(info.device.name)));
         appendLog(tr("run %1 started on %2 (%3)")
                       .arg(QString::fromStdString(info.runId), QString::fromStdString(info.device.name),
                            QString::fromStdString(info.backend)));
     });
     connect(controller_, &BenchmarkController::recordReady, document_, &RunDocument::appendRecord);
-    connect(controller_, &BenchmarkController::progress, this, &MainWindow::onProgress);
+    connect(controller_, &BenchmarkController::progress, this, [this](int done, int total) { onProgress(done, total); });
     connect(controller_, &BenchmarkController::logMessage, this, &MainWindow::appendLog);
     connect(controller_, &BenchmarkController::runFinished, this, [this](const q4::RunInfo& info, bool cancelled) {
         document_->finishRun(info);
-        const int count = int(document_->records().size());
-        appendLog(cancelled ? tr("run cancelled: %1 records kept").arg(count) : tr("run finished: %1 records").arg(count));
-        setWindowTitle(tr("Q4Bench — %1").arg(QString::fromStdString(info.device.name)));
+        // A cancelled run is reported by the engine's own log line ("run cancelled: … kept").
+        if (!cancelled) appendLog(tr("run finished: %1 records").arg(document_->records().size()));
+        setTitle(QString::fromStdString(info.device.name));
         table_->resizeColumnsToContents();
         onRunEnded(cancelled);
     });
     connect(controller_, &BenchmarkController::runFailed, this, [this](const QString& message) {
         reportError(tr("run failed: %1").arg(message), false);
         onRunEnded(false);
+        resetProgress(tr("idle"));
     });
 }
 
@@ -259,7 +290,7 @@ void MainWindow::restoreSettings() {
     const QString spec = settings.value(QStringLiteral("lastSpec")).toString();
     if (!spec.isEmpty()) {
         auto parsed = q4::sweepSpecFromJson(spec.toStdString());
-        if (parsed) panel_->setSpec(parsed.value());
+        if (parsed) panel_->setSpec(parsed.value(), typedRangesIn(spec.toStdString()));
         else appendLog(tr("the last sweep spec could not be restored: %1").arg(QString::fromStdString(parsed.error())));
     }
 }
@@ -268,7 +299,7 @@ void MainWindow::saveSettings() const {
     AppSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
-    settings.setValue(QStringLiteral("lastSpec"), compactSpecJson(panel_->spec()));
+    settings.setValue(QStringLiteral("lastSpec"), compactSpecJson(panel_->specJson()));
 }
 
 QString MainWindow::logText() const { return log_->toPlainText(); }
@@ -297,19 +328,53 @@ void MainWindow::setRunning(bool running) {
     updateRunControls();
 }
 
-void MainWindow::onProgress(int done, int total, double elapsedSeconds, double etaSeconds) {
-    progressBar_->setRange(0, std::max(total, 1));
-    progressBar_->setValue(done);
-    QString text = tr("%1/%2, elapsed %3").arg(done).arg(total).arg(duration(elapsedSeconds));
-    if (done < total) text += tr(", ETA %1").arg(duration(etaSeconds));
+QString MainWindow::progressText() const { return progressLabel_->text(); }
+
+void MainWindow::setTitle(const QString& subject) { setWindowTitle(subject); }
+
+void MainWindow::onProgress(int done, int total) {
+    if (!running_) return;
+    if (done != done_) lastRecordSeconds_ = runClock_.nsecsElapsed() * 1e-9;
+    done_ = done;
+    total_ = total;
+    showProgress();
+}
+
+void MainWindow::showProgress() {
+    const double elapsed = runClock_.isValid() ? runClock_.nsecsElapsed() * 1e-9 : 0.0;
+    progressBar_->setRange(0, std::max(total_, 1));
+    progressBar_->setValue(done_);
+    QString text = tr("%1/%2, elapsed %3").arg(done_).arg(total_).arg(duration(elapsed));
+    if (cancelling_) {
+        text += tr(", cancelling…");
+    } else if (running_ && done_ < total_) {
+        // Measured seconds per record once records land; the panel's estimate until then.
+        const double eta = done_ > 0 ? lastRecordSeconds_ / done_ * (total_ - done_) - (elapsed - lastRecordSeconds_)
+                                     : estimateSeconds_ - elapsed;
+        text += tr(", ETA %1").arg(duration(std::max(eta, 0.0)));
+    }
+    progressLabel_->setText(text);
+}
+
+void MainWindow::resetProgress(const QString& text) {
+    progressBar_->setRange(0, 1);
+    progressBar_->reset();  // no value: nothing is in progress
     progressLabel_->setText(text);
 }
 
 void MainWindow::onRunEnded(bool cancelled) {
     // A run that ended, even cancelled, closed its journal: nothing to recover.
     clearActiveJournal();
+    journalLock_.reset();
+    progressTimer_->stop();
     setRunning(false);
-    if (progressLabel_->text().startsWith(tr("starting"))) progressLabel_->setText(tr("idle"));
+    cancelling_ = false;
+    if (runClock_.isValid()) {
+        const QString elapsed = duration(runClock_.nsecsElapsed() * 1e-9);
+        progressLabel_->setText(cancelled ? tr("cancelled at %1/%2 after %3").arg(done_).arg(total_).arg(elapsed)
+                                          : tr("%1/%2 in %3").arg(done_).arg(total_).arg(elapsed));
+        runClock_.invalidate();
+    }
     emit runEnded(cancelled);
 }
 
@@ -323,20 +388,36 @@ void MainWindow::startRun() {
     const BackendChoice choice = panel_->selectedBackend();
     spec.backend = choice.backend;
 
-    const QString journal = newJournalPath();
-    setActiveJournal(journal);
-    AppSettings().setValue(QStringLiteral("lastSpec"), compactSpecJson(spec));
+    // The journal is a crash guard, not a condition: a folder that cannot be written costs the
+    // guard, not the run.
+    QString journal = newJournalPath();
+    QString lockError;
+    journalLock_ = lockJournal(journal, &lockError);
+    if (!journalLock_) {
+        appendLog(tr("warning: no journal for this run (%1): a crash would lose its records").arg(lockError));
+        journal.clear();
+    }
+    if (!journal.isEmpty()) setActiveJournal(journal);
+    AppSettings().setValue(QStringLiteral("lastSpec"), compactSpecJson(panel_->specJson()));
 
-    if (!controller_->start(spec, choice.device, journal)) return;
+    if (!controller_->start(spec, choice.device, journal)) {
+        journalLock_.reset();
+        return;
+    }
     setRunning(true);
-    // The panel's count until the runner reports its own total with the first record.
-    const int records = panel_->pointCount();
-    progressBar_->setRange(0, std::max(records, 1));
-    progressBar_->setValue(0);
-    progressLabel_->setText(tr("starting on %1…").arg(choice.label));
+    // The panel's count until the runner reports its own total.
+    done_ = 0;
+    total_ = panel_->pointCount();
+    estimateSeconds_ = panel_->estimatedSeconds();
+    lastRecordSeconds_ = 0;
+    cancelling_ = false;
+    runClock_.start();
+    progressTimer_->start();
+    showProgress();
     const QString where = QStringLiteral("%1:%2").arg(QString::fromStdString(choice.backend)).arg(choice.device);
-    appendLog(tr("starting %n record(s) on %1, journal %2", nullptr, records)
-                  .arg(where, QDir::toNativeSeparators(journal)));
+    appendLog(journal.isEmpty() ? tr("starting %n record(s) on %1, no journal", nullptr, total_).arg(where)
+                                : tr("starting %n record(s) on %1, journal %2", nullptr, total_)
+                                      .arg(where, QDir::toNativeSeparators(journal)));
 }
 
 void MainWindow::cancelRun() {
@@ -344,7 +425,26 @@ void MainWindow::cancelRun() {
     controller_->cancel();
     cancelButton_->setEnabled(false);
     cancelAction_->setEnabled(false);
+    cancelling_ = true;
+    showProgress();
     appendLog(tr("cancelling after the current sample…"));
+}
+
+QString MainWindow::provenance() const { return provenanceLabel_->text(); }
+
+bool MainWindow::rerunSpec(QString* error) {
+    const std::string& json = document_->run().info.specJson;
+    auto spec = json.empty() ? q4::Expected<q4::SweepSpec>(q4::Error{tr("the shown run has no sweep spec").toStdString()})
+                             : q4::sweepSpecFromJson(json);
+    if (!spec) {
+        const QString message = QString::fromStdString(spec.error());
+        reportError(message, false);
+        if (error) *error = message;
+        return false;
+    }
+    panel_->setSpec(spec.value(), typedRangesIn(json));
+    appendLog(tr("sweep spec of run %1 loaded: Run measures it again").arg(QString::fromStdString(document_->run().info.runId)));
+    return true;
 }
 
 bool MainWindow::recoverInterruptedRun(bool askUser) {
@@ -370,7 +470,7 @@ bool MainWindow::recoverInterruptedRun(bool askUser) {
         }
     }
     document_->setRun(journal.result, candidate);
-    setWindowTitle(tr("Q4Bench — recovered run"));
+    setTitle(tr("recovered run"));
     appendLog(tr("recovered %n record(s) of an interrupted run from %1", nullptr, count).arg(candidate) +
               (journal.discardedLines ? tr(" (%1 truncated line(s) skipped)").arg(journal.discardedLines) : QString()));
     return true;
@@ -387,7 +487,7 @@ bool MainWindow::openFile(const QString& path, QString* error) {
     if (!run) return fail(QString::fromStdString(run.error()));
     document_->setRun(run.value(), path);
     addRecentFile(path);
-    setWindowTitle(tr("Q4Bench — %1").arg(QFileInfo(path).fileName()));
+    setTitle(QFileInfo(path).fileName());
     appendLog(tr("opened %1: %n record(s)", nullptr, int(run->records.size())).arg(path));
     if (run->info.finishedUtc.empty() && path.endsWith(QLatin1String(".jsonl"), Qt::CaseInsensitive))
         appendLog(tr("%1 is the journal of a run that did not finish").arg(QFileInfo(path).fileName()));
@@ -437,14 +537,16 @@ bool MainWindow::loadSweepSpec(const QString& path, QString* error) {
         if (error) *error = message;
         return false;
     }
-    panel_->setSpec(spec.value());
+    QFile file(path);  // read again for the ranges as typed, which the engine's reader expands
+    const std::string json = file.open(QIODevice::ReadOnly) ? file.readAll().toStdString() : std::string();
+    panel_->setSpec(spec.value(), typedRangesIn(json));
     appendLog(tr("sweep spec loaded from %1").arg(path));
     return true;
 }
 
 bool MainWindow::saveSweepSpec(const QString& path, QString* error) const {
     QSaveFile file(path);
-    const QByteArray json = QByteArray::fromStdString(q4::sweepSpecToJson(panel_->spec())) + '\n';
+    const QByteArray json = QByteArray::fromStdString(panel_->specJson()) + '\n';
     if (!file.open(QIODevice::WriteOnly) || file.write(json) != json.size() || !file.commit()) {
         if (error) *error = tr("cannot write %1: %2").arg(path, file.errorString());
         return false;

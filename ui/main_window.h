@@ -2,19 +2,23 @@
 // The workbench window: sweep panel (left dock), charts over the results table (centre), log
 // (bottom dock), progress and Cancel (status bar). Runs go through the BenchmarkController;
 // every record is journalled as it lands so a crashed run can be recovered on the next start.
+#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QString>
+#include <memory>
 #include <vector>
 
 #include "panel/sweep_panel.h"
 
 class QLabel;
 class QLineEdit;
+class QLockFile;
 class QMenu;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
 class QTableView;
+class QTimer;
 
 namespace q4ui {
 
@@ -38,6 +42,8 @@ public:
     RunDocument* document() const { return document_; }
     BenchmarkController* controller() const { return controller_; }
     QPushButton* runButton() const { return runButton_; }
+    QProgressBar* progressBar() const { return progressBar_; }
+    QString progressText() const;
     QString logText() const;
 
     // File actions without dialogs; each returns false and sets *error (also logged) on failure.
@@ -51,6 +57,9 @@ public:
 
     void startRun();
     void cancelRun();
+    // Loads the shown run's sweep spec into the panel, to measure it again.
+    bool rerunSpec(QString* error);
+    QString provenance() const;  // the line above the charts: device, driver, date, spec
     // Offers the last journal when it did not finish (a crash or a kill); with askUser false
     // it is loaded without asking. Returns true when records were loaded.
     bool recoverInterruptedRun(bool askUser);
@@ -78,8 +87,11 @@ private:
     void reportError(const QString& message, bool showDialog);
     void updateRunControls();
     void setRunning(bool running);
-    void onProgress(int done, int total, double elapsedSeconds, double etaSeconds);
+    void onProgress(int done, int total);
+    void showProgress();  // from the window's own clock, so elapsed ticks between records
+    void resetProgress(const QString& text);
     void onRunEnded(bool cancelled);
+    void setTitle(const QString& subject);  // the platform adds the application's name
     void copySelection() const;
 
     void addRecentFile(const QString& path);
@@ -106,11 +118,22 @@ private:
     QPlainTextEdit* log_ = nullptr;
     QProgressBar* progressBar_ = nullptr;
     QLabel* progressLabel_ = nullptr;
+    QLabel* provenanceLabel_ = nullptr;
     QPushButton* cancelButton_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QAction* runAction_ = nullptr;
     QAction* cancelAction_ = nullptr;
     bool running_ = false;
+
+    // Progress of the run in flight, shown by showProgress().
+    QTimer* progressTimer_ = nullptr;
+    QElapsedTimer runClock_;
+    double estimateSeconds_ = 0;     // the panel's guess, until the first record
+    double lastRecordSeconds_ = 0;   // runClock_ when the last record landed
+    int done_ = 0;
+    int total_ = 0;
+    bool cancelling_ = false;
+    std::unique_ptr<QLockFile> journalLock_;  // held while the run writes its journal
 };
 
 }  // namespace q4ui

@@ -88,12 +88,12 @@ QString recordTooltip(const q4::Record& record, bool fromBaseline) {
         lines << QStringLiteral("status: %1").arg(QString::fromUtf8(q4::nameOf(record.status)));
         if (!record.message.empty()) lines << QString::fromStdString(record.message);
     }
-    if (q4::isTimed(record))
-        lines << QStringLiteral("median %1  (p10 %2 – p90 %3)")
-                     .arg(formatMs(fieldNumber(record, "time_ms_median").value_or(0)),
-                          formatMs(fieldNumber(record, "time_ms_p10").value_or(0)),
-                          formatMs(fieldNumber(record, "time_ms_p90").value_or(0)));
     if (record.relError) lines << QStringLiteral("rel. error %1").arg(*record.relError, 0, 'g', 3);
+    if (!q4::isTimed(record)) return lines.join('\n');  // rates of an untimed record measure nothing
+    lines << QStringLiteral("median %1  (p10 %2 – p90 %3)")
+                 .arg(formatMs(fieldNumber(record, "time_ms_median").value_or(0)),
+                      formatMs(fieldNumber(record, "time_ms_p10").value_or(0)),
+                      formatMs(fieldNumber(record, "time_ms_p90").value_or(0)));
     if (record.speedupVsBaseline) lines << QStringLiteral("speedup %1×").arg(*record.speedupVsBaseline, 0, 'f', 2);
     if (record.fractionOfFloor)
         lines << QStringLiteral("%1 % of floor").arg(*record.fractionOfFloor * 100.0, 0, 'f', 1);

@@ -5,6 +5,7 @@
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
+#include <QSaveFile>
 #ifdef QT_SVG_LIB
 #include <QSvgGenerator>
 #endif
@@ -27,10 +28,10 @@ QImage ChartWidget::toImage(int width, int height) const {
     return image;
 }
 
-bool ChartWidget::writePdf(const QString& path, int width, int height) const {
+bool ChartWidget::writePdf(QIODevice* device, int width, int height) const {
     // One page exactly the chart's size, at screen resolution so fonts keep their proportions.
     constexpr int dpi = 96;
-    QPdfWriter writer(path);
+    QPdfWriter writer(device);
     writer.setResolution(dpi);
     writer.setPageSize(QPageSize(QSizeF(width * 72.0 / dpi, height * 72.0 / dpi), QPageSize::Point));
     writer.setPageMargins(QMarginsF(0, 0, 0, 0));
@@ -46,30 +47,37 @@ QString ChartWidget::exportTo(const QString& path, int width, int height) const 
     if (info.isDir()) return failure(path, QStringLiteral("it is a folder"));
 
     const QString suffix = info.suffix().toLower();
+    if (suffix != QLatin1String("png") && suffix != QLatin1String("pdf") && suffix != QLatin1String("svg"))
+        return failure(path, QStringLiteral("unknown format '%1' (use .png, .pdf or .svg)").arg(info.suffix()));
+#ifndef QT_SVG_LIB
+    if (suffix == QLatin1String("svg"))
+        return failure(path, QStringLiteral("SVG export needs Qt SVG (package qt6-svg-dev); use .png or .pdf"));
+#endif
+
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) return failure(path, file.errorString());
+    bool drawn = false;
     if (suffix == QLatin1String("png")) {
         const QImage image = toImage(width, height);
         if (image.isNull()) return failure(path, QStringLiteral("image of %1×%2 is too large").arg(width).arg(height));
-        if (!image.save(path, "PNG")) return failure(path, QStringLiteral("the file could not be written"));
-        return {};
-    }
-    if (suffix == QLatin1String("pdf")) {
-        if (!writePdf(path, width, height)) return failure(path, QStringLiteral("the file could not be written"));
-        return {};
-    }
-    if (suffix == QLatin1String("svg")) {
+        drawn = image.save(&file, "PNG");
+    } else if (suffix == QLatin1String("pdf")) {
+        drawn = writePdf(&file, width, height);
+    } else {
 #ifdef QT_SVG_LIB
         QSvgGenerator svg;
-        svg.setFileName(path);
+        svg.setOutputDevice(&file);
         svg.setSize(QSize(width, height));
         svg.setViewBox(QRect(0, 0, width, height));
         svg.setTitle(QStringLiteral("Q4Bench chart"));
-        if (!paint(&svg, width, height)) return failure(path, QStringLiteral("the file could not be written"));
-        return {};
-#else
-        return failure(path, QStringLiteral("SVG export needs Qt SVG (package qt6-svg-dev); use .png or .pdf"));
+        drawn = paint(&svg, width, height);
 #endif
     }
-    return failure(path, QStringLiteral("unknown format '%1' (use .png, .pdf or .svg)").arg(info.suffix()));
+    // A write error is the file's; a drawing that failed has no system reason.
+    if (file.error() != QFileDevice::NoError) return failure(path, file.errorString());
+    if (!drawn) return failure(path, QStringLiteral("the chart could not be drawn"));
+    if (!file.commit()) return failure(path, file.errorString());
+    return {};
 }
 
 }  // namespace q4ui

@@ -5,6 +5,7 @@
 #include <QString>
 #include <QWidget>
 
+class QIODevice;
 class QPaintDevice;
 
 namespace q4ui {
@@ -14,7 +15,9 @@ class ChartWidget : public QWidget {
 public:
     using QWidget::QWidget;
 
-    // PNG, PDF or SVG by the path's suffix; returns an error naming the path and the reason, or empty.
+    // PNG, PDF or SVG by the path's suffix, through a temporary file renamed into place once
+    // complete (a failed export leaves no partial file); returns an error naming the path and
+    // the system's reason, or empty.
     QString exportTo(const QString& path, int width, int height) const;
     QImage toImage(int width, int height) const;
     virtual int pointCount() const = 0;  // data points over all series, shown or hidden
@@ -22,7 +25,8 @@ public:
 protected:
     // Draws the whole chart laid out for width x height device pixels; false if painting failed.
     virtual bool paint(QPaintDevice* device, int width, int height) const = 0;
-    virtual bool writePdf(const QString& path, int width, int height) const;
+    // One PDF page of the chart, written to device.
+    bool writePdf(QIODevice* device, int width, int height) const;
 };
 
 }  // namespace q4ui

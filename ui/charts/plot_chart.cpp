@@ -261,17 +261,14 @@ void PlotChart::changeEvent(QEvent* event) {
 bool PlotChart::paint(QPaintDevice* device, int width, int height) const {
     QCPPainter painter(device);
     if (!painter.isActive()) return false;
+    // PDF and SVG: lines as vectors, not cached pixmaps.
+    if (device->devType() != QInternal::Image && device->devType() != QInternal::Pixmap)
+        painter.setModes(QCPPainter::pmVectorized | QCPPainter::pmNoCaching);
     plot_->toPainter(&painter, width, height);
     painter.end();
     // Drawing at another size moved the layout; the widget lays itself out again.
     plot_->replot(QCustomPlot::rpQueuedReplot);
     return true;
-}
-
-bool PlotChart::writePdf(const QString& path, int width, int height) const {
-    const bool ok = plot_->savePdf(path, width, height, QCP::epAllowCosmetic, QStringLiteral("Q4Bench"));
-    plot_->replot(QCustomPlot::rpQueuedReplot);
-    return ok;
 }
 
 }  // namespace q4ui

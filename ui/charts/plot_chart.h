@@ -46,7 +46,6 @@ protected:
     void rebuild();
     void changeEvent(QEvent* event) override;
     bool paint(QPaintDevice* device, int width, int height) const override;
-    bool writePdf(const QString& path, int width, int height) const override;
 
 private:
     struct Point {

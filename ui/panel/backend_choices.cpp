@@ -11,11 +11,21 @@ std::vector<BackendChoice> availableBackends() {
         if (!devices) continue;
         const QString backend = QString::fromStdString(factory.name);
         for (int i = 0; i < int(devices->size()); ++i) {
-            const QString device = QString::fromStdString((*devices)[std::size_t(i)].name);
-            choices.push_back({QStringLiteral("%1 (%2:%3)").arg(device, backend).arg(i), factory.name, i});
+            const q4::DeviceInfo& info = (*devices)[std::size_t(i)];
+            choices.push_back({QStringLiteral("%1 (%2:%3)").arg(QString::fromStdString(info.name), backend).arg(i),
+                               factory.name, i, info.memoryBytes});
         }
     }
     return choices;
+}
+
+std::int64_t deviceMemoryBytes(const std::string& backend, int device) {
+    const q4::BackendRegistry& registry = q4::BackendRegistry::instance();
+    const q4::BackendFactory* factory = registry.find(backend == "auto" ? registry.resolveAuto() : backend);
+    if (!factory) return 0;
+    const auto devices = factory->devices();
+    if (!devices || device < 0 || device >= int(devices->size())) return 0;
+    return (*devices)[std::size_t(device)].memoryBytes;
 }
 
 QStringList unavailableBackends() {

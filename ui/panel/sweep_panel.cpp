@@ -20,10 +20,13 @@
 #include <cmath>
 
 #include "backend/backend_registry.h"
+#include "io/json_io.h"
 #include "panel/enum_combo.h"
 #include "panel/exact_spin.h"
 #include "panel/field_validation.h"
 #include "panel/kernel_list.h"
+#include "panel/run_estimate.h"
+#include "panel/wheel_guard.h"
 #include "results/record_fields.h"
 #include "sweep/presets.h"
 #include "sweep/spec_fields.h"
@@ -32,11 +35,6 @@
 namespace q4ui {
 
 namespace {
-
-// Rough per-record cost for the estimate: sampling lasts at least min time (or a short
-// floor for fast kernels) plus preparing inputs and validating against the reference.
-constexpr double kSampleFloorSeconds = 0.05;
-constexpr double kPrepareSeconds = 0.05;
 
 template <class T>
 QString joinValues(const std::vector<T>& values) {
@@ -110,6 +108,7 @@ SweepPanel::SweepPanel(QWidget* parent) : QWidget(parent) {
     sections->addWidget(buildKernels());
     sections->addWidget(buildTiming());
     sections->addStretch();
+    guardWheelInChildren(content);
 
     auto* scroll = new QScrollArea;
     scroll->setWidgetResizable(true);
@@ -345,7 +344,7 @@ void SweepPanel::setBackends(const std::vector<BackendChoice>& choices) {
 BackendChoice SweepPanel::selectedBackend() const {
     const int index = backendCombo_->currentIndex();
     if (index >= 0 && index < int(backends_.size())) return backends_[std::size_t(index)];
-    return BackendChoice{QString::fromStdString(fallbackBackend_), fallbackBackend_, 0};
+    return BackendChoice{QString::fromStdString(fallbackBackend_), fallbackBackend_, 0, fallbackMemory_};
 }
 
 void SweepPanel::reloadKernels(const std::vector<std::string>& keepUnknown) {
@@ -376,10 +375,11 @@ void SweepPanel::updateModeAndBackendState() {
 
 q4::SweepSpec SweepPanel::spec() const { return spec_; }
 
-void SweepPanel::setSpec(const q4::SweepSpec& spec) {
+void SweepPanel::setSpec(const q4::SweepSpec& spec, const TypedRanges& typed) {
     filling_ = true;
     // The backend first: it decides which kernels the list offers.
     if (backends_.empty()) {
+        if (fallbackBackend_ != spec.backend) fallbackMemory_ = deviceMemoryBytes(spec.backend, 0);
         fallbackBackend_ = spec.backend;
     } else {
         const q4::BackendRegistry& registry = q4::BackendRegistry::instance();
@@ -400,6 +400,9 @@ void SweepPanel::setSpec(const q4::SweepSpec& spec) {
         if (auto* edit = qobject_cast<QLineEdit*>(field.widget)) edit->setText(text);
         else if (combo && combo != backendCombo_ && combo != presetCombo_) selectData(combo, text);
     }
+    for (const auto& [key, text] : typed)
+        if (const Field* field = findField(key); field && keepsTypedText(key))
+            if (auto* edit = qobject_cast<QLineEdit*>(field->widget)) edit->setText(text);
     presetRadio_->setChecked(!spec.preset.empty());
     sizesRadio_->setChecked(spec.preset.empty());
     if (!spec.preset.empty()) {
@@ -424,17 +427,23 @@ void SweepPanel::setSpec(const q4::SweepSpec& spec) {
     revalidate();
 }
 
+std::string SweepPanel::specJson() const {
+    TypedRanges typed;
+    for (const Field& field : fields_) {
+        auto* edit = qobject_cast<QLineEdit*>(field.widget);
+        if (!edit || !keepsTypedText(field.key) || !edit->isEnabled() || isMarked(edit)) continue;
+        if (edit->text().contains(QLatin1Char(':'))) typed[field.key] = edit->text().trimmed();  // a range
+    }
+    return withTypedRanges(q4::sweepSpecToJson(spec_), typed);
+}
+
 bool SweepPanel::isValid() const { return valid_; }
 
 QString SweepPanel::validationMessage() const { return message_; }
 
 int SweepPanel::pointCount() const { return valid_ ? points_ * kernelCount_ : 0; }
 
-double SweepPanel::estimatedSeconds() const {
-    const q4::TimingOptions& t = spec_.timing;
-    const double sampling = std::min(t.timeoutSeconds, std::max(t.minTimeSeconds, kSampleFloorSeconds));
-    return pointCount() * (sampling + kPrepareSeconds);
-}
+double SweepPanel::estimatedSeconds() const { return valid_ ? estimate_ : 0.0; }
 
 QString SweepPanel::summaryText() const {
     if (!valid_) return tr("No runnable sweep: fix the marked fields");
@@ -502,9 +511,11 @@ void SweepPanel::report(const std::string& key, const std::string& message, QStr
 
 void SweepPanel::checkWithEngine(QStringList& errors) {
     const std::vector<std::string> known = catalogIds();
-    // No memory limit: the device is not known here; the run checks sizes against it. The
-    // engine counts the points before expanding, so an oversized sweep fails at once.
-    const auto points = q4::expandSweep(spec_, known, 0);
+    // The engine's full rules, the chosen device's memory included, so Run is only offered for a
+    // sweep the run will accept. The engine counts the points before expanding, so an oversized
+    // sweep fails at once.
+    const BackendChoice backend = selectedBackend();
+    const auto points = q4::expandSweep(spec_, known, backend.memoryBytes);
     if (!points) {
         // A field that did not read already says why; its default's consequences would only confuse.
         if (QWidget* widget = fieldWidget(points.errorField()); widget && isMarked(widget)) return;
@@ -513,6 +524,8 @@ void SweepPanel::checkWithEngine(QStringList& errors) {
     }
     points_ = int(points->size());
     kernelCount_ = int(q4::selectedKernels(spec_, known).size());
+    const std::string name = backend.backend == "auto" ? q4::BackendRegistry::instance().resolveAuto() : backend.backend;
+    estimate_ = estimateSweepSeconds(*points, kernelCount_, spec_.timing, ratesFor(name));
 }
 
 void SweepPanel::revalidate() {
@@ -528,6 +541,7 @@ void SweepPanel::revalidate() {
     spec_ = readFields(errors, expandable);
     points_ = 0;
     kernelCount_ = 0;
+    estimate_ = 0;
     if (expandable) checkWithEngine(errors);
 
     message_ = errors.join('\n');

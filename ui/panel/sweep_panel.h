@@ -10,6 +10,7 @@
 
 #include "backend/backend.h"
 #include "panel/backend_choices.h"
+#include "panel/typed_ranges.h"
 #include "sweep/sweep_spec.h"
 
 class QCheckBox;
@@ -34,11 +35,15 @@ public:
     BackendChoice selectedBackend() const;
 
     q4::SweepSpec spec() const;           // what the fields say now (backend included)
-    void setSpec(const q4::SweepSpec& spec);
+    // typed: the text to show for shape fields the spec's file held as ranges ("1:64:x2").
+    void setSpec(const q4::SweepSpec& spec, const TypedRanges& typed = {});
+    // The spec as a sweep file, with the shape fields' ranges as typed rather than expanded.
+    std::string specJson() const;
     bool isValid() const;
     QString validationMessage() const;    // empty when valid
     int pointCount() const;               // points x kernels, 0 when invalid
-    double estimatedSeconds() const;      // rough, from the timing settings
+    // From the stop criterion and a guessed launch time per point (see run_estimate.h); 0 when invalid.
+    double estimatedSeconds() const;
     // The widget that holds a sweep-spec key ("k", "timing.warmup"), null for none.
     QWidget* fieldWidget(const std::string& key) const;
 
@@ -81,6 +86,7 @@ private:
     std::vector<BackendChoice> backends_;
     std::vector<q4::KernelInfo> catalog_;
     std::string fallbackBackend_ = "auto";  // used until setBackends offers choices
+    std::int64_t fallbackMemory_ = deviceMemoryBytes("auto", 0);
 
     QRadioButton* sizesRadio_ = nullptr;
     QRadioButton* presetRadio_ = nullptr;
@@ -109,6 +115,7 @@ private:
     QString message_;
     int points_ = 0;
     int kernelCount_ = 0;
+    double estimate_ = 0;  // seconds
     bool filling_ = false;  // setSpec/setBackends fill many fields: validate once at the end
 };
 

@@ -88,9 +88,9 @@ constexpr ColumnKey kReportColumns[] = {
     {"time_ms_p10", true},
     {"time_ms_p90", true},
     {"rel_error"},
-    {"speedup_vs_baseline"},
-    {"fraction_of_floor"},
-    {"gbps"},
+    {"speedup_vs_baseline", true},
+    {"fraction_of_floor", true},
+    {"gbps", true},
     {"mem_peak_mb"},
     {"message"},
 };
