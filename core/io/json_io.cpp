@@ -75,7 +75,7 @@ Expected<Json> parseJson(const std::string& text, const std::string& context) {
     if (Status depth = checkJsonDepth(text, context); !depth) return depth.asError();
     try {
         return Json::parse(text);
-    } catch (const Json::parse_error& e) {
+    } catch (const Json::exception& e) {  // a syntax error, or a number beyond a double (1E400)
         return Error{context + ": invalid JSON: " + e.what()};
     }
 }
@@ -250,7 +250,7 @@ Expected<Record> recordFromObject(const Json& object, const std::string& context
     Record r;
     for (const RecordField& field : recordFields()) {
         const auto it = j.find(field.key);
-        if (!field.set || it == j.end()) continue;
+        if (!field.set || it == j.end() || it->is_null()) continue;  // null is absent: the default stays
         auto value = fieldFromJson(field, *it);
         Status stored = value ? field.set(r, *value) : Status::failure(value.error());
         if (!stored) return Error{context + ": '" + field.key + "' " + stored.message};

@@ -23,11 +23,15 @@ Status outOfRange(const std::string& what) { return Status::failure("must be " +
 
 // ---- field builders: one per kind of member --------------------------------------------------
 
+// An empty value (a blank CSV cell) for a member that is always present is an error, not a default.
+bool absent(const FieldValue& v) { return std::holds_alternative<std::monostate>(v); }
+
 template <class Access>
 RecordField textField(std::string key, std::string label, Access access) {
     return {std::move(key), std::move(label), FieldHint::Text, FieldType::Text,
             [access](const Record& r) -> FieldValue { return access(const_cast<Record&>(r)); },
             [access](Record& r, const FieldValue& v) -> Status {
+                if (absent(v)) return outOfRange("given");
                 const std::string& text = std::get<std::string>(v);
                 if (text.size() > kMaxText) return outOfRange("at most " + std::to_string(kMaxText) + " characters");
                 access(r) = text;
@@ -40,6 +44,7 @@ RecordField enumField(std::string key, std::string label, Access access) {
     return {std::move(key), std::move(label), FieldHint::Text, FieldType::Text,
             [access](const Record& r) -> FieldValue { return std::string(nameOf(access(const_cast<Record&>(r)))); },
             [access](Record& r, const FieldValue& v) -> Status {
+                if (absent(v)) return outOfRange("given");
                 const auto value = valueOf<E>(std::get<std::string>(v));
                 if (!value) return outOfRange("one of " + canonicalNames<E>());
                 access(r) = *value;
@@ -52,6 +57,7 @@ RecordField flagField(std::string key, std::string label, Access access) {
     return {std::move(key), std::move(label), FieldHint::Flag, FieldType::Boolean,
             [access](const Record& r) -> FieldValue { return access(const_cast<Record&>(r)); },
             [access](Record& r, const FieldValue& v) -> Status {
+                if (absent(v)) return outOfRange("true or false");
                 access(r) = std::get<bool>(v);
                 return Status::success();
             }};
@@ -152,6 +158,7 @@ std::vector<RecordField> buildFields() {
         flagField("cuda_graph", "Graph", Q4_MEMBER(cudaGraph)),
         {"seed", "Seed", H::Count, FieldType::Unsigned, [](const Record& r) -> FieldValue { return r.seed; },
          [](Record& r, const FieldValue& v) -> Status {
+             if (absent(v)) return outOfRange("given");
              r.seed = std::get<std::uint64_t>(v);
              return Status::success();
          }},
