@@ -31,6 +31,7 @@
 #include "model/run_document.h"
 #include "results/record_fields.h"
 #include "tiny_sweep.h"
+#include "window_test_env.h"
 
 namespace {
 
@@ -38,7 +39,7 @@ constexpr int kWaitMs = 30000;
 
 q4::SweepSpec tinySpec() { return q4test::tinyCpuSweep(); }
 
-QSettings settings() { return QSettings(QSettings::IniFormat, QSettings::UserScope, "Q4Bench", "q4bench"); }
+QSettings settings() { return q4test::WindowTestEnv::settings(); }
 
 // Runs the real CLI on a tiny CPU sweep; returns the output path or an empty string.
 QString runCli(const QString& dir, const QString& name, const char* format) {
@@ -55,30 +56,16 @@ QString runCli(const QString& dir, const QString& name, const char* format) {
 }
 
 bool waitUntil(const std::function<bool()>& done, int timeoutMs = kWaitMs) {
-    QElapsedTimer clock;
-    clock.start();
-    while (!done()) {
-        if (clock.elapsed() > timeoutMs) return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
-    }
-    return true;
+    return q4test::WindowTestEnv::waitUntil(done, timeoutMs);
 }
 
-class MainWindowTest : public ::testing::Test {
+class MainWindowTest : public q4test::WindowTestEnv {
 protected:
     // Settings and journals live in this test's own folder: ctest runs tests in parallel.
     void SetUp() override {
-        ASSERT_TRUE(dir.isValid());
-        home = qgetenv("HOME");
-        qputenv("HOME", QFile::encodeName(dir.path()));  // test mode puts app data under $HOME/.qttest
-        QStandardPaths::setTestModeEnabled(true);
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.filePath("config"));
-        QCoreApplication::setOrganizationName("Q4Bench");
-        QCoreApplication::setApplicationName("q4bench");
+        WindowTestEnv::SetUp();
         ASSERT_TRUE(q4ui::MainWindow::journalDirectory().startsWith(dir.path()));
     }
-    void TearDown() override { qputenv("HOME", home); }
 
     // Starts a run of spec and waits for its end; false when it did not finish.
     bool runToEnd(q4ui::MainWindow& window, const q4::SweepSpec& spec) {
@@ -91,9 +78,6 @@ protected:
         window.startRun();
         return finished.count() > 0 || finished.wait(kWaitMs);
     }
-
-    QTemporaryDir dir;
-    QByteArray home;
 };
 
 TEST_F(MainWindowTest, RunsATinySweepAndExportsIt) {

@@ -14,6 +14,19 @@
 namespace q4test {
 
 class WindowTestEnv : public ::testing::Test {
+public:
+    static QSettings settings() { return QSettings(QSettings::IniFormat, QSettings::UserScope, "Q4Bench", "q4bench"); }
+
+    static bool waitUntil(const std::function<bool()>& done, int timeoutMs = 30000) {
+        QElapsedTimer clock;
+        clock.start();
+        while (!done()) {
+            if (clock.elapsed() > timeoutMs) return false;
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        }
+        return true;
+    }
+
 protected:
     void SetUp() override {
         ASSERT_TRUE(dir.isValid());
@@ -26,18 +39,6 @@ protected:
         QCoreApplication::setApplicationName("q4bench");
     }
     void TearDown() override { qputenv("HOME", home); }
-
-    static QSettings settings() { return QSettings(QSettings::IniFormat, QSettings::UserScope, "Q4Bench", "q4bench"); }
-
-    static bool waitUntil(const std::function<bool()>& done, int timeoutMs = 30000) {
-        QElapsedTimer clock;
-        clock.start();
-        while (!done()) {
-            if (clock.elapsed() > timeoutMs) return false;
-            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
-        }
-        return true;
-    }
 
     QTemporaryDir dir;
     QByteArray home;
