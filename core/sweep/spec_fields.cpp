@@ -7,27 +7,12 @@
 #include <utility>
 
 #include "backend/backend_registry.h"
+#include "common/text.h"
 #include "sweep/presets.h"
 #include "sweep/sweep_expand.h"
 
 namespace q4 {
 namespace {
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
-}
-
-std::vector<std::string_view> splitCommas(std::string_view text) {
-    std::vector<std::string_view> items;
-    while (true) {
-        const auto at = text.find(',');
-        items.push_back(trim(text.substr(0, at)));
-        if (at == std::string_view::npos) return items;
-        text.remove_prefix(at + 1);
-    }
-}
 
 Error fieldError(std::string_view key, const std::string& rule) {
     return Error{std::string(key) + ": " + rule, std::string(key)};
@@ -88,7 +73,7 @@ Status readAxis(std::string_view key, std::string_view text, std::vector<std::in
 Status readGroupSizes(std::string_view key, std::string_view text, std::vector<int>& out) {
     if (trim(text).empty()) return fieldError(key, "empty list (use 128 or 32,64,128,-1)");
     std::vector<int> sizes;
-    for (std::string_view item : splitCommas(text)) {
+    for (std::string_view item : split(text, ',')) {
         int value = 0;
         if (Status s = readInteger<int>(key, item, -1, 1 << 30, value); !s) return s;
         if (Status s = validateGroupSize(value); !s) return fieldError(key, s.message);
@@ -100,8 +85,8 @@ Status readGroupSizes(std::string_view key, std::string_view text, std::vector<i
 
 Status readKernels(std::string_view key, std::string_view text, std::vector<std::string>& out) {
     std::vector<std::string> kernels;
-    for (std::string_view item : splitCommas(text))
-        if (!item.empty()) kernels.emplace_back(item);
+    for (std::string_view item : split(text, ','))
+        if (!trim(item).empty()) kernels.emplace_back(trim(item));
     if (kernels.empty()) return fieldError(key, "the kernel list is empty: name kernels or use 'all'");
     out = std::move(kernels);
     return Status::success();

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "common/text.h"
+
 namespace q4 {
 
 namespace {
@@ -16,32 +18,12 @@ constexpr std::int64_t kMaxRangeValues = 100000;
 
 constexpr const char* kListHelp = "(use 1,2,4 or 1:4096:x2 or 256:4096:+256)";
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-    return text;
-}
-
 // The whole text must be an integer (from_chars stops at the first bad character).
 bool parseInteger(std::string_view text, std::int64_t& out) {
     text = trim(text);
     if (text.empty()) return false;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
     return ec == std::errc() && end == text.data() + text.size();
-}
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-    std::vector<std::string_view> parts;
-    std::size_t start = 0;
-    while (true) {
-        const std::size_t at = text.find(separator, start);
-        if (at == std::string_view::npos) {
-            parts.push_back(text.substr(start));
-            return parts;
-        }
-        parts.push_back(text.substr(start, at - start));
-        start = at + 1;
-    }
 }
 
 Error notListItem(const std::string& field, std::string_view item) {
