@@ -7,6 +7,7 @@ packages=(
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev libqcustomplot-dev
   xvfb xauth fonts-dejavu-core
+  clang clang-tidy libclang-rt-14-dev python3  # fuzzing, clang-tidy, test checkpoints
 )
 missing=()
 for p in "${packages[@]}"; do
