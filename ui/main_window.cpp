@@ -118,6 +118,9 @@ void MainWindow::buildCentre() {
     connect(filterEdit_, &QLineEdit::textChanged, proxy_, &ResultsFilterProxy::setFilterText);
     auto* onlyOk = new QCheckBox(tr("Only ok"), this);
     connect(onlyOk, &QCheckBox::toggled, proxy_, &ResultsFilterProxy::setOnlyOk);
+    // The charts show what the table shows.
+    connect(proxy_, &ResultsFilterProxy::filterChanged, charts_,
+            [this] { charts_->setRecordFilter(proxy_->recordPredicate()); });
 
     // Loaded runs arrive whole: fit the columns once (per record would be slow for live runs).
     connect(document_, &RunDocument::reset, table_, [this] {

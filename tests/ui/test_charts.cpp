@@ -1,5 +1,5 @@
 // The charts fed from a RunDocument: counts as records land, what is not plotted, baselines,
-// legend toggles, tooltips, exports and the dark palette.
+// series toggles, tooltips, exports and the dark palette.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QListWidget>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
@@ -19,6 +20,7 @@
 #include <QtCharts/QAbstractBarSeries>
 #include <qcustomplot.h>
 
+#include "chart_test_util.h"
 #include "charts/charts_view.h"
 #include "model/run_document.h"
 
@@ -282,7 +284,7 @@ TEST(Charts, TheFloorChartSaysItPlotsTheShareOfTheFloor) {
     EXPECT_NEAR(floor->graph(0)->data()->at(0)->value, *run.records[0].fractionOfFloor * 100, 1e-9);
 }
 
-TEST(Charts, LegendClickTogglesASeries) {
+TEST(Charts, ListClickTogglesASeries) {
     q4ui::RunDocument document;
     q4ui::ChartsView view(&document);
     document.setRun(syntheticRun(), {});
@@ -291,17 +293,25 @@ TEST(Charts, LegendClickTogglesASeries) {
     ASSERT_TRUE(QTest::qWaitForWindowExposed(&view));
 
     QCustomPlot* latency = plotOf(view, "latency");
-    latency->replot(QCustomPlot::rpImmediateRefresh);
-    QCPAbstractLegendItem* item = latency->legend->item(0);
-    const QPoint center = item->rect().center();
+    auto* list = view.findChild<QWidget*>("latency")->findChild<QListWidget*>();
+    ASSERT_NE(list, nullptr);
+    ASSERT_EQ(list->count(), latency->graphCount());
+    QListWidgetItem* item = list->item(0);
+    EXPECT_EQ(item->text(), latency->graph(0)->name());
+    const QPoint box = q4test::checkBoxCenter(*list, item);
     const int points = view.plottedPointCount("latency");
 
-    QTest::mouseClick(latency, Qt::LeftButton, {}, center);
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, box);
+    EXPECT_EQ(item->checkState(), Qt::Unchecked);
     EXPECT_FALSE(latency->graph(0)->visible());
     EXPECT_EQ(view.plottedPointCount("latency"), points);  // hidden, still counted
-    latency->replot(QCustomPlot::rpImmediateRefresh);
-    QTest::mouseClick(latency, Qt::LeftButton, {}, center);
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, box);
     EXPECT_TRUE(latency->graph(0)->visible());
+    // Hidden series stay hidden when a baseline arrives.
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, box);
+    document.setBaseline(syntheticRun(1.3));
+    EXPECT_FALSE(latency->graph(0)->visible());
+    EXPECT_EQ(list->item(0)->checkState(), Qt::Unchecked);
 
     // Qt Charts: a legend marker zeroes its part of every bar, keeping the bars.
     QChart* memory = memoryChartOf(view);

@@ -1,15 +1,21 @@
-// Reports: the HTML page carries the metadata, four embedded charts and escaped records; the
-// PDF is a real document; other suffixes and unwritable paths are refused with a reason.
+// Reports: the HTML page opens with the run's provenance and carries the metadata, the sweep's
+// settings as a table, four sharp embedded charts and escaped records; the PDF is a real document
+// whose charts are vector drawings; other suffixes and unwritable paths are refused with a reason.
 #include <gtest/gtest.h>
 
 #include <QFile>
 #include <QFileInfo>
+#include <QImage>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 
 #include "charts/charts_view.h"
+#include "io/json_io.h"
 #include "model/run_document.h"
+#include "model/run_provenance.h"
 #include "report/report_writer.h"
 #include "results/record_fields.h"
+#include "sweep/spec_fields.h"
 
 namespace {
 
@@ -95,12 +101,50 @@ TEST(Report, HtmlHoldsMetadataChartsAndEscapedRecords) {
     EXPECT_EQ(page.count("data:image/png;base64,"), 4);
     EXPECT_TRUE(page.contains("&lt;needs padding&gt; &amp; more"));
     EXPECT_FALSE(page.contains("<needs padding>"));
-    EXPECT_TRUE(page.contains("&quot;kernels&quot;"));  // the spec, escaped inside <pre>
+    // The spec as label and value for every field of the engine's table, not raw JSON.
+    EXPECT_FALSE(page.contains("&quot;kernels&quot;"));
+    EXPECT_FALSE(page.contains("<pre>"));
+    const auto spec = q4::sweepSpecFromJson(reportRun().info.specJson);
+    ASSERT_TRUE(spec);
+    for (const q4::SpecFieldInfo& field : q4::specFields()) {
+        QString value = QString::fromStdString(q4::specFieldText(spec.value(), field.key)).toHtmlEscaped();
+        if (value.isEmpty()) value = "–";
+        const QString row = QString("<th align=\"left\">%1</th><td>%2</td>").arg(field.label, value);
+        EXPECT_TRUE(page.contains(row)) << row.toStdString();
+    }
     // The table's headers and units are the record field table's.
     const QString median = QString::fromStdString(q4::findRecordField("time_ms_median")->label);
     EXPECT_TRUE(page.contains(QString(median).replace(" (", "<br>("))) << median.toStdString();  // unit on its own line
     EXPECT_TRUE(page.contains(QString::fromStdString(q4::findRecordField("speedup_vs_baseline")->label)));
     EXPECT_TRUE(page.contains("60.0 %"));  // fraction_of_floor 0.6, by its hint
+}
+
+TEST(Report, OpensWithTheProvenanceAndEmbedsSharpCharts) {
+    q4ui::RunDocument document;
+    q4ui::ChartsView charts(&document);
+    document.setRun(reportRun(), "run.json");
+    QTemporaryDir dir;
+    const QString path = dir.filePath("report.html");
+    ASSERT_EQ(q4ui::writeReport(document, charts, path), "");
+    const QString page = QString::fromUtf8(readAll(path));
+
+    const QString provenance = q4ui::provenanceText(reportRun().info).toHtmlEscaped();
+    ASSERT_TRUE(provenance.contains("driver 580.65"));
+    const qsizetype at = page.indexOf(provenance);
+    ASSERT_GE(at, 0);
+    EXPECT_LT(at, page.indexOf("<h2"));  // before any section
+
+    // Twice the shown width in pixels.
+    const QRegularExpression image("data:image/png;base64,([A-Za-z0-9+/=]+)\"[^>]*width=\"(\\d+)\"");
+    int charts_seen = 0;
+    for (auto it = image.globalMatch(page); it.hasNext();) {
+        const QRegularExpressionMatch match = it.next();
+        const QImage png = QImage::fromData(QByteArray::fromBase64(match.captured(1).toLatin1()), "PNG");
+        ASSERT_FALSE(png.isNull());
+        EXPECT_GE(png.width(), 2 * match.captured(2).toInt());
+        ++charts_seen;
+    }
+    EXPECT_EQ(charts_seen, 4);
 }
 
 TEST(Report, PdfIsADocumentWithTheCharts) {
@@ -114,6 +158,8 @@ TEST(Report, PdfIsADocumentWithTheCharts) {
     const QByteArray pdf = readAll(path);
     EXPECT_TRUE(pdf.startsWith("%PDF"));
     EXPECT_GT(pdf.size(), 10 * 1024);
+    // Charts drawn as vectors, sharp at any zoom: no raster image in the file.
+    EXPECT_FALSE(pdf.contains("/Subtype /Image"));
 }
 
 TEST(Report, RefusesOtherSuffixesAndUnwritablePaths) {

@@ -68,9 +68,18 @@ std::optional<double> fieldNumber(const q4::Record& record, std::string_view key
     return std::nullopt;
 }
 
-QString formatMs(double ms) { return QString::number(ms, 'g', 4) + QStringLiteral(" ms"); }
+QString fieldUnit(std::string_view key) {
+    const q4::RecordField* field = q4::findRecordField(key);
+    if (!field) return {};
+    const QString label = QString::fromStdString(field->label);
+    const qsizetype open = label.lastIndexOf(QLatin1Char('('));
+    if (open < 0 || !label.endsWith(QLatin1Char(')'))) return {};
+    return label.mid(open + 1, label.size() - open - 2);
+}
 
-QString formatMb(double bytes) { return QString::number(bytes / 1e6, 'f', 1) + QStringLiteral(" MB"); }
+QString formatMs(double ms) { return QString::number(ms, 'g', 4) + ' ' + fieldUnit("time_ms_median"); }
+
+QString formatMb(double bytes) { return QString::number(bytes / 1e6, 'f', 1) + ' ' + fieldUnit("mem_peak_mb"); }
 
 QString recordTooltip(const q4::Record& record, bool fromBaseline) {
     QStringList lines;

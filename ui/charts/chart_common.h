@@ -38,10 +38,14 @@ void assignColors(SeriesColors& colors, const RunDocument& document, bool byShap
 // none when the field is absent or not measured.
 std::optional<double> fieldNumber(const q4::Record& record, std::string_view key);
 
+// The unit a record field's label names, "ms" for "Median (ms)"; empty when it names none. Axes
+// and tooltips take their units from here, so they read as the table does.
+QString fieldUnit(std::string_view key);
+
 // kernel, point, median and p10-p90 in ms, error, speedup; multi-line plain text.
 QString recordTooltip(const q4::Record& record, bool fromBaseline);
 
-QString formatMs(double ms);    // "0.0123 ms", four significant digits
-QString formatMb(double bytes);  // decimal megabytes, "12.3 MB"
+QString formatMs(double ms);     // "0.0123 ms", four significant digits, in the table's unit
+QString formatMb(double bytes);  // decimal megabytes, "12.3 MB", as the table's peak memory
 
 }  // namespace q4ui

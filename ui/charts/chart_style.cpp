@@ -42,6 +42,17 @@ QColor seriesColor(int index) {
     return colors[std::size_t(((index % size) + size) % size)];
 }
 
+QCPScatterStyle::ScatterShape seriesShape(int index) {
+    // Filled-looking shapes first; seven is prime to the ten colors.
+    static const std::array<QCPScatterStyle::ScatterShape, 7> shapes{
+        QCPScatterStyle::ssCircle,   QCPScatterStyle::ssSquare,           QCPScatterStyle::ssDiamond,
+        QCPScatterStyle::ssTriangle, QCPScatterStyle::ssTriangleInverted, QCPScatterStyle::ssStar,
+        QCPScatterStyle::ssCross,
+    };
+    const int size = int(shapes.size());
+    return shapes[std::size_t(((index % size) + size) % size)];
+}
+
 void applyColors(QCustomPlot* plot, const ChartColors& colors) {
     plot->setBackground(colors.background);
     for (QCPAxisRect* rect : plot->axisRects()) {
@@ -60,7 +71,9 @@ void applyColors(QCustomPlot* plot, const ChartColors& colors) {
     plot->legend->setBrush(colors.background);
     plot->legend->setBorderPen(QPen(colors.grid));
     plot->legend->setTextColor(colors.text);
-    for (int i = 0; i < plot->legend->itemCount(); ++i) plot->legend->item(i)->setTextColor(colors.text);
+    // A legend wrapped into columns has empty cells.
+    for (int i = 0; i < plot->legend->itemCount(); ++i)
+        if (QCPAbstractLegendItem* item = plot->legend->item(i)) item->setTextColor(colors.text);
     for (int i = 0; i < plot->plotLayout()->elementCount(); ++i)
         if (auto* title = qobject_cast<QCPTextElement*>(plot->plotLayout()->elementAt(i)))
             title->setTextColor(colors.text);

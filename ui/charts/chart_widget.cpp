@@ -6,9 +6,13 @@
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSaveFile>
+#include <algorithm>
+#include <qcustomplot.h>
 #ifdef QT_SVG_LIB
 #include <QSvgGenerator>
 #endif
+
+#include "charts/chart_style.h"
 
 namespace q4ui {
 
@@ -20,12 +24,58 @@ QString failure(const QString& path, const QString& reason) {
 
 }  // namespace
 
-QImage ChartWidget::toImage(int width, int height) const {
-    QImage image(width, height, QImage::Format_ARGB32_Premultiplied);
+void ChartWidget::setRecordFilter(RecordPredicate filter) {
+    filter_ = std::move(filter);
+    rebuild();
+}
+
+QImage ChartWidget::toImage(int width, int height, qreal scale) const {
+    QImage image(qRound(width * scale), qRound(height * scale), QImage::Format_ARGB32_Premultiplied);
     if (image.isNull()) return image;
+    image.setDevicePixelRatio(scale);
     image.fill(Qt::transparent);
-    if (!paint(&image, width, height)) return {};
+    if (!render(&image, width, height)) return {};
     return image;
+}
+
+QPicture ChartWidget::toPicture(int width, int height) const {
+    QPicture picture;
+    if (!render(&picture, width, height)) return QPicture();
+    picture.setBoundingRect(QRect(0, 0, width, height));
+    return picture;
+}
+
+bool ChartWidget::render(QPaintDevice* device, int width, int height) const {
+    QCPPainter painter(device);
+    if (!painter.isActive()) return false;
+    // PDF, SVG and pictures: lines as vectors, not cached pixmaps.
+    if (device->devType() != QInternal::Image && device->devType() != QInternal::Pixmap)
+        painter.setModes(QCPPainter::pmVectorized | QCPPainter::pmNoCaching);
+    painter.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
+    const ChartColors colors = chartColors(palette());
+    painter.fillRect(QRect(0, 0, width, height), colors.background);
+
+    // The footer takes the lines its text wraps to; the chart gets the rest.
+    constexpr int margin = 6;
+    QRect footerBox;
+    int chartHeight = height;
+    if (!footer_.isEmpty()) {
+        QFont small = font();
+        if (small.pointSizeF() > 0) small.setPointSizeF(small.pointSizeF() * 0.85);
+        painter.setFont(small);
+        footerBox = painter.boundingRect(QRect(margin, 0, std::max(1, width - 2 * margin), height),
+                                         Qt::TextWordWrap, footer_);
+        chartHeight = std::max(1, height - footerBox.height() - 2 * margin);
+        footerBox.moveTop(chartHeight + margin);
+    }
+    painter.save();
+    const bool drawn = draw(&painter, width, chartHeight);
+    painter.restore();
+    if (!footerBox.isNull()) {
+        painter.setPen(colors.axis);
+        painter.drawText(footerBox, Qt::TextWordWrap, footer_);
+    }
+    return drawn;
 }
 
 bool ChartWidget::writePdf(QIODevice* device, int width, int height) const {
@@ -36,7 +86,7 @@ bool ChartWidget::writePdf(QIODevice* device, int width, int height) const {
     writer.setPageSize(QPageSize(QSizeF(width * 72.0 / dpi, height * 72.0 / dpi), QPageSize::Point));
     writer.setPageMargins(QMarginsF(0, 0, 0, 0));
     writer.setCreator(QStringLiteral("Q4Bench"));
-    return paint(&writer, width, height);
+    return render(&writer, width, height);
 }
 
 QString ChartWidget::exportTo(const QString& path, int width, int height) const {
@@ -70,7 +120,7 @@ QString ChartWidget::exportTo(const QString& path, int width, int height) const 
         svg.setSize(QSize(width, height));
         svg.setViewBox(QRect(0, 0, width, height));
         svg.setTitle(QStringLiteral("Q4Bench chart"));
-        drawn = paint(&svg, width, height);
+        drawn = render(&svg, width, height);
 #endif
     }
     // A write error is the file's; a drawing that failed has no system reason.

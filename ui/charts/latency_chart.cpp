@@ -7,9 +7,12 @@ namespace q4ui {
 
 namespace {
 
-// Log-10 ticks at 1, 2 and 5 of each decade (powers of ten only over wide ranges), so a run
-// spanning less than two decades still gets readable labels.
-class DecadeTicker : public QCPAxisTickerLog {
+constexpr int kFewestTicks = 3;
+
+// Log-10 ticks at 1, 2 and 5 of each decade (powers of ten only over wide ranges). A range too
+// narrow for three of them (kernels within a factor of two) gets evenly spaced ticks instead,
+// so the axis always has several labels to read.
+class LatencyTicker : public QCPAxisTickerLog {
 protected:
     int getSubTickCount(double) override { return 0; }
     QVector<double> createTickVector(double, const QCPRange& range) override {
@@ -18,9 +21,15 @@ protected:
         const int first = int(std::floor(std::log10(range.lower)));
         const int last = int(std::ceil(std::log10(range.upper)));
         const QVector<double> mantissas = last - first <= 4 ? QVector<double>{1, 2, 5} : QVector<double>{1};
+        int inside = 0;
         for (int exponent = first; exponent <= last; ++exponent)
-            for (double mantissa : mantissas) ticks << mantissa * std::pow(10.0, exponent);
-        return ticks;
+            for (double mantissa : mantissas) {
+                const double tick = mantissa * std::pow(10.0, exponent);
+                ticks << tick;
+                inside += range.contains(tick) ? 1 : 0;
+            }
+        if (inside >= kFewestTicks) return ticks;
+        return QCPAxisTicker::createTickVector(QCPAxisTicker::getTickStep(range), range);
     }
 };
 
@@ -28,10 +37,8 @@ protected:
 
 LatencyChart::LatencyChart(RunDocument* document, QWidget* parent)
     : PlotChart(document, tr("Time per operation (median, p10–p90)"), parent) {
-    plot()->yAxis->setScaleType(QCPAxis::stLogarithmic);
-    plot()->yAxis->setTicker(QSharedPointer<DecadeTicker>::create());
     plot()->yAxis->setNumberFormat(QStringLiteral("g"));
-    plot()->yAxis->setLabel(tr("time per op (ms)"));
+    plot()->yAxis->setLabel(tr("time per op (%1)").arg(fieldUnit("time_ms_median")));
     rebuild();
 }
 
@@ -45,8 +52,18 @@ std::optional<PlotChart::Spread> LatencyChart::spreadOf(const q4::Record& record
     return Spread{fieldNumber(record, "time_ms_p10").value_or(0), fieldNumber(record, "time_ms_p90").value_or(0)};
 }
 
+void LatencyChart::setUpValueAxis(bool bars) {
+    QCPAxis* y = plot()->yAxis;
+    // A bar's length is its value, which a log axis would misstate.
+    y->setScaleType(bars ? QCPAxis::stLinear : QCPAxis::stLogarithmic);
+    if (bars)
+        y->setTicker(QSharedPointer<QCPAxisTicker>::create());
+    else
+        y->setTicker(QSharedPointer<LatencyTicker>::create());
+}
+
 void LatencyChart::finishAxes(bool hasData) {
-    if (!hasData) plot()->yAxis->setRange(0.001, 1);
+    if (!hasData) plot()->yAxis->setRange(showsBars() ? 0 : 0.001, 1);
 }
 
 }  // namespace q4ui

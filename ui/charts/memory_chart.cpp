@@ -15,6 +15,7 @@
 #include <QtCharts/QHorizontalStackedBarSeries>
 #include <QtCharts/QValueAxis>
 #include <algorithm>
+#include <qcustomplot.h>
 
 #include "charts/chart_common.h"
 #include "charts/chart_style.h"
@@ -85,7 +86,7 @@ MemoryChart::MemoryChart(RunDocument* document, QWidget* parent)
     chart_->addAxis(categoryAxis_, Qt::AlignLeft);
     series_->attachAxis(valueAxis_);
     series_->attachAxis(categoryAxis_);
-    valueAxis_->setTitleText(tr("MB"));
+    valueAxis_->setTitleText(fieldUnit("mem_peak_mb"));
     valueAxis_->setLabelFormat(QStringLiteral("%.0f"));
     chart_->legend()->setAlignment(Qt::AlignBottom);
     for (QLegendMarker* marker : chart_->legend()->markers(series_)) {
@@ -118,7 +119,7 @@ void MemoryChart::rebuild() {
 
 void MemoryChart::considerRecord(int index) {
     const q4::Record& record = document_->records()[std::size_t(index)];
-    if (record.mem.total() <= 0) return;
+    if (record.mem.total() <= 0 || !shows(record)) return;
     const QString label = seriesLabel(record, false);
     for (Category& category : categories_) {
         if (category.label != label) continue;
@@ -200,17 +201,14 @@ void MemoryChart::changeEvent(QEvent* event) {
     if (event->type() == QEvent::PaletteChange) applyStyle();
 }
 
-bool MemoryChart::paint(QPaintDevice* device, int width, int height) const {
-    QPainter painter(device);
-    if (!painter.isActive()) return false;
-    painter.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
+bool MemoryChart::draw(QCPPainter* painter, int width, int height) const {
     const QRectF target(0, 0, width, height);
-    painter.fillRect(target, chart_->backgroundBrush());
+    painter->fillRect(target, chart_->backgroundBrush());
     // Lay the chart out at the requested size for the drawing, then put it back.
     const QRectF shown = chart_->geometry();
     chart_->setGeometry(QRectF(shown.topLeft(), target.size()));
     if (chart_->layout()) chart_->layout()->activate();
-    chart_->scene()->render(&painter, target, chart_->geometry());
+    chart_->scene()->render(painter, target, chart_->geometry());
     chart_->setGeometry(shown);
     if (chart_->layout()) chart_->layout()->activate();
     return true;

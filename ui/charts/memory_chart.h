@@ -2,7 +2,8 @@
 // Device memory each kernel holds for one point, as horizontal stacked bars (Qt Charts, so long
 // kernel names stay readable): weights, scales + zeros, g_idx / permutation, activations +
 // output, workspace, in MB. Per kernel (and act-order) it shows the largest point that recorded
-// memory, preferring ok records. Memory does not depend on timing, so baselines are not drawn.
+// memory, preferring ok records, among those the record filter accepts. Memory does not depend on
+// timing, so baselines are not drawn.
 #include <array>
 #include <vector>
 
@@ -27,7 +28,8 @@ public:
 
 protected:
     void changeEvent(QEvent* event) override;
-    bool paint(QPaintDevice* device, int width, int height) const override;
+    void rebuild() override;
+    bool draw(QCPPainter* painter, int width, int height) const override;
 
 private:
     static constexpr int kParts = 5;
@@ -36,7 +38,6 @@ private:
         int index = 0;  // the record shown, in the run's records
     };
 
-    void rebuild();
     void considerRecord(int index);
     void fill();
     void applyStyle();

@@ -1,20 +1,28 @@
 #include "charts/plot_chart.h"
 
 #include <QEvent>
+#include <QFontMetrics>
 #include <QMouseEvent>
+#include <QPixmap>
+#include <QSplitter>
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <qcustomplot.h>
 
 #include "charts/chart_style.h"
+#include "charts/series_list.h"
 
 namespace q4ui {
 
 namespace {
 
 constexpr double kHoverPixels = 10;
+constexpr double kBarWidth = 0.7;   // of the unit between bar positions
+constexpr int kBarLabelPixels = 200;  // longer bar labels are elided; the list has them whole
+constexpr int kUprightBarLabels = 4;  // more bars than this get vertical labels
 
 // Widens an axis range by a factor about its middle; geometric middle on log axes.
 void padAxis(QCPAxis* axis, double factor) {
@@ -23,42 +31,59 @@ void padAxis(QCPAxis* axis, double factor) {
     axis->scaleRange(factor, log ? std::sqrt(range.lower * range.upper) : range.center());
 }
 
+// The series' swatch for the list: its line and marker, or its bar.
+QIcon seriesIcon(const QCPAbstractPlottable* plottable, const QSize& size) {
+    QPixmap pixmap(size);
+    pixmap.fill(Qt::transparent);
+    QCPPainter painter(&pixmap);
+    painter.setRenderHint(QPainter::Antialiasing);
+    const QPointF middle(size.width() / 2.0, size.height() / 2.0);
+    if (const auto* graph = qobject_cast<const QCPGraph*>(plottable)) {
+        painter.setPen(graph->pen());
+        painter.drawLine(QLineF(0, middle.y(), size.width(), middle.y()));
+        graph->scatterStyle().applyTo(&painter, graph->pen());
+        graph->scatterStyle().drawShape(&painter, middle);
+    } else {
+        painter.setPen(plottable->pen());
+        painter.setBrush(plottable->brush());
+        painter.drawRect(QRectF(QPointF(0, 0), size).adjusted(size.width() / 4.0, 1, -size.width() / 4.0, -1));
+    }
+    painter.end();
+    return QIcon(pixmap);
+}
+
 }  // namespace
 
 PlotChart::PlotChart(RunDocument* document, const QString& title, QWidget* parent)
-    : ChartWidget(parent), document_(document), plot_(new QCustomPlot(this)) {
+    : ChartWidget(parent), document_(document), plot_(new QCustomPlot), list_(new SeriesList) {
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(plot_);
+    splitter->addWidget(list_);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 0);
+    splitter->setChildrenCollapsible(false);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(plot_);
+    layout->addWidget(splitter);
 
+    // The title has a row of its own across the whole width: a legend beside the axis rect
+    // (in drawings) never squeezes it.
     QFont titleFont = font();
     titleFont.setBold(true);
-    plot_->plotLayout()->insertRow(0);
-    plot_->plotLayout()->addElement(0, 0, new QCPTextElement(plot_, title, titleFont));
+    QCPAxisRect* rect = plot_->axisRect();
+    QCPLayoutGrid* top = plot_->plotLayout();
+    top->take(rect);
+    top->simplify();
+    title_ = new QCPTextElement(plot_, title, titleFont);
+    top->addElement(0, 0, title_);
+    body_ = new QCPLayoutGrid;
+    top->addElement(1, 0, body_);
+    body_->addElement(0, 0, rect);
+    // The widget lists the series in list_; the legend only shows in drawings (see draw()).
+    plot_->legend->setVisible(false);
+    plot_->legend->setFillOrder(QCPLayoutGrid::foRowsFirst);
 
-    // The legend sits right of the axis rect, top-aligned, so it never hides data.
-    auto* side = new QCPLayoutGrid;
-    plot_->plotLayout()->addElement(1, 1, side);
-    plot_->axisRect()->insetLayout()->take(plot_->legend);
-    side->addElement(0, 0, plot_->legend);
-    side->addElement(1, 0, new QCPLayoutElement(plot_));  // takes the height the legend leaves
-    side->setRowStretchFactor(0, 0.001);
-    side->setMargins(QMargins(0, 0, 0, 0));
-    plot_->plotLayout()->setColumnStretchFactor(1, 0.001);
-    plot_->legend->setVisible(true);
-
-    // m doubles from point to point in every preset.
-    auto ticker = QSharedPointer<QCPAxisTickerLog>::create();
-    ticker->setLogBase(2);
-    ticker->setSubTickCount(0);
-    ticker->setTickCount(12);
-    plot_->xAxis->setScaleType(QCPAxis::stLogarithmic);
-    plot_->xAxis->setTicker(ticker);
-    plot_->xAxis->setNumberFormat(QStringLiteral("g"));
-    plot_->xAxis->setLabel(tr("m (activation rows)"));
-
-    connect(plot_, &QCustomPlot::legendClick, this,
-            [this](QCPLegend*, QCPAbstractLegendItem* item, QMouseEvent*) { toggleSeries(item); });
+    connect(list_, &SeriesList::shownChanged, this, &PlotChart::setSeriesShown);
     connect(plot_, &QCustomPlot::mouseMove, this, &PlotChart::showTooltip);
     connect(document_, &RunDocument::reset, this, [this] {
         hidden_.clear();
@@ -70,7 +95,7 @@ PlotChart::PlotChart(RunDocument* document, const QString& title, QWidget* paren
 
 int PlotChart::pointCount() const {
     int count = 0;
-    for (const Series& series : series_) count += series.graph->dataCount();
+    for (const Series& series : series_) count += series.plottable->interface1D()->dataCount();
     return count;
 }
 
@@ -82,19 +107,36 @@ void PlotChart::addReferenceLine(double y) {
     referenceLine_->setSelectable(false);
 }
 
+bool PlotChart::plottable(const q4::Record& record) const {
+    if (record.status != q4::RecordStatus::Ok || record.m <= 0 || !shows(record)) return false;
+    const std::optional<double> value = valueOf(record);
+    return value && std::isfinite(*value);
+}
+
 void PlotChart::rebuild() {
     plot_->clearPlottables();
+    list_->clearSeries();
     series_.clear();
     seriesIndex_.clear();
     byShape_ = hasSeveralShapes(*document_);
+    // Colors follow every record, filtered or not, so a filter never repaints a series.
     assignColors(colors_, *document_, byShape_);
 
     const auto& records = document_->records();
+    const std::vector<q4::Record>* baseline = document_->baseline() ? &document_->baseline()->records : nullptr;
+    ms_.clear();
+    for (const auto& record : records)
+        if (plottable(record)) ms_.insert(record.m);
+    if (baseline)
+        for (const auto& record : *baseline)
+            if (plottable(record)) ms_.insert(record.m);
+    bars_ = ms_.size() == 1;
+    setUpKeyAxis();
+    setUpValueAxis(bars_);
+
     for (int i = 0; i < int(records.size()); ++i) addRecord(records[std::size_t(i)], i, false);
-    if (document_->baseline()) {
-        const auto& baseline = document_->baseline()->records;
-        for (int i = 0; i < int(baseline.size()); ++i) addRecord(baseline[std::size_t(i)], i, true);
-    }
+    if (baseline)
+        for (int i = 0; i < int(baseline->size()); ++i) addRecord((*baseline)[std::size_t(i)], i, true);
     for (Series& series : series_) refreshData(series);
     applyStyle();
     fitAxes();
@@ -110,6 +152,13 @@ void PlotChart::onRecordAppended(int index) {
         return;
     }
     colors_.slot(seriesKey(record, byShape_));
+    if (!plottable(record)) return;
+    // The first m turns an empty chart into bars, the second turns bars into curves.
+    ms_.insert(record.m);
+    if (bars_ != (ms_.size() == 1)) {
+        rebuild();
+        return;
+    }
     if (Series* series = addRecord(record, index, false)) {
         refreshData(*series);
         fitAxes();
@@ -123,11 +172,11 @@ QString PlotChart::seriesId(const q4::Record& record, bool baseline) const {
 }
 
 PlotChart::Series* PlotChart::addRecord(const q4::Record& record, int index, bool baseline) {
-    if (record.status != q4::RecordStatus::Ok || record.m <= 0) return nullptr;
-    const std::optional<double> value = valueOf(record);
-    if (!value || !std::isfinite(*value)) return nullptr;
+    if (!plottable(record)) return nullptr;
+    const double value = *valueOf(record);
     Series& series = seriesFor(record, baseline);
-    series.points.push_back({double(record.m), *value, spreadOf(record).value_or(Spread{*value, *value}), index});
+    const double x = bars_ ? series.position : double(record.m);
+    series.points.push_back({x, value, spreadOf(record).value_or(Spread{value, value}), index});
     return &series;
 }
 
@@ -135,29 +184,41 @@ PlotChart::Series& PlotChart::seriesFor(const q4::Record& record, bool baseline)
     const QString id = seriesId(record, baseline);
     if (auto it = seriesIndex_.constFind(id); it != seriesIndex_.constEnd()) return series_[std::size_t(*it)];
 
-    const QColor color = seriesColor(colors_.slot(seriesKey(record, byShape_)));
+    // The slot picks both color and marker shape: where ten colors repeat, the shape differs.
+    const int slot = colors_.slot(seriesKey(record, byShape_));
+    const QColor color = seriesColor(slot);
     Series series;
+    series.id = id;
     series.baseline = baseline;
-    series.graph = plot_->addGraph();
-    series.graph->setName(seriesLabel(record, byShape_) + (baseline ? tr(" (baseline)") : QString()));
-    if (baseline) {
-        series.graph->setPen(QPen(color, 1.5, Qt::DashLine));
-        series.graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(color, 1.5), Qt::NoBrush, 6));
+    series.position = double(series_.size() + 1);
+    // A baseline keeps its series' color and marker, dashed and hollow (hatched as a bar).
+    const Qt::PenStyle line = baseline ? Qt::DashLine : Qt::SolidLine;
+    if (bars_) {
+        auto* bar = new QCPBars(plot_->xAxis, plot_->yAxis);
+        bar->setWidth(kBarWidth);
+        bar->setPen(QPen(color.darker(125), 1.5, line));
+        bar->setBrush(baseline ? QBrush(color, Qt::BDiagPattern) : QBrush(color));
+        series.plottable = bar;
     } else {
-        series.graph->setPen(QPen(color, 2));
-        series.graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, 6));
+        QCPGraph* graph = plot_->addGraph();
+        graph->setPen(QPen(color, baseline ? 1.5 : 2, line));
+        graph->setScatterStyle(
+            QCPScatterStyle(seriesShape(slot), QPen(color, 1.5), baseline ? QBrush(Qt::NoBrush) : QBrush(color), 7));
+        series.plottable = graph;
     }
+    series.plottable->setName(seriesLabel(record, byShape_) + (baseline ? tr(" (baseline)") : QString()));
     if (spreadOf(record)) {
         series.bars = new QCPErrorBars(plot_->xAxis, plot_->yAxis);
         series.bars->removeFromLegend();
-        series.bars->setDataPlottable(series.graph);
+        series.bars->setDataPlottable(series.plottable);
         series.bars->setPen(QPen(baseline ? QColor(color.red(), color.green(), color.blue(), 140) : color, 1));
         series.bars->setWhiskerWidth(6);
         series.bars->setSymbolGap(0);
     }
     const bool visible = !hidden_.contains(id);
-    series.graph->setVisible(visible);
+    series.plottable->setVisible(visible);
     if (series.bars) series.bars->setVisible(visible);
+    list_->addSeries(id, series.plottable->name(), seriesIcon(series.plottable, list_->iconSize()), visible);
 
     seriesIndex_.insert(id, int(series_.size()));
     series_.push_back(series);
@@ -174,19 +235,58 @@ void PlotChart::refreshData(Series& series) {
         minus << std::max(0.0, point.y - point.spread.low);
         plus << std::max(0.0, point.spread.high - point.y);
     }
-    series.graph->setData(xs, ys, true);
+    if (auto* graph = qobject_cast<QCPGraph*>(series.plottable)) graph->setData(xs, ys, true);
+    if (auto* bar = qobject_cast<QCPBars*>(series.plottable)) bar->setData(xs, ys, true);
     if (series.bars) series.bars->setData(minus, plus);
+}
+
+void PlotChart::setUpKeyAxis() {
+    QCPAxis* x = plot_->xAxis;
+    x->grid()->setVisible(!bars_);
+    if (bars_) {
+        // One bar per series, labelled below; ticks are filled by fitAxes as series appear.
+        x->setScaleType(QCPAxis::stLinear);
+        x->setTicker(QSharedPointer<QCPAxisTickerText>::create());
+        x->setLabel(tr("series at m = %1").arg(*ms_.begin()));
+        return;
+    }
+    // m doubles from point to point in every preset.
+    auto ticker = QSharedPointer<QCPAxisTickerLog>::create();
+    ticker->setLogBase(2);
+    ticker->setSubTickCount(0);
+    ticker->setTickCount(12);
+    x->setScaleType(QCPAxis::stLogarithmic);
+    x->setTicker(ticker);
+    x->setTickLabelRotation(0);
+    x->setNumberFormat(QStringLiteral("g"));
+    x->setLabel(tr("m (activation rows)"));
 }
 
 void PlotChart::fitAxes() {
     bool hasData = false;
-    for (const Series& series : series_) hasData = hasData || (series.graph->visible() && !series.points.empty());
-    if (hasData) {
+    for (const Series& series : series_) hasData = hasData || (series.plottable->visible() && !series.points.empty());
+    QCPAxis* x = plot_->xAxis;
+    QCPAxis* y = plot_->yAxis;
+    if (bars_) {
+        auto ticker = qSharedPointerDynamicCast<QCPAxisTickerText>(x->ticker());
+        ticker->clear();
+        const QFontMetrics metrics(x->tickLabelFont());
+        for (const Series& series : series_)
+            ticker->addTick(series.position,
+                            metrics.elidedText(series.plottable->name(), Qt::ElideMiddle, kBarLabelPixels));
+        x->setTickLabelRotation(series_.size() > kUprightBarLabels ? -90 : 0);
+        x->setRange(0.4, double(series_.size()) + 0.6);
+        // Bars start at zero: their length is the value.
+        if (hasData) {
+            y->rescale(true);
+            y->setRange(0, y->range().upper * 1.1);
+        }
+    } else if (hasData) {
         plot_->rescaleAxes(true);
-        padAxis(plot_->xAxis, 1.2);
-        padAxis(plot_->yAxis, 1.15);
+        padAxis(x, 1.2);
+        padAxis(y, 1.15);
     } else {
-        plot_->xAxis->setRange(0.8, 80);
+        x->setRange(0.8, 80);
     }
     finishAxes(hasData);
 }
@@ -201,21 +301,16 @@ void PlotChart::applyStyle() {
     if (referenceLine_) referenceLine_->setPen(QPen(colors.axis, 1, Qt::DashLine));
 }
 
-void PlotChart::toggleSeries(QCPAbstractLegendItem* item) {
-    auto* legendItem = qobject_cast<QCPPlottableLegendItem*>(item);
-    if (!legendItem) return;
-    for (std::size_t i = 0; i < series_.size(); ++i) {
-        Series& series = series_[i];
-        if (series.graph != legendItem->plottable()) continue;
-        const bool visible = !series.graph->visible();
-        series.graph->setVisible(visible);
-        if (series.bars) series.bars->setVisible(visible);
-        const QString id = seriesIndex_.key(int(i));
-        if (visible)
-            hidden_.remove(id);
-        else
-            hidden_.insert(id);
-    }
+void PlotChart::setSeriesShown(const QString& id, bool shown) {
+    const auto it = seriesIndex_.constFind(id);
+    if (it == seriesIndex_.constEnd()) return;
+    Series& series = series_[std::size_t(*it)];
+    series.plottable->setVisible(shown);
+    if (series.bars) series.bars->setVisible(shown);
+    if (shown)
+        hidden_.remove(id);
+    else
+        hidden_.insert(id);
     applyStyle();
     fitAxes();
     plot_->replot(QCustomPlot::rpQueuedReplot);
@@ -227,12 +322,20 @@ void PlotChart::showTooltip(QMouseEvent* event) {
     const Series* hitSeries = nullptr;
     const Point* hitPoint = nullptr;
     for (const Series& series : series_) {
-        if (!series.graph->visible()) continue;
+        if (!series.plottable->visible()) continue;
         for (const Point& point : series.points) {
-            const double dx = plot_->xAxis->coordToPixel(point.x) - pos.x();
-            const double dy = plot_->yAxis->coordToPixel(point.y) - pos.y();
-            if (dx * dx + dy * dy < best) {
-                best = dx * dx + dy * dy;
+            const double px = plot_->xAxis->coordToPixel(point.x);
+            const double py = plot_->yAxis->coordToPixel(point.y);
+            double distance = (px - pos.x()) * (px - pos.x()) + (py - pos.y()) * (py - pos.y());
+            if (bars_) {  // anywhere on the bar
+                const double half = std::abs(plot_->xAxis->coordToPixel(point.x + kBarWidth / 2) - px);
+                const double base = plot_->yAxis->coordToPixel(0);
+                const bool inside = std::abs(pos.x() - px) <= half && pos.y() >= std::min(py, base) &&
+                                    pos.y() <= std::max(py, base);
+                distance = inside ? 0 : std::numeric_limits<double>::infinity();
+            }
+            if (distance < best) {
+                best = distance;
                 hitSeries = &series;
                 hitPoint = &point;
             }
@@ -258,14 +361,36 @@ void PlotChart::changeEvent(QEvent* event) {
     }
 }
 
-bool PlotChart::paint(QPaintDevice* device, int width, int height) const {
-    QCPPainter painter(device);
-    if (!painter.isActive()) return false;
-    // PDF and SVG: lines as vectors, not cached pixmaps.
-    if (device->devType() != QInternal::Image && device->devType() != QInternal::Pixmap)
-        painter.setModes(QCPPainter::pmVectorized | QCPPainter::pmNoCaching);
-    plot_->toPainter(&painter, width, height);
-    painter.end();
+bool PlotChart::draw(QCPPainter* painter, int width, int height) const {
+    // A drawing has no list beside it: the legend goes right of the axis rect, top-aligned in
+    // a column of its own, wrapped into as many columns as the height needs.
+    QCPLegend* legend = plot_->legend;
+    auto* column = new QCPLayoutGrid;
+    body_->addElement(0, 1, column);
+    body_->setColumnStretchFactor(1, 0.001);
+    plot_->axisRect()->insetLayout()->take(legend);
+    column->addElement(0, 0, legend);
+    column->addElement(1, 0, new QCPLayoutElement(plot_));  // takes the height the legend leaves
+    column->setRowStretchFactor(0, 0.001);
+    if (legend->itemCount() > 0) {
+        // Through the base class, where the size hints are public.
+        const QCPLayoutElement* item = legend->item(0);
+        const QCPLayoutElement* title = title_;
+        const int itemHeight = item->minimumOuterSizeHint().height() + legend->rowSpacing();
+        const int room = height - title->minimumOuterSizeHint().height() - plot_->plotLayout()->rowSpacing() -
+                         legend->margins().top() - legend->margins().bottom();
+        legend->setWrap(std::max(1, room / std::max(1, itemHeight)));
+        legend->setFillOrder(QCPLayoutGrid::foRowsFirst, true);  // places the items by the new wrap
+    }
+    legend->setVisible(true);
+
+    plot_->toPainter(painter, width, height);
+
+    legend->setVisible(false);
+    column->take(legend);
+    plot_->axisRect()->insetLayout()->addElement(legend, Qt::AlignRight | Qt::AlignTop);
+    body_->remove(column);
+    body_->simplify();
     // Drawing at another size moved the layout; the widget lays itself out again.
     plot_->replot(QCustomPlot::rpQueuedReplot);
     return true;

@@ -35,14 +35,6 @@ constexpr ColumnKey kColumnKeys[] = {
     {"prepare_ms"},
 };
 
-QString statusText(const q4::Record& r) {
-    QString text = QString::fromUtf8(q4::nameOf(r.status));
-    if (r.timedOut) text += QStringLiteral(" (timed out)");
-    if (r.status != q4::RecordStatus::Ok && !r.message.empty())
-        text += QStringLiteral(": ") + QString::fromStdString(r.message);
-    return text;
-}
-
 bool failed(const q4::Record& r) {
     return r.status == q4::RecordStatus::Incorrect || r.status == q4::RecordStatus::Error;
 }
@@ -194,6 +186,14 @@ QVariant ResultsTableModel::headerData(int section, Qt::Orientation orientation,
     if (role == Qt::ToolTipRole) return tr("%1 in CSV and JSON files").arg(QString::fromStdString(field.key));
     if (role == FieldKeyRole) return QString::fromStdString(field.key);
     return {};
+}
+
+QString statusText(const q4::Record& r) {
+    QString text = QString::fromUtf8(q4::nameOf(r.status));
+    if (r.timedOut) text += QStringLiteral(" (timed out)");
+    if (r.status != q4::RecordStatus::Ok && !r.message.empty())
+        text += QStringLiteral(": ") + QString::fromStdString(r.message);
+    return text;
 }
 
 QString indexesToTsv(const QAbstractItemModel& model, const QModelIndexList& indexes) {

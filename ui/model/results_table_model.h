@@ -37,6 +37,7 @@ public:
     // The "vs baseline" column, after the fields; present while hasBaselineColumn().
     static int baselineColumn() { return int(fieldColumns().size()); }
     bool hasBaselineColumn() const { return baselineColumn_; }
+    const q4::Record& record(int row) const { return document_->records()[std::size_t(row)]; }
 
 private:
     void onReset();
@@ -52,6 +53,9 @@ private:
     int rows_ = 0;
     bool baselineColumn_ = false;
 };
+
+// The status column's text: "ok", "unsupported: k=96 is not a multiple of 64", "ok (timed out)".
+QString statusText(const q4::Record& record);
 
 // Cells as tab-separated text for the clipboard: a header row naming the columns that hold a
 // cell, then one line per row that holds one; cells not among the indexes stay empty.

@@ -3,12 +3,16 @@
 // run to compare against. Charts, table and exports observe it; nothing here measures.
 #include <QObject>
 #include <QString>
+#include <functional>
 #include <optional>
 #include <vector>
 
 #include "results/run_result.h"
 
 namespace q4ui {
+
+// Which records a view shows (the table's filter, passed on to the charts); empty shows all.
+using RecordPredicate = std::function<bool(const q4::Record&)>;
 
 class RunDocument : public QObject {
     Q_OBJECT

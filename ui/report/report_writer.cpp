@@ -14,8 +14,12 @@
 #include <algorithm>
 #include <functional>
 
+#include "io/json_io.h"
 #include "model/record_columns.h"
+#include "model/run_provenance.h"
+#include "report/chart_text_object.h"
 #include "results/record.h"
+#include "sweep/spec_fields.h"
 
 namespace q4ui {
 
@@ -24,6 +28,8 @@ namespace {
 constexpr int kChartWidth = 1200;
 constexpr int kChartHeight = 675;
 constexpr int kShownWidth = 960;  // fits a landscape A4 page (1032 px wide) and a laptop browser window
+constexpr qreal kImageScale = 2;  // HTML charts stay sharp on high-density screens
+constexpr int kSpecPairsPerRow = 4;  // the settings table stays short
 
 QString html(const std::string& text) { return QString::fromStdString(text).toHtmlEscaped(); }
 QString html(const QString& text) { return text.toHtmlEscaped(); }
@@ -69,8 +75,27 @@ QString metadataTable(const RunDocument& document) {
     for (const auto& [name, value] : rows)
         out += QStringLiteral("<tr><th align=\"left\">%1</th><td>%2</td></tr>\n").arg(name, orDash(value));
     out += QStringLiteral("</table>\n");
-    if (!info.specJson.empty())
-        out += QStringLiteral("<h3>Sweep specification</h3>\n<pre>%1</pre>\n").arg(html(info.specJson));
+    return out;
+}
+
+// The sweep's settings, label and value for every field of the engine's field table, in its
+// order: the same names as the panel and the CLI's help.
+QString specTable(const std::string& specJson) {
+    if (specJson.empty()) return {};
+    const auto spec = q4::sweepSpecFromJson(specJson);
+    if (!spec) return QStringLiteral("<p>Sweep specification unreadable: %1</p>\n").arg(html(spec.error()));
+    QString out = QStringLiteral("<h3>Sweep specification</h3>\n"
+                                 "<table class=\"spec\" border=\"1\" cellspacing=\"0\" cellpadding=\"3\">\n");
+    const auto& fields = q4::specFields();
+    for (std::size_t i = 0; i < fields.size(); i += kSpecPairsPerRow) {
+        out += QStringLiteral("<tr>");
+        for (std::size_t j = i; j < std::min(fields.size(), i + kSpecPairsPerRow); ++j)
+            out += QStringLiteral("<th align=\"left\">%1</th><td>%2</td>")
+                       .arg(html(std::string(fields[j].label)),
+                            orDash(html(q4::specFieldText(spec.value(), fields[j].key))));
+        out += QStringLiteral("</tr>\n");
+    }
+    out += QStringLiteral("</table>\n");
     return out;
 }
 
@@ -142,16 +167,18 @@ QString reportHtml(const RunDocument& document, const ChartsView& charts,
                       "th, td { border: 1px solid #b0b0b0; padding: 2px 5px; }\n"
                       "th { background: #eeeeee; }\n"
                       "tr.failed td { color: #8a1f1f; }\n"
-                      "pre { background: #f6f6f6; border: 1px solid #dddddd; padding: 6px; font-size: 8pt; }\n"
+                      "p.provenance { color: #505050; }\n"
                       "img { max-width: 100%; height: auto; }\n"
                       "h2.page { page-break-before: always; }\n"
                       "</style></head><body>\n<h1>%1</h1>\n")
                       .arg(title);
+    const QString provenance = provenanceText(document.run().info);
+    if (!provenance.isEmpty()) out += QStringLiteral("<p class=\"provenance\">%1</p>\n").arg(html(provenance));
     out += QStringLiteral("<p>%1 records, %2 ok, %3 not ok.</p>\n")
                .arg(records.size())
                .arg(qint64(records.size()) - failed)
                .arg(failed);
-    out += QStringLiteral("<h2>Run</h2>\n") + metadataTable(document);
+    out += QStringLiteral("<h2>Run</h2>\n") + metadataTable(document) + specTable(document.run().info.specJson);
 
     // Printed, each chart and the results table start a page.
     const QStringList names = charts.chartNames();
@@ -177,7 +204,7 @@ QString failure(const QString& path, const QString& reason) {
 QString writeHtml(const RunDocument& document, const ChartsView& charts, const QString& path) {
     const QStringList names = charts.chartNames();
     const QString page = reportHtml(document, charts, [&](int i) {
-        const QImage image = charts.chartImage(names[i], kChartWidth, kChartHeight);
+        const QImage image = charts.chartImage(names[i], kChartWidth, kChartHeight, kImageScale);
         QByteArray png;
         QBuffer buffer(&png);
         if (image.isNull() || !buffer.open(QIODevice::WriteOnly) || !image.save(&buffer, "PNG")) return QString();
@@ -191,17 +218,18 @@ QString writeHtml(const RunDocument& document, const ChartsView& charts, const Q
 }
 
 QString writePdf(const RunDocument& document, const ChartsView& charts, const QString& path) {
-    // QTextDocument does not read data URIs; the charts go in as named resources instead.
-    QTextDocument text;
+    // The page names each chart as an image; each is then swapped for its vector drawing.
     const QStringList names = charts.chartNames();
-    const QString page = reportHtml(document, charts, [&](int i) {
-        const QImage image = charts.chartImage(names[i], kChartWidth, kChartHeight);
-        if (image.isNull()) return QString();
-        QString name = QStringLiteral("chart-%1.png").arg(names[i]);
-        text.addResource(QTextDocument::ImageResource, QUrl(name), image);
-        return name;
-    });
-    text.setHtml(page);
+    std::vector<QPicture> pictures;
+    for (const QString& name : names) pictures.push_back(charts.chartPicture(name, kChartWidth, kChartHeight));
+    const auto imageName = [&](int i) { return QStringLiteral("chart-%1").arg(names[i]); };
+    QTextDocument text;
+    text.setHtml(reportHtml(document, charts, [&](int i) {
+        return pictures[std::size_t(i)].isNull() ? QString() : imageName(i);
+    }));
+    ChartTextObject::install(&text);
+    for (int i = 0; i < names.size(); ++i)
+        if (!pictures[std::size_t(i)].isNull()) ChartTextObject::replaceImage(&text, imageName(i), pictures[std::size_t(i)]);
 
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)) return failure(path, file.errorString());

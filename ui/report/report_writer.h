@@ -1,6 +1,8 @@
 #pragma once
-// A one-file report of a run: metadata (device, driver, versions, ceilings, settings, date),
-// every chart, and the results table. HTML (charts embedded as PNG data URIs) or PDF, by suffix.
+// A one-file report of a run: its provenance line on top, metadata (device, driver, versions,
+// ceilings, date), the sweep's settings as a key/value table, every chart, and the results table.
+// HTML (charts embedded as PNG data URIs at twice the shown size) or PDF (charts as vector
+// drawings), by suffix.
 #include <QString>
 
 #include "charts/charts_view.h"
