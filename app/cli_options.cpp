@@ -8,6 +8,14 @@
 #include "sweep/spec_fields.h"
 
 namespace q4 {
+namespace {
+
+bool isSwitch(const SpecFieldInfo& field) {
+    const std::string key = field.key;
+    return key == "timing.cuda_graph" || key == "unique_shapes";
+}
+
+}  // namespace
 
 Expected<CliRequest> parseCommandLine(int argc, char** argv, int& exitCode) {
     exitCode = 2;
@@ -19,14 +27,12 @@ Expected<CliRequest> parseCommandLine(int argc, char** argv, int& exitCode) {
     app.add_option("--sweep", sweepFile, "Start from a sweep spec JSON file; other flags override it");
 
     // One option per sweep field, with the engine's help text; the values are read by setSpecField.
+    // Yes/no fields are bare switches on the command line.
     std::map<std::string, std::string> texts;  // field key -> text given
-    bool cudaGraph = false;
+    std::map<std::string, bool> switches;      // switch field key -> given
     for (const SpecFieldInfo& field : specFields()) {
-        if (std::string(field.key) == "timing.cuda_graph") {
-            app.add_flag(field.flag, cudaGraph, field.help);
-            continue;
-        }
-        app.add_option(field.flag, texts[field.key], field.help);
+        if (isSwitch(field)) app.add_flag(field.flag, switches[field.key], field.help);
+        else app.add_option(field.flag, texts[field.key], field.help);
     }
     app.add_option("--device", request.device, "Device index of the backend (default 0)");
     app.add_option("--csv", request.csvPath, "Write records as CSV");
@@ -43,6 +49,9 @@ Expected<CliRequest> parseCommandLine(int argc, char** argv, int& exitCode) {
     recover->add_option("journal", request.recoverPath, "The journal (JSON lines) to read")->required();
     recover->add_option("--csv", request.csvPath, "Write its records as CSV");
     recover->add_option("--json", request.jsonPath, "Write its run info and records as JSON");
+    CLI::App* inspect = app.add_subcommand("inspect", "List a GPTQ checkpoint's linear layers and its architecture");
+    inspect->add_option("directory", request.inspectPath, "The checkpoint directory")->required();
+    inspect->add_option("--json", request.jsonPath, "Also write the listing as JSON");
 
     try {
         app.parse(argc, argv);
@@ -56,7 +65,7 @@ Expected<CliRequest> parseCommandLine(int argc, char** argv, int& exitCode) {
         return Error{e.what()};
     }
 
-    if (*recover) {
+    if (*recover || *inspect) {
         exitCode = 0;
         return request;
     }
@@ -69,7 +78,8 @@ Expected<CliRequest> parseCommandLine(int argc, char** argv, int& exitCode) {
         auto loaded = readSweepSpecFile(sweepFile);
         if (!loaded) return Error{"--sweep: " + loaded.error(), loaded.errorField()};
         spec = loaded.value();
-    } else if (!app.count("--preset") && !app.count("--m") && !app.count("--n") && !app.count("--k")) {
+    } else if (!app.count("--preset") && !app.count("--checkpoint") && !app.count("--m") && !app.count("--n") &&
+               !app.count("--k")) {
         spec.preset = "original";  // the default run is the original comparison
         spec.actOrder = YesNoBoth::Both;
     }
@@ -77,8 +87,7 @@ Expected<CliRequest> parseCommandLine(int argc, char** argv, int& exitCode) {
     // Flags override the file, in the table's order; an empty value is an error, not a default.
     for (const SpecFieldInfo& field : specFields()) {
         if (!given(field)) continue;
-        const std::string text = std::string(field.key) == "timing.cuda_graph" ? (cudaGraph ? "yes" : "no")
-                                                                               : texts[field.key];
+        const std::string text = isSwitch(field) ? (switches[field.key] ? "yes" : "no") : texts[field.key];
         if (Status s = setSpecField(spec, field.key, text); !s)
             return Error{std::string(field.flag) + ": " + s.message, field.key};
     }
@@ -86,6 +95,17 @@ Expected<CliRequest> parseCommandLine(int argc, char** argv, int& exitCode) {
     if (!spec.preset.empty() && (app.count("--n") || app.count("--k")))
         return Error{"--n/--k: a preset gives the shapes; drop --preset " + spec.preset + " or the --n/--k flags",
                      "preset"};
+    // A checkpoint gives the shapes and the quantization; flags that would set them are refused.
+    if (!spec.checkpoint.empty()) {
+        for (const char* flag : {"--preset", "--n", "--k", "--group-size", "--act-order", "--symmetric", "--zero-format"})
+            if (app.count(flag))
+                return Error{std::string(flag) + ": a checkpoint gives the shapes and the quantization; drop " + flag +
+                                 " or --checkpoint",
+                             "checkpoint"};
+    } else {
+        for (const char* flag : {"--layers", "--unique-shapes"})
+            if (app.count(flag)) return Error{std::string(flag) + ": needs --checkpoint DIR", "checkpoint"};
+    }
     exitCode = 0;
     return request;
 }

@@ -14,6 +14,7 @@ struct CliRequest {
     std::string csvPath, jsonPath, journalPath;
     bool resume = false;        // continue the run in journalPath, skipping what it holds
     std::string recoverPath;    // `recover JOURNAL`: turn a journal into result files
+    std::string inspectPath;    // `inspect DIR`: list a checkpoint's layers and architecture
     bool listKernels = false, listDevices = false, listPresets = false;
     bool quiet = false;
     std::string commandLine;

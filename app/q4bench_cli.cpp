@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "backend/backend_registry.h"
+#include "checkpoint/checkpoint_summary.h"
 #include "cli_options.h"
 #include "io/csv_writer.h"
 #include "io/journal.h"
@@ -99,6 +100,32 @@ q4::Expected<std::vector<q4::Record>> resumedRecords(const q4::CliRequest& reque
     return journal->result.records;
 }
 
+// `inspect DIR`: the checkpoint's layers and architecture, optionally as JSON too.
+int inspect(const q4::CliRequest& request) {
+    if (!request.jsonPath.empty())
+        if (q4::Status s = q4::checkOutputPath(request.jsonPath); !s) {
+            std::cerr << "error: --json: " << s.message << "\n";
+            return kInvalidInput;
+        }
+    auto checkpoint = q4::Checkpoint::open(request.inspectPath);
+    if (!checkpoint) {
+        std::cerr << "error: inspect: " << checkpoint.error() << "\n";
+        return kInvalidInput;
+    }
+    auto summary = q4::summarizeCheckpoint(*checkpoint);
+    if (!summary) {
+        std::cerr << "error: inspect: " << summary.error() << "\n";
+        return kInvalidInput;
+    }
+    std::cout << q4::checkpointSummaryText(*summary);
+    if (request.jsonPath.empty()) return kAllRan;
+    if (q4::Status s = q4::writeFileAtomically(request.jsonPath, q4::checkpointSummaryToJson(*summary)); !s) {
+        std::cerr << "error: --json: " << s.message << "\n";
+        return kOutputFailed;
+    }
+    return kAllRan;
+}
+
 int listDevices() {
     for (const q4::BackendFactory& backend : q4::BackendRegistry::instance().all()) {
         std::cout << "backend " << backend.name << ": " << backend.description << "\n";
@@ -161,6 +188,7 @@ int main(int argc, char** argv) {
     const q4::CliRequest& request = parsed.value();
     handleSignals();
     if (!request.recoverPath.empty()) return recover(request);
+    if (!request.inspectPath.empty()) return inspect(request);
     if (request.listDevices) return listDevices();
     if (request.listPresets) return listPresets();
     if (request.listKernels) return listKernels(request.spec.backend);

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/output_file.h"
+#include "model/architecture.h"
 #include "results/record_fields.h"
 #include "sweep/spec_fields.h"
 
@@ -300,6 +301,7 @@ Json runInfoObject(const RunInfo& info) {
         Json spec = Json::parse(info.specJson, nullptr, false);
         j["spec"] = spec.is_discarded() ? Json(info.specJson) : std::move(spec);
     }
+    if (!info.architectureJson.empty()) j["architecture"] = Json::parse(info.architectureJson, nullptr, false);
     return j;
 }
 
@@ -350,6 +352,11 @@ Expected<RunInfo> runInfoFromObject(const Json& j, const std::string& context) {
         }
     }
     if (const Json* spec = f.find("spec")) info.specJson = spec->is_string() ? spec->get<std::string>() : dump(*spec);
+    if (const Json* arch = f.find("architecture"); arch && !arch->is_null()) {
+        auto read = architectureFromJson(dump(*arch), context + ": architecture");
+        if (!read) return Error{read.error()};
+        info.architectureJson = architectureToJson(*read);
+    }
     if (!f.ok()) return Error{f.error()};
     return info;
 }
@@ -482,6 +489,11 @@ std::string sweepSpecToJson(const SweepSpec& spec) {
     j["n"] = spec.n;
     j["k"] = spec.k;
     j["preset"] = spec.preset;
+    if (!spec.checkpoint.empty()) {  // written only when used, so other specs read as before
+        j["checkpoint"] = spec.checkpoint;
+        j["layers"] = spec.layers;
+        j["unique_shapes"] = spec.uniqueShapes;
+    }
     j["group_sizes"] = spec.groupSizes;
     j["act_order"] = nameOf(spec.actOrder);
     j["symmetric"] = spec.symmetric;

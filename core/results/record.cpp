@@ -17,7 +17,7 @@ NameTable<RecordStatus> namesOf(RecordStatus) { return kStatusNames; }
 bool isTimed(const Record& record) { return record.status == RecordStatus::Ok && record.time.median > 0; }
 
 bool samePoint(const Record& a, const Record& b) {
-    return a.m == b.m && a.n == b.n && a.k == b.k && a.layer == b.layer && a.groupSize == b.groupSize &&
+    return a.m == b.m && a.n == b.n && a.k == b.k && a.layer == b.layer && a.checkpoint == b.checkpoint && a.groupSize == b.groupSize &&
            a.actOrder == b.actOrder && a.symmetric == b.symmetric && a.zeroFormat == b.zeroFormat;
 }
 

@@ -48,7 +48,8 @@ struct Record {
     std::string family;
     std::string path;  // the code path the kernel chose (dispatchers), else empty
     // point
-    std::string layer;  // preset layer name, else empty
+    std::string checkpoint;  // the checkpoint directory's name when its tensors were used, else empty
+    std::string layer;       // preset or checkpoint layer name, else empty
     std::int64_t m = 0, n = 0, k = 0;
     int groupSize = 128;
     bool actOrder = false;

@@ -146,6 +146,7 @@ std::vector<RecordField> buildFields() {
         textField("kernel", "Kernel", Q4_MEMBER(kernel)),
         textField("family", "Family", Q4_MEMBER(family)),
         textField("path", "Path", Q4_MEMBER(path)),
+        textField("checkpoint", "Checkpoint", Q4_MEMBER(checkpoint)),
         textField("layer", "Layer", Q4_MEMBER(layer)),
         integerField("m", "m", H::Count, 1, kMaxDimension, Q4_MEMBER(m)),
         integerField("n", "n", H::Count, 1, kMaxDimension, Q4_MEMBER(n)),

@@ -39,6 +39,9 @@ struct RunInfo {
     DeviceInfo device;
     Ceilings ceilings;
     std::string specJson;  // the sweep spec as JSON, so the run can be repeated
+    // The model's architecture as JSON (config.json's keys) when the run read a checkpoint, else
+    // empty; model/architecture.h reads it.
+    std::string architectureJson;
     std::string commandLine;
 };
 

@@ -11,6 +11,7 @@
 
 #include "io/json_io.h"
 #include "run/derived_metrics.h"
+#include "run/layer_source.h"
 #include "run/measure_kernel.h"
 #include "run/problem_data.h"
 #include "sweep/sweep_expand.h"
@@ -39,8 +40,10 @@ std::vector<std::string> runOrder(std::vector<std::string> kernels, const std::s
     return kernels;
 }
 
-Record recordSkeleton(const RunInfo& info, const SweepSpec& spec, const SweepPoint& point, const KernelInfo& kernel) {
+Record recordSkeleton(const RunInfo& info, const SweepSpec& spec, const SweepPoint& point, const KernelInfo& kernel,
+                      const std::string& checkpoint) {
     Record r;
+    r.checkpoint = checkpoint;
     r.runId = info.runId;
     r.backend = info.backend;
     r.device = info.device.name;
@@ -96,6 +99,9 @@ Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunO
     const std::vector<std::string> known = kernelIds(backend);
     auto points = expandSweep(spec, known, backend.memoryLimitBytes());
     if (!points) return points.takeError();
+    auto source = LayerSource::forSpec(spec);
+    if (!source) return source.takeError();
+    const std::string checkpoint = source->checkpointName();
     const std::vector<std::string> kernels = runOrder(selectedKernels(spec, known), backend.baselineKernel());
     std::vector<KernelInfo> infos;
     for (const auto& id : kernels)
@@ -104,6 +110,7 @@ Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunO
 
     RunResult result;
     result.info = makeRunInfo(backend, spec, options);
+    result.info.architectureJson = source->architectureJson();
     if (callbacks.onStart)
         if (Status s = callbacks.onStart(result.info); !s) return s.asError();
 
@@ -122,21 +129,24 @@ Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunO
     bool fatal = false;
     std::uint64_t layerId = 0;
     std::optional<LayerData> layerData;
+    std::string layerError;  // why layerData is empty
     const SweepPoint* layerPoint = nullptr;
     for (const SweepPoint& point : *points) {
         if (cancel.cancelled()) break;
         if (!layerPoint || !sameLayer(*layerPoint, point)) {
-            auto made = makeLayerData(point.n, point.k, point.quant, spec.seed);
+            auto made = source->load(point);
             layerData.reset();
             layerPoint = &point;
             ++layerId;
+            layerError = made ? "" : "weights: " + made.error();
             if (made) layerData = std::move(made).value();
-            else log("point n=" + std::to_string(point.n) + " k=" + std::to_string(point.k) + ": " + made.error());
+            else log("point " + (point.layer.empty() ? "" : point.layer + " ") + "n=" + std::to_string(point.n) +
+                     " k=" + std::to_string(point.k) + ": " + layerError);
         }
         const std::vector<HalfBits> a = makeActivations(point.m, point.k, spec.seed);
         Problem problem{point, layerData ? &layerData->layer : nullptr, &a, layerId};
         std::optional<std::vector<float>> reference;
-        std::string referenceError = "inputs could not be generated";
+        std::string referenceError = layerError;
         if (layerData) {
             auto ref = backend.reference(problem, layerData->dequantized);
             if (ref) reference = std::move(ref).value();
@@ -145,7 +155,7 @@ Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunO
 
         std::optional<double> baselineSeconds;
         for (const KernelInfo& kernel : infos) {
-            Record record = recordSkeleton(result.info, spec, point, kernel);
+            Record record = recordSkeleton(result.info, spec, point, kernel, checkpoint);
             if (cancel.cancelled()) break;
             if (const Record* prior = completedRecord(options.completed, record)) {
                 if (isTimed(*prior) && kernel.id == backend.baselineKernel()) baselineSeconds = prior->time.median;

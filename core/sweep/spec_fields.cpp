@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "backend/backend_registry.h"
+#include "checkpoint/layer_selection.h"
 #include "common/text.h"
 #include "sweep/presets.h"
 #include "sweep/sweep_expand.h"
@@ -110,6 +111,22 @@ Status readBackend(std::string_view key, std::string_view text, std::string& out
     return Status::success();
 }
 
+Status readYesNo(std::string_view key, std::string_view text, bool& out) {
+    YesNoBoth choice{};
+    if (Status s = readEnum(key, text, choice); !s) return s;
+    if (choice == YesNoBoth::Both) return fieldError(key, "must be yes or no");
+    out = choice == YesNoBoth::Yes;
+    return Status::success();
+}
+
+// Compiled here so that a bad pattern is refused where it is typed, not when the sweep starts.
+Status readLayerPattern(std::string_view key, std::string_view text, std::string& out) {
+    text = trim(text);
+    if (auto pattern = compileLayerPattern(std::string(text)); !pattern) return fieldError(key, pattern.error());
+    out = std::string(text);
+    return Status::success();
+}
+
 template <class T>
 std::string joinValues(const std::vector<T>& values) {
     std::string text;
@@ -143,6 +160,20 @@ const std::vector<FieldRule>& rules() {
         {{"preset", "--preset", "Preset", "Shapes from a preset's layers instead of n x k (empty: none)"},
          [](S& s, auto key, auto text) { return readPreset(key, text, s.preset); },
          [](const S& s) { return s.preset; }},
+        {{"checkpoint", "--checkpoint", "Checkpoint",
+          "A GPTQ checkpoint directory: its layers and tensors instead of n x k and the quantization axes"},
+         [](S& s, auto, auto text) {
+             s.checkpoint = std::string(trim(text));
+             return Status::success();
+         },
+         [](const S& s) { return s.checkpoint; }},
+        {{"layers", "--layers", "Layers", "With a checkpoint: a regex its layer names must contain a match of (empty: all)"},
+         [](S& s, auto key, auto text) { return readLayerPattern(key, text, s.layers); },
+         [](const S& s) { return s.layers; }},
+        {{"unique_shapes", "--unique-shapes", "Unique shapes",
+          "With a checkpoint: one layer per (n, k, group size, act-order): yes or no (default no)"},
+         [](S& s, auto key, auto text) { return readYesNo(key, text, s.uniqueShapes); },
+         [](const S& s) { return std::string(s.uniqueShapes ? "yes" : "no"); }},
         {{"group_sizes", "--group-size", "Group sizes", "Quantization group sizes, -1 = one group over k (default 128)"},
          [](S& s, auto key, auto text) { return readGroupSizes(key, text, s.groupSizes); },
          [](const S& s) { return joinValues(s.groupSizes); }},
@@ -201,13 +232,7 @@ const std::vector<FieldRule>& rules() {
          [](S& s, auto key, auto text) { return readEnum(key, text, s.timing.l2); },
          [](const S& s) { return std::string(nameOf(s.timing.l2)); }},
         {{"timing.cuda_graph", "--cuda-graph", "CUDA graph", "Replay each launch from a CUDA graph: yes or no"},
-         [](S& s, auto key, auto text) {
-             YesNoBoth choice{};
-             if (Status st = readEnum(key, text, choice); !st) return st;
-             if (choice == YesNoBoth::Both) return Status(fieldError(key, "must be yes or no"));
-             s.timing.cudaGraph = choice == YesNoBoth::Yes;
-             return Status::success();
-         },
+         [](S& s, auto key, auto text) { return readYesNo(key, text, s.timing.cudaGraph); },
          [](const S& s) { return std::string(s.timing.cudaGraph ? "yes" : "no"); }},
     };
     return table;

@@ -6,6 +6,7 @@
 #include <limits>
 #include <utility>
 
+#include "checkpoint/layer_selection.h"
 #include "sweep/presets.h"
 #include "sweep/spec_fields.h"
 
@@ -78,6 +79,66 @@ Expected<std::vector<PresetLayer>> shapesOf(const SweepSpec& spec) {
     return shapes;
 }
 
+// A checkpoint's layers bring their own quantization: a spec that also sets it is refused rather
+// than silently overridden.
+Status checkCheckpointAxes(const SweepSpec& spec) {
+    const SweepSpec defaults;
+    const std::pair<const char*, bool> axes[] = {{"group_sizes", spec.groupSizes != defaults.groupSizes},
+                                                 {"act_order", spec.actOrder != defaults.actOrder},
+                                                 {"symmetric", spec.symmetric != defaults.symmetric},
+                                                 {"zero_format", spec.zeroFormat != defaults.zeroFormat}};
+    for (const auto& [key, changed] : axes)
+        if (changed)
+            return Status::failure(std::string(key) + ": a checkpoint gives each layer's quantization; leave " + key +
+                                       " at its default (" + specFieldText(defaults, key) + ") or drop the checkpoint",
+                                   key);
+    return Status::success();
+}
+
+// Every shape crossed with the quantization axes.
+Expected<std::vector<SweepPoint>> syntheticPoints(const SweepSpec& spec) {
+    auto shapes = shapesOf(spec);
+    if (!shapes) return shapes.takeError();
+    std::vector<SweepPoint> points;
+    for (int group : spec.groupSizes) {
+        for (bool symmetric : spec.symmetric) {
+            for (bool actOrder : valuesOf(spec.actOrder)) {
+                for (const PresetLayer& shape : *shapes) {
+                    for (std::int64_t m : spec.m) {
+                        SweepPoint point;
+                        point.m = m;
+                        point.n = shape.n;
+                        point.k = shape.k;
+                        point.layer = shape.name;
+                        point.quant = QuantConfig{group, symmetric, actOrder, spec.zeroFormat};
+                        points.push_back(std::move(point));
+                    }
+                }
+            }
+        }
+    }
+    return points;
+}
+
+// The selected layers, each with its own quantization.
+Expected<std::vector<SweepPoint>> checkpointPoints(const SweepSpec& spec) {
+    auto layers = selectCheckpointLayers(spec.checkpoint, spec.layers, spec.uniqueShapes);
+    if (!layers) return layers.takeError();
+    std::vector<SweepPoint> points;
+    for (const CheckpointLayer& layer : *layers) {
+        for (std::int64_t m : spec.m) {
+            SweepPoint point;
+            point.m = m;
+            point.n = layer.n;
+            point.k = layer.k;
+            point.layer = layer.name;
+            point.quant = QuantConfig{layer.groupSize, layer.symmetric, layer.actOrder, layer.zeroFormat};
+            points.push_back(std::move(point));
+        }
+    }
+    return points;
+}
+
 }  // namespace
 
 Status validateGroupSize(int groupSize) {
@@ -130,6 +191,15 @@ std::int64_t estimatePointBytes(const SweepPoint& point) {
 }
 
 Expected<std::int64_t> countSweepPoints(const SweepSpec& spec) {
+    if (!spec.checkpoint.empty()) {
+        if (!spec.preset.empty())
+            return Error{"a checkpoint gives the shapes: use the checkpoint or the preset '" + spec.preset + "', not both",
+                         "checkpoint"};
+        if (Status axes = checkCheckpointAxes(spec); !axes) return axes.asError();
+        auto layers = selectCheckpointLayers(spec.checkpoint, spec.layers, spec.uniqueShapes);
+        if (!layers) return layers.takeError();
+        return std::int64_t(spec.m.size() * layers->size());  // the layers bring their own quantization
+    }
     std::int64_t shapes = 0;
     if (!spec.preset.empty()) {
         auto preset = findPreset(spec.preset);
@@ -160,30 +230,10 @@ Expected<std::vector<SweepPoint>> expandSweep(const SweepSpec& spec, const std::
     if (Status kernels = validateKernels(spec.kernels, knownKernels); !kernels) return kernels.asError();
     if (auto count = countSweepPoints(spec); !count) return count.takeError();
 
-    auto shapes = shapesOf(spec);
-    if (!shapes) return shapes.takeError();
-
     // m is innermost so a kernel can prepare the weights of one (n, k, quant) once for all batch sizes.
-    std::vector<SweepPoint> points;
-    for (int group : spec.groupSizes) {
-        for (bool symmetric : spec.symmetric) {
-            for (bool actOrder : valuesOf(spec.actOrder)) {
-                for (const PresetLayer& shape : *shapes) {
-                    for (std::int64_t m : spec.m) {
-                        SweepPoint point;
-                        point.m = m;
-                        point.n = shape.n;
-                        point.k = shape.k;
-                        point.layer = shape.name;
-                        point.quant = QuantConfig{group, symmetric, actOrder, spec.zeroFormat};
-                        points.push_back(std::move(point));
-                    }
-                }
-            }
-        }
-    }
-
-    for (const SweepPoint& point : points) {
+    auto points = spec.checkpoint.empty() ? syntheticPoints(spec) : checkpointPoints(spec);
+    if (!points) return points.takeError();
+    for (const SweepPoint& point : *points) {
         if (Status status = validatePoint(point); !status) return status.asError();
         if (memoryLimitBytes > 0) {
             const std::int64_t needed = estimatePointBytes(point);

@@ -38,6 +38,12 @@ struct SweepSpec {
     std::vector<std::int64_t> n{8192};
     std::vector<std::int64_t> k{8192};
     std::string preset;  // when set, (n, k) come from the preset's layers instead of n x k
+    // When set, a GPTQ checkpoint directory: its linear layers (those whose names match the regex
+    // `layers`, searched; empty matches all) with their own tensors, group size, act-order,
+    // symmetry and zero format replace n x k and the quantization axes.
+    std::string checkpoint;
+    std::string layers;
+    bool uniqueShapes = false;  // one layer per (n, k, group size, act-order)
     std::vector<int> groupSizes{128};
     YesNoBoth actOrder = YesNoBoth::No;
     std::vector<bool> symmetric{true};
@@ -51,7 +57,7 @@ struct SweepSpec {
 
 struct SweepPoint {
     std::int64_t m = 1, n = 0, k = 0;
-    std::string layer;  // preset layer name, else empty
+    std::string layer;  // preset or checkpoint layer name, else empty
     QuantConfig quant;
 };
 

@@ -186,7 +186,7 @@ TEST(RecordStatusNames, RoundTrip) {
 
 TEST(CsvColumns, HeaderOrder) {
     const std::vector<std::string> expected = {
-        "run_id", "index", "backend", "device", "kernel", "family", "path", "layer", "m", "n", "k", "group_size",
+        "run_id", "index", "backend", "device", "kernel", "family", "path", "checkpoint", "layer", "m", "n", "k", "group_size",
         "act_order", "symmetric", "zero_format", "l2_mode", "cuda_graph", "seed", "status", "message", "timed_out",
         "samples", "time_ms_median", "time_ms_mean", "time_ms_stdev", "time_cv", "time_ms_min", "time_ms_max",
         "time_ms_p10", "time_ms_p90", "rel_error", "bytes", "flops", "gbps", "tflops", "floor_ms", "fraction_of_floor",

@@ -3,12 +3,15 @@
 #include <QButtonGroup>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QApplication>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QListWidget>
 #include <QPushButton>
 #include <QRadioButton>
@@ -20,7 +23,10 @@
 #include <cmath>
 
 #include "backend/backend_registry.h"
+#include "checkpoint/checkpoint_summary.h"
+#include "checkpoint/layer_selection.h"
 #include "io/json_io.h"
+#include "panel/checkpoint_dialog.h"
 #include "panel/enum_combo.h"
 #include "panel/exact_spin.h"
 #include "panel/field_validation.h"
@@ -97,6 +103,21 @@ bool shapesPoints(std::string_view key) {
     return key != "seed" && key != "tolerance" && !key.starts_with("timing.");
 }
 
+bool isQuantizationKey(std::string_view key) {
+    return key == "group_sizes" || key == "act_order" || key == "symmetric" || key == "zero_format";
+}
+
+bool isCheckpointKey(std::string_view key) { return key == "checkpoint" || key == "layers" || key == "unique_shapes"; }
+
+QString layerLine(const q4::CheckpointLayer& layer) {
+    return QStringLiteral("%1  n=%2 k=%3 g=%4%5")
+        .arg(QString::fromStdString(layer.name))
+        .arg(layer.n)
+        .arg(layer.k)
+        .arg(layer.groupSize)
+        .arg(layer.actOrder ? QStringLiteral(" act-order") : QString());
+}
+
 }  // namespace
 
 SweepPanel::SweepPanel(QWidget* parent) : QWidget(parent) {
@@ -165,12 +186,14 @@ QWidget* SweepPanel::buildShapes() {
     sizesRadio_->setObjectName("sizesRadio");
     presetRadio_ = new QRadioButton(tr("Preset"));
     presetRadio_->setObjectName("presetRadio");
+    checkpointRadio_ = new QRadioButton(tr("Checkpoint"));
+    checkpointRadio_->setObjectName("checkpointRadio");
     auto* mode = new QButtonGroup(box);
-    mode->addButton(sizesRadio_);
-    mode->addButton(presetRadio_);
     auto* modeRow = new QHBoxLayout;
-    modeRow->addWidget(sizesRadio_);
-    modeRow->addWidget(presetRadio_);
+    for (QRadioButton* radio : {sizesRadio_, presetRadio_, checkpointRadio_}) {
+        mode->addButton(radio);
+        modeRow->addWidget(radio);
+    }
     modeRow->addStretch();
     form->addRow(modeRow);
 
@@ -187,8 +210,44 @@ QWidget* SweepPanel::buildShapes() {
     addField(form, "n", nEdit_, errors);
     addField(form, "k", kEdit_, errors);
     addField(form, "preset", presetCombo_, errors);
+
+    // A checkpoint directory, typed or picked, and which of its layers to measure.
+    checkpointEdit_ = makeLineEdit("checkpointEdit");
+    browseButton_ = new QPushButton(tr("Browse…"));
+    browseButton_->setObjectName("browseCheckpointButton");
+    auto* checkpointRow = new QHBoxLayout;
+    checkpointRow->addWidget(checkpointEdit_, 1);
+    checkpointRow->addWidget(browseButton_);
+    form->addRow(QString::fromUtf8(q4::findSpecField("checkpoint")->label), checkpointRow);
+    setHelpToolTip(checkpointEdit_, QString::fromUtf8(q4::findSpecField("checkpoint")->help));
+    bindField("checkpoint", checkpointEdit_, errors);
+    layersEdit_ = makeLineEdit("layersEdit");
+    layersEdit_->setPlaceholderText(tr("all layers"));
+    addField(form, "layers", layersEdit_, errors);
+    uniqueShapesCheck_ = new QCheckBox(tr("One layer per distinct shape"));
+    uniqueShapesCheck_->setObjectName("uniqueShapesCheck");
+    addField(form, "unique_shapes", uniqueShapesCheck_, errors);
+    checkpointLayers_ = new QListWidget;
+    checkpointLayers_->setObjectName("checkpointLayers");
+    checkpointLayers_->setMaximumHeight(140);
+    setHelpToolTip(checkpointLayers_, tr("The checkpoint's layers the sweep measures"));
+    inspectButton_ = new QPushButton(tr("Inspect…"));
+    inspectButton_->setObjectName("inspectCheckpointButton");
+    setHelpToolTip(inspectButton_, tr("Every layer's shape, quantization and weight norm, and the architecture"));
+    form->addRow(checkpointLayers_);
+    form->addRow(inspectButton_);
     form->addRow(errors);
     sectionErrors_.push_back(errors);
+
+    for (QLineEdit* edit : {checkpointEdit_, layersEdit_})
+        connect(edit, &QLineEdit::textChanged, this, &SweepPanel::revalidate);
+    connect(uniqueShapesCheck_, &QCheckBox::toggled, this, &SweepPanel::revalidate);
+    connect(browseButton_, &QPushButton::clicked, this, &SweepPanel::browseCheckpoint);
+    connect(inspectButton_, &QPushButton::clicked, this, &SweepPanel::inspectCheckpoint);
+    connect(checkpointRadio_, &QRadioButton::toggled, this, [this] {
+        updateModeAndBackendState();
+        revalidate();
+    });
 
     for (QLineEdit* edit : {mEdit_, nEdit_, kEdit_})
         connect(edit, &QLineEdit::textChanged, this, &SweepPanel::revalidate);
@@ -205,6 +264,7 @@ QWidget* SweepPanel::buildShapes() {
 
 QWidget* SweepPanel::buildQuantization() {
     auto* box = new QGroupBox(tr("Quantization"));
+    quantizationBox_ = box;
     auto* form = new QFormLayout(box);
     QLabel* errors = makeErrorLabel("quantizationError");
     groupEdit_ = makeLineEdit("groupEdit");
@@ -361,11 +421,19 @@ std::vector<std::string> SweepPanel::catalogIds() const {
     return ids;
 }
 
+bool SweepPanel::checkpointMode() const { return checkpointRadio_->isChecked(); }
+
 void SweepPanel::updateModeAndBackendState() {
     const bool presetMode = presetRadio_->isChecked();
-    nEdit_->setEnabled(!presetMode);
-    kEdit_->setEnabled(!presetMode);
+    const bool checkpoint = checkpointMode();
+    nEdit_->setEnabled(!presetMode && !checkpoint);
+    kEdit_->setEnabled(!presetMode && !checkpoint);
     presetCombo_->setEnabled(presetMode);
+    for (QWidget* widget : std::initializer_list<QWidget*>{checkpointEdit_, browseButton_, layersEdit_,
+                                                           uniqueShapesCheck_, checkpointLayers_, inspectButton_})
+        widget->setEnabled(checkpoint);
+    quantizationBox_->setEnabled(!checkpoint);
+    setHelpToolTip(quantizationBox_, checkpoint ? tr("A checkpoint brings each layer's quantization") : QString());
 
     const bool cuda = selectedBackend().backend == "cuda";
     cudaGraphCheck_->setEnabled(cuda);
@@ -404,7 +472,9 @@ void SweepPanel::setSpec(const q4::SweepSpec& spec, const TypedRanges& typed) {
         if (const Field* field = findField(key); field && keepsTypedText(key))
             if (auto* edit = qobject_cast<QLineEdit*>(field->widget)) edit->setText(text);
     presetRadio_->setChecked(!spec.preset.empty());
-    sizesRadio_->setChecked(spec.preset.empty());
+    checkpointRadio_->setChecked(!spec.checkpoint.empty());
+    sizesRadio_->setChecked(spec.preset.empty() && spec.checkpoint.empty());
+    uniqueShapesCheck_->setChecked(spec.uniqueShapes);
     if (!spec.preset.empty()) {
         const QString name = QString::fromStdString(spec.preset);
         if (presetCombo_->findData(name) < 0) presetCombo_->addItem(name, name);  // validation names it unknown
@@ -470,14 +540,25 @@ QString SweepPanel::fieldText(const QWidget* widget) const {
     return {};
 }
 
+QString SweepPanel::modeFieldText(const Field& field) const {
+    const bool checkpoint = checkpointMode();
+    if ((checkpoint && isQuantizationKey(field.key)) || (!checkpoint && isCheckpointKey(field.key)))
+        return QString::fromStdString(q4::specFieldText(q4::SweepSpec{}, field.key));
+    return fieldText(field.widget);
+}
+
 q4::SweepSpec SweepPanel::readFields(QStringList& errors, bool& expandable) {
     q4::SweepSpec spec;
     expandable = true;
-    const bool presetMode = presetRadio_->isChecked();
+    const bool presetMode = presetRadio_->isChecked() || checkpointMode();
     for (const Field& field : fields_) {
-        const q4::Status status = q4::setSpecField(spec, field.key, fieldText(field.widget).toStdString());
+        const q4::Status status = q4::setSpecField(spec, field.key, modeFieldText(field).toStdString());
+        if (status && field.key == "checkpoint" && checkpointMode() && spec.checkpoint.empty()) {
+            report(field.key, "checkpoint: choose a GPTQ checkpoint directory", errors);
+            expandable = false;
+        }
         if (status) continue;
-        // In preset mode n and k are not used: they keep what reads, and a bad one waits.
+        // With a preset or a checkpoint n and k are not used: they keep what reads, and a bad one waits.
         if (presetMode && (field.key == "n" || field.key == "k")) continue;
         report(status.field, status.message, errors);
         if (shapesPoints(field.key)) expandable = false;
@@ -492,8 +573,9 @@ const SweepPanel::Field* SweepPanel::findField(const std::string& key) const {
 }
 
 QWidget* SweepPanel::fieldWidget(const std::string& key) const {
-    // A preset's layers stand in for n and k: their rules are about the preset.
+    // A preset's or a checkpoint's layers stand in for n and k: their rules are about those.
     if (presetRadio_->isChecked() && (key == "n" || key == "k")) return presetCombo_;
+    if (checkpointMode() && (key == "n" || key == "k")) return checkpointEdit_;
     const Field* field = findField(key);
     return field ? field->widget : nullptr;
 }
@@ -550,9 +632,38 @@ void SweepPanel::revalidate() {
     const bool wasValid = valid_;
     valid_ = errors.isEmpty();
     summaryLabel_->setText(summaryText());
+    refreshCheckpointLayers();
 
     emit specChanged();
     if (valid_ != wasValid) emit validityChanged(valid_);
+}
+
+void SweepPanel::browseCheckpoint() {
+    const QString directory =
+        QFileDialog::getExistingDirectory(this, tr("GPTQ Checkpoint Directory"), checkpointEdit_->text());
+    if (!directory.isEmpty()) checkpointEdit_->setText(directory);
+}
+
+void SweepPanel::refreshCheckpointLayers() {
+    checkpointLayers_->clear();
+    if (!valid_ || spec_.checkpoint.empty()) return;
+    auto layers = q4::selectCheckpointLayers(spec_.checkpoint, spec_.layers, spec_.uniqueShapes);
+    if (!layers) return;  // the expansion just read it; a change on disk since shows at the next edit
+    for (const q4::CheckpointLayer& layer : *layers) checkpointLayers_->addItem(layerLine(layer));
+}
+
+void SweepPanel::inspectCheckpoint() {
+    QApplication::setOverrideCursor(Qt::WaitCursor);  // every layer's tensors are read for the norms
+    auto checkpoint = q4::Checkpoint::open(checkpointEdit_->text().trimmed().toStdString());
+    auto summary = checkpoint ? q4::summarizeCheckpoint(*checkpoint) : q4::Expected<q4::CheckpointSummary>(checkpoint.takeError());
+    QApplication::restoreOverrideCursor();
+    if (!summary) {
+        QMessageBox::warning(this, tr("Inspect Checkpoint"), QString::fromStdString(summary.error()));
+        return;
+    }
+    auto* dialog = new CheckpointDialog(*summary, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
 }
 
 }  // namespace q4ui

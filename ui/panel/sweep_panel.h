@@ -1,6 +1,6 @@
 #pragma once
-// The sweep panel (dock content): shapes or a preset, quantization, kernels, backend and
-// device, timing. Each field's text goes through the engine's one reader (setSpecField) and the
+// The sweep panel (dock content): shapes, a preset or a checkpoint's layers, quantization,
+// kernels, backend and device, timing. Each field's text goes through the engine's one reader (setSpecField) and the
 // spec is then expanded by the engine; an error marks the field its key names, with the
 // engine's message, and isValid() is false until the spec expands.
 #include <QStringList>
@@ -20,6 +20,7 @@ class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QPushButton;
 class QRadioButton;
 class QSpinBox;
 
@@ -69,6 +70,13 @@ private:
     void bindField(const char* key, QWidget* widget, QLabel* section);
 
     QString fieldText(const QWidget* widget) const;  // as setSpecField reads it
+    // What a field contributes in the current shape mode: fields the mode does not use read as
+    // their defaults (a checkpoint brings its own quantization).
+    QString modeFieldText(const Field& field) const;
+    bool checkpointMode() const;
+    void browseCheckpoint();
+    void refreshCheckpointLayers();  // the layers the valid spec selects, or none
+    void inspectCheckpoint();
     // Reads every field into a spec; sets expandable to false when a field that shapes the
     // points did not read (its default would stand in for what the user typed).
     q4::SweepSpec readFields(QStringList& errors, bool& expandable);
@@ -90,6 +98,14 @@ private:
 
     QRadioButton* sizesRadio_ = nullptr;
     QRadioButton* presetRadio_ = nullptr;
+    QRadioButton* checkpointRadio_ = nullptr;
+    QLineEdit* checkpointEdit_ = nullptr;
+    QPushButton* browseButton_ = nullptr;
+    QLineEdit* layersEdit_ = nullptr;
+    QCheckBox* uniqueShapesCheck_ = nullptr;
+    QListWidget* checkpointLayers_ = nullptr;  // the selected layers: name, shape, quantization
+    QPushButton* inspectButton_ = nullptr;
+    QWidget* quantizationBox_ = nullptr;
     QLineEdit* mEdit_ = nullptr;
     QLineEdit* nEdit_ = nullptr;
     QLineEdit* kEdit_ = nullptr;
