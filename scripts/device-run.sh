@@ -8,6 +8,8 @@
 # stays within eight result files.
 # probe (not in the default set): scripts/stream_probe.cu, the time a bare read of each target
 # shape's bytes takes, into probe.txt (sm_90a: the H100).
+# checkpoint (not in the default set): a generated GPTQ checkpoint with one Llama-2-13B-sized
+# decoder layer (act-order), inspected and swept through every kernel into checkpoint.{txt,csv}.
 # With no stage named, all run. Needs CUDA, cmake, ninja, GoogleTest sources, CLI11, nlohmann-json.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +63,14 @@ if want targets; then
     $CLI --sweep "$sweep" --csv "$OUT/targets-$(basename "$sweep" .json).csv" "${extra[@]}" 2>&1 |
       tee -a "$OUT/tables.txt" || status=1
   done
+fi
+if want checkpoint; then
+  dir=$(mktemp -d)/llama2-13b-layer
+  python3 scripts/make_test_checkpoint.py --out "$dir" --size llama2-13b --layers 1 --act-order &&
+    $CLI inspect "$dir" >"$OUT/checkpoint.txt" 2>&1 &&
+    $CLI --checkpoint "$dir" --unique-shapes --m 1,16,77 --kernels all --csv "$OUT/checkpoint.csv" \
+      "${extra[@]}" 2>&1 | tee -a "$OUT/checkpoint.txt" || status=1
+  rm -rf "$(dirname "$dir")"
 fi
 if want probe; then
   { cmake --preset gpu-server -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" >/dev/null &&
