@@ -168,10 +168,10 @@ Status checkNoOverlap(const std::vector<TensorEntry>& tensors, const std::string
 
 std::size_t dtypeBytes(TensorDtype dtype) {
     switch (dtype) {
-        case TensorDtype::I32: return 4;
-        case TensorDtype::F16: return 2;
-        case TensorDtype::BF16: return 2;
+        case TensorDtype::I32:
         case TensorDtype::F32: return 4;
+        case TensorDtype::F16:
+        case TensorDtype::BF16: return 2;
     }
     return 0;
 }
