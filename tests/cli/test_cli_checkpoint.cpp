@@ -55,7 +55,7 @@ struct Variant {
 
 class CheckpointVariants : public ::testing::TestWithParam<Variant> {};
 
-TEST_P(CheckpointVariants, InspectListsEveryLayerWithItsQuantizationAndTheArchitecture) {
+TEST_P(CheckpointVariants, InspectListsEveryLayerAndACpuSweepValidatesEveryRecord) {
     if (!q4test::havePython()) GTEST_SKIP() << "python3 is needed to write test checkpoints";
     const Variant& v = GetParam();
     const auto dir = q4test::writeTestCheckpoint("inspect", v.args);
@@ -83,6 +83,17 @@ TEST_P(CheckpointVariants, InspectListsEveryLayerWithItsQuantizationAndTheArchit
         const std::int64_t n = layer.at("n"), k = layer.at("k");
         EXPECT_TRUE(n % 8 == 0 && k % 8 == 0 && n > 0 && k > 0);
     }
+
+    // The same checkpoint swept at m = 1 on the CPU: every layer, every kernel, every record validated.
+    const auto csv = dir / "sweep.csv";
+    const CliResult sweep = runCli("--checkpoint " + dir.string() + " --backend cpu --m 1 " + kQuickTiming +
+                                   " --csv " + csv.string());
+    ASSERT_EQ(sweep.exitCode, 0) << sweep.output;
+    auto records = q4::readCsvFile(csv.string());
+    ASSERT_TRUE(records.ok()) << records.error();
+    EXPECT_EQ(int(records->size()), 2 * v.linearLayers);  // two CPU kernels
+    for (const q4::Record& r : *records)
+        EXPECT_EQ(r.status, q4::RecordStatus::Ok) << r.layer << " " << r.kernel << ": " << r.message;
     std::filesystem::remove_all(dir);
 }
 
