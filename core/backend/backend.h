@@ -10,11 +10,14 @@
 
 #include "common/expected.h"
 #include "gptq/gptq_layer.h"
+#include "model/model_instance.h"
 #include "results/record.h"
 #include "results/run_info.h"
 #include "sweep/sweep_spec.h"
 
 namespace q4 {
+
+class ModelWeightSource;
 
 struct KernelInfo {
     std::string id;           // stable, lowercase: "cublas_fp16", "cpu_int4_fused"
@@ -73,6 +76,13 @@ public:
     virtual Status health() { return Status::success(); }
     // The validation reference C [m, n] for a problem (fp32 or better accumulation).
     virtual Expected<std::vector<float>> reference(const Problem& problem, const std::vector<float>& dequantized) = 0;
+    // Loads a decoder whose linear layers run through kernelId, for the model view. A backend
+    // without a decoder, or a kernel that cannot run one of the model's layers, says why.
+    virtual Expected<std::unique_ptr<ModelInstance>> loadModel(const ModelWeightSource& /*weights*/,
+                                                               const std::string& /*kernelId*/,
+                                                               const ModelLoadOptions& /*options*/) {
+        return Error{"the " + name() + " backend does not run models"};
+    }
 };
 
 std::vector<std::string> kernelIds(const Backend& backend);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "backend/cpu_kernels.h"
+#include "model/cpu_decoder.h"
 #include "run/problem_data.h"
 
 namespace q4 {
@@ -94,6 +95,15 @@ public:
 
     Expected<std::vector<float>> reference(const Problem& problem, const std::vector<float>& dequantized) override {
         return referenceProduct(toFloat(*problem.a), problem.point.m, dequantized, problem.point.k, problem.point.n);
+    }
+
+    // The reference decoder computes every linear layer the same way (double accumulation over
+    // dequantized weights), so only the reference kernel names it.
+    Expected<std::unique_ptr<ModelInstance>> loadModel(const ModelWeightSource& weights, const std::string& kernelId,
+                                                       const ModelLoadOptions& options) override {
+        if (kernelId != kBaseline)
+            return Error{"the cpu backend runs models with " + std::string(kBaseline) + " only, not '" + kernelId + "'"};
+        return loadCpuDecoder(weights, options);
     }
 
 private:

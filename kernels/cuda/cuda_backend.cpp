@@ -12,6 +12,7 @@
 #include "cuda/gpu_kernel.h"
 #include "cuda/gpu_timer.h"
 #include "cuda/nvml_monitor.h"
+#include "decoder/cuda_decoder.h"
 #include "reference/reference_fp32.h"
 #include "run/problem_data.h"
 
@@ -215,6 +216,13 @@ public:
         auto instance = std::make_unique<CudaKernelInstance>(entry->create(), context_, *timer_, nvml_.get());
         if (Status s = instance->setUp(problem); !s) return Error{s.message};
         return std::unique_ptr<KernelInstance>(std::move(instance));
+    }
+
+    Expected<std::unique_ptr<ModelInstance>> loadModel(const ModelWeightSource& weights, const std::string& kernelId,
+                                                       const ModelLoadOptions& options) override {
+        const KernelEntry* entry = find(kernelId);
+        if (!entry) return Error{"unknown kernel '" + kernelId + "'"};
+        return loadCudaDecoder(weights, *entry, options, context_);
     }
 
     Expected<std::vector<float>> reference(const Problem& problem, const std::vector<float>& dequantized) override {
