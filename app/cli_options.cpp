@@ -2,9 +2,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "io/json_io.h"
+#include "model/model_spec.h"
 #include "sweep/spec_fields.h"
 
 namespace q4 {
@@ -52,6 +55,16 @@ Expected<CliRequest> parseCommandLine(int argc, char** argv, int& exitCode) {
     CLI::App* inspect = app.add_subcommand("inspect", "List a GPTQ checkpoint's linear layers and its architecture");
     inspect->add_option("directory", request.inspectPath, "The checkpoint directory")->required();
     inspect->add_option("--json", request.jsonPath, "Also write the listing as JSON");
+    CLI::App* model = app.add_subcommand("model", "Generate with a whole model: load time, time to first token, "
+                                                  "per-token latency, tokens/s and memory per kernel and batch");
+    std::string modelSpecFile;
+    std::map<std::string, std::string> modelTexts;  // model field key -> text given
+    model->add_option("--spec", modelSpecFile, "Start from a model spec JSON file; other flags override it");
+    for (const SpecFieldInfo& field : modelSpecFields()) model->add_option(field.flag, modelTexts[field.key], field.help);
+    model->add_option("--device", request.device, "Device index of the backend (default 0)");
+    model->add_option("--csv", request.csvPath, "Write records as CSV");
+    model->add_option("--json", request.jsonPath, "Write run info and records (with token ids) as JSON");
+    model->add_flag("--quiet", request.quiet, "Print only the table");
 
     try {
         app.parse(argc, argv);
@@ -65,6 +78,33 @@ Expected<CliRequest> parseCommandLine(int argc, char** argv, int& exitCode) {
         return Error{e.what()};
     }
 
+    if (*model) {
+        request.model = true;
+        ModelSpec& spec = request.modelSpec;
+        if (!modelSpecFile.empty()) {
+            std::ifstream in(modelSpecFile);
+            std::ostringstream text;
+            text << in.rdbuf();
+            if (!in) return Error{"--spec: cannot read '" + modelSpecFile + "'"};
+            auto loaded = modelSpecFromJson(text.str());
+            if (!loaded) return Error{"--spec: " + loaded.error(), loaded.errorField()};
+            spec = loaded.value();
+        }
+        for (const SpecFieldInfo& field : modelSpecFields()) {
+            if (!model->count(field.flag)) continue;
+            if (Status s = setModelSpecField(spec, field.key, modelTexts[field.key]); !s)
+                return Error{std::string(field.flag) + ": " + s.message, field.key};
+        }
+        if (!spec.preset.empty() && !spec.checkpoint.empty())
+            return Error{"--preset/--checkpoint: name one model, not both", "preset"};
+        if (!spec.checkpoint.empty())
+            for (const char* flag : {"--group-size", "--act-order"})
+                if (model->count(flag))
+                    return Error{std::string(flag) + ": a checkpoint gives the quantization; drop " + flag, "checkpoint"};
+        if (Status s = validateModelSpec(spec); !s) return Error{"model: " + s.message, s.field};
+        exitCode = 0;
+        return request;
+    }
     if (*recover || *inspect) {
         exitCode = 0;
         return request;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/expected.h"
+#include "model/model_spec.h"
 #include "sweep/sweep_spec.h"
 
 namespace q4 {
@@ -15,6 +16,8 @@ struct CliRequest {
     bool resume = false;        // continue the run in journalPath, skipping what it holds
     std::string recoverPath;    // `recover JOURNAL`: turn a journal into result files
     std::string inspectPath;    // `inspect DIR`: list a checkpoint's layers and architecture
+    bool model = false;         // `model`: generation with whole models (the model view)
+    ModelSpec modelSpec;
     bool listKernels = false, listDevices = false, listPresets = false;
     bool quiet = false;
     std::string commandLine;

@@ -6,24 +6,17 @@
 #include "backend/backend_registry.h"
 #include "checkpoint/checkpoint_summary.h"
 #include "cli_options.h"
+#include "exit_codes.h"
 #include "io/csv_writer.h"
 #include "io/journal.h"
 #include "io/json_io.h"
 #include "io/output_file.h"
 #include "io/table_printer.h"
+#include "model_command.h"
 #include "run/runner.h"
 #include "sweep/presets.h"
 
 namespace {
-
-// One meaning per exit code (the README lists them).
-enum ExitCode {
-    kAllRan = 0,           // every record ran, or was unsupported with its reason
-    kRecordFailed = 1,     // a record failed validation or errored; its reason is in the output
-    kInvalidInput = 2,     // the message names the field and the rule; nothing was measured
-    kOutputFailed = 3,     // an output file could not be written; the reason is printed
-    kInterrupted = 130,    // SIGINT, SIGTERM or SIGHUP: the records measured so far are written
-};
 
 q4::CancelToken* activeCancel = nullptr;
 
@@ -189,6 +182,13 @@ int main(int argc, char** argv) {
     handleSignals();
     if (!request.recoverPath.empty()) return recover(request);
     if (!request.inspectPath.empty()) return inspect(request);
+    if (request.model) {
+        q4::CancelToken cancel;
+        activeCancel = &cancel;
+        const int status = q4::runModelCommand(request, cancel);
+        activeCancel = nullptr;
+        return status;
+    }
     if (request.listDevices) return listDevices();
     if (request.listPresets) return listPresets();
     if (request.listKernels) return listKernels(request.spec.backend);

@@ -192,7 +192,9 @@ Expected<std::string> readTextFile(const std::string& path) {
 // ---- records ------------------------------------------------------------------------------
 
 // A field's value as JSON; non-finite numbers as strings, absent as null.
-Json fieldJson(const FieldValue& value) {
+}  // namespace
+
+Json fieldValueJson(const FieldValue& value) {
     return std::visit(
         [](const auto& v) -> Json {
             using T = std::decay_t<decltype(v)>;
@@ -204,9 +206,9 @@ Json fieldJson(const FieldValue& value) {
 }
 
 // A JSON value as the field's type; an error says what the field must be.
-Expected<FieldValue> fieldFromJson(const RecordField& field, const Json& v) {
+Expected<FieldValue> fieldValueFromJson(FieldType type, const Json& v) {
     if (v.is_null()) return FieldValue(std::monostate{});
-    switch (field.type) {
+    switch (type) {
         case FieldType::Text:
             if (v.is_string()) return FieldValue(v.get<std::string>());
             return Error{"must be a string"};
@@ -227,9 +229,11 @@ Expected<FieldValue> fieldFromJson(const RecordField& field, const Json& v) {
     return Error{"has an unknown type"};
 }
 
+namespace {
+
 Json recordObject(const Record& r) {
     Json j;
-    for (const RecordField& field : recordFields()) j[field.key] = fieldJson(field.get(r));
+    for (const RecordField& field : recordFields()) j[field.key] = fieldValueJson(field.get(r));
     return j;
 }
 
@@ -252,7 +256,7 @@ Expected<Record> recordFromObject(const Json& object, const std::string& context
     for (const RecordField& field : recordFields()) {
         const auto it = j.find(field.key);
         if (!field.set || it == j.end() || it->is_null()) continue;  // null is absent: the default stays
-        auto value = fieldFromJson(field, *it);
+        auto value = fieldValueFromJson(field.type, *it);
         Status stored = value ? field.set(r, *value) : Status::failure(value.error());
         if (!stored) return Error{context + ": '" + field.key + "' " + stored.message};
     }

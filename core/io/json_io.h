@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/expected.h"
+#include "results/record_fields.h"
 #include "results/record.h"
 #include "results/run_info.h"
 #include "results/run_result.h"
@@ -16,6 +19,11 @@ namespace q4 {
 // Files from outside may nest arbitrarily deep; every JSON reader refuses more than a q4bench
 // file ever nests before parsing, so such input cannot exhaust the stack.
 Status checkJsonDepth(const std::string& text, const std::string& context);
+
+// A field's value as JSON (numbers in file units, null when absent) and back; an error says what
+// the field must be. Every field table's files use these.
+nlohmann::ordered_json fieldValueJson(const FieldValue& value);
+Expected<FieldValue> fieldValueFromJson(FieldType type, const nlohmann::ordered_json& value);
 
 std::string recordToJson(const Record& record);  // one line, no trailing newline
 Expected<Record> recordFromJson(const std::string& json);

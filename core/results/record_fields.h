@@ -25,15 +25,19 @@ enum class FieldType { Text, Integer, Unsigned, Number, Boolean };
 // A field's value in file units; monostate when the field was not measured.
 using FieldValue = std::variant<std::monostate, std::string, std::int64_t, std::uint64_t, double, bool>;
 
-struct RecordField {
+// One column of a record type R: its key, label, unit hint and accessor. Run records (Record)
+// and model records (ModelRecord) use the same mechanism.
+template <class R>
+struct FieldOf {
     std::string key;    // "time_ms_median"
     std::string label;  // "Median (ms)"
     FieldHint hint = FieldHint::Text;
     FieldType type = FieldType::Text;
-    std::function<FieldValue(const Record&)> get;
+    std::function<FieldValue(const R&)> get;
     // Stores a value read from a file; an error names the rule. Empty for derived fields.
-    std::function<Status(Record&, const FieldValue&)> set;
+    std::function<Status(R&, const FieldValue&)> set;
 };
+using RecordField = FieldOf<Record>;
 
 const std::vector<RecordField>& recordFields();
 const RecordField* findRecordField(std::string_view key);
@@ -43,6 +47,10 @@ const RecordField* findRecordField(std::string_view key);
 std::string formatNumber(double value);
 std::string formatFieldValue(const FieldValue& value);
 // Reads text in the field's type ("" is absent). Accepts true/false, True/False and 1/0 for flags.
-Expected<FieldValue> parseFieldValue(const RecordField& field, std::string_view text);
+Expected<FieldValue> parseFieldValue(FieldType type, std::string_view text);
+template <class R>
+Expected<FieldValue> parseFieldValue(const FieldOf<R>& field, std::string_view text) {
+    return parseFieldValue(field.type, text);
+}
 
 }  // namespace q4

@@ -63,11 +63,18 @@ Expected<Preset> parsePreset(const Json& json, std::size_t index) {
     Preset preset;
     preset.name = json["name"].get<std::string>();
     const std::string where = "preset '" + preset.name + "'";
-    if (Status keys = checkKeys(json, {"name", "description", "m", "layers"}, where); !keys) return Error{keys.message};
+    if (Status keys = checkKeys(json, {"name", "description", "m", "layers", "architecture"}, where); !keys) return Error{keys.message};
 
     if (json.contains("description")) {
         if (!json["description"].is_string()) return Error{where + ": 'description' must be a string"};
         preset.description = json["description"].get<std::string>();
+    }
+
+    if (json.contains("architecture")) {
+        auto arch = architectureFromJson(json["architecture"].dump(), where + " architecture");
+        if (!arch) return Error{arch.error()};
+        if (Status valid = validateArchitecture(*arch); !valid) return Error{where + " architecture: " + valid.message};
+        preset.architecture = std::move(arch).value();
     }
 
     if (json.contains("m")) {
@@ -136,6 +143,25 @@ Expected<Preset> findPreset(const std::string& name) {
         known += (known.empty() ? "" : ", ") + preset.name;
     }
     return Error{"unknown preset '" + name + "' (known: " + known + ")"};
+}
+
+std::vector<std::string> modelPresetNames() {
+    std::vector<std::string> names;
+    for (const Preset& preset : builtinPresets())
+        if (preset.architecture) names.push_back(preset.name);
+    return names;
+}
+
+Expected<ModelArchitecture> presetArchitecture(const std::string& name) {
+    auto preset = findPreset(name);
+    if (!preset) return Error{preset.error(), "preset"};
+    if (!preset->architecture) {
+        std::string known;
+        for (const std::string& model : modelPresetNames()) known += (known.empty() ? "" : ", ") + model;
+        return Error{"preset '" + name + "' has layer shapes but no model architecture (models: " + known + ")",
+                     "preset"};
+    }
+    return *preset->architecture;
 }
 
 }  // namespace q4

@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
 #include "common/expected.h"
+#include "model/architecture.h"
 
 namespace q4 {
 
@@ -20,6 +23,8 @@ struct Preset {
     std::string description;
     std::vector<std::int64_t> m;  // default batch sizes, may be empty
     std::vector<PresetLayer> layers;
+    // The whole model's shape (config.json's keys), for presets the model view can run.
+    std::optional<ModelArchitecture> architecture;
 };
 
 // Parses a presets JSON document (the format of resources/presets.json).
@@ -27,5 +32,9 @@ Expected<std::vector<Preset>> parsePresets(const std::string& json);
 // The presets shipped with the project.
 const std::vector<Preset>& builtinPresets();
 Expected<Preset> findPreset(const std::string& name);
+// The names of the builtin presets that carry an architecture, in file order.
+std::vector<std::string> modelPresetNames();
+// The preset's architecture; the error names the preset and says when it has none.
+Expected<ModelArchitecture> presetArchitecture(const std::string& name);
 
 }  // namespace q4

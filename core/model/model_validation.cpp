@@ -1,0 +1,55 @@
+#include "model/model_validation.h"
+
+#include <algorithm>
+
+#include "run/measure_kernel.h"
+#include "run/problem_data.h"
+
+namespace q4 {
+namespace {
+
+constexpr double kTolerance = 1e-2;  // the sweep's default: fp16 outputs of int4 products
+
+// Enough to run the kernel once and validate it: the time of this pass is not kept.
+TimingOptions validationOnly() { return TimingOptions{0, 1, 0.0, 1.0, 10.0, L2Mode::Hot, false}; }
+
+}  // namespace
+
+LinearValidation validateFirstBlock(Backend& backend, const ModelWeightSource& weights, const std::string& kernelId,
+                                    const std::vector<std::int64_t>& ms, const CancelToken& cancel) {
+    LinearValidation result;
+    auto linears = weights.blockLinears(0);
+    if (!linears) return {RecordStatus::Error, 0, linears.error()};
+    std::uint64_t layerId = 0x9e3779b97f4a7c15ULL;
+    for (const DecoderLinear& linear : *linears) {
+        const GptqLayer& layer = linear.layer;
+        const std::vector<float> dequantized = dequantize(layer);
+        ++layerId;
+        for (std::int64_t m : ms) {
+            if (cancel.cancelled()) return result;
+            Problem problem;
+            problem.point.m = m;
+            problem.point.n = layer.n;
+            problem.point.k = layer.k;
+            problem.point.layer = linear.name;
+            problem.point.quant.groupSize = layer.groupSize;
+            problem.point.quant.zeroFormat = layer.zeroFormat;
+            problem.point.quant.actOrder = layer.gIdx != naturalGroupIndex(layer.k, layer.groupSize);
+            problem.layer = &layer;
+            problem.layerId = layerId;
+            const std::vector<HalfBits> a = makeActivations(m, layer.k, mixSeed(layerId, std::uint64_t(m)));
+            problem.a = &a;
+            auto reference = backend.reference(problem, dequantized);
+            if (!reference) return {RecordStatus::Error, result.worstRelError, "reference for " + linear.name + ": " + reference.error()};
+            Record record;
+            measureKernel(backend, {kernelId, &problem, &reference.value(), validationOnly(), kTolerance}, cancel, record);
+            if (record.relError) result.worstRelError = std::max(result.worstRelError, *record.relError);
+            if (record.status != RecordStatus::Ok)
+                return {record.status, result.worstRelError,
+                        "block 0 " + linear.name + " at m=" + std::to_string(m) + ": " + record.message};
+        }
+    }
+    return result;
+}
+
+}  // namespace q4
