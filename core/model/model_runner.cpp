@@ -93,10 +93,6 @@ public:
             memoryShortfall(arch_, weightBytes, maxBatch, context, backend_.memoryLimitBytes());
         if (!shortfall.empty()) return finishAll(RecordStatus::Unsupported, weights_.name() + " with " + kernel.id + " " + shortfall);
 
-        log("validating " + kernel.id + " on block 0's layers");
-        LinearValidation check = validateFirstBlock(backend_, weights_, kernel.id, validationMs(maxBatch), cancel_);
-        if (check.status != RecordStatus::Ok) return finishAll(check.status, check.message);
-
         log("loading " + weights_.name() + " with " + kernel.id);
         auto instance = backend_.loadModel(weights_, kernel.id, {maxBatch, context, spec_.cudaGraph});
         if (!instance) {
@@ -105,6 +101,10 @@ public:
                                      instance.error().find("runs models with") != std::string::npos;
             return finishAll(unsupported ? RecordStatus::Unsupported : RecordStatus::Error, instance.error());
         }
+        log("validating " + kernel.id + " on block 0's layers");
+        LinearValidation check = validateFirstBlock(backend_, weights_, kernel.id, validationMs(maxBatch), cancel_);
+        if (check.status != RecordStatus::Ok) return finishAll(check.status, check.message, (*instance)->loadSeconds());
+
         for (std::int64_t batch : spec_.batches) {
             ModelRecord r = skeleton(kernel, batch);
             r.loadSeconds = (*instance)->loadSeconds();

@@ -1,7 +1,6 @@
 // q4bench-cli on GPTQ checkpoints written by the test writer: inspect, checkpoint sweeps on the
 // CPU backend, conflicting flags, and the malformed corpus.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdio>
@@ -14,26 +13,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../support/cli_runner.h"
 #include "../support/test_checkpoint.h"
 #include "io/csv_writer.h"
 
 namespace {
 
-struct CliResult {
-    int exitCode = -1;
-    std::string output;  // stdout and stderr together
-};
-
-CliResult runCli(const std::string& args) {
-    CliResult result;
-    FILE* pipe = popen((std::string(Q4BENCH_CLI_PATH) + " " + args + " 2>&1").c_str(), "r");
-    if (!pipe) return result;
-    char buffer[4096];
-    while (std::size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) result.output.append(buffer, n);
-    const int status = pclose(pipe);
-    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
+using q4test::CliResult;
+using q4test::runCli;
 
 std::string readText(const std::filesystem::path& path) {
     std::ifstream in(path);

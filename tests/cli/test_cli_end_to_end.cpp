@@ -1,6 +1,5 @@
 // Runs the real q4bench-cli binary on the CPU backend and checks what it prints and writes.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -8,29 +7,15 @@
 #include <set>
 #include <string>
 
+#include "../support/cli_runner.h"
 #include "io/csv_writer.h"
 #include "io/json_io.h"
 
 namespace {
 
-struct CliResult {
-    int exitCode = -1;
-    std::string output;  // stdout and stderr together
-};
-
-CliResult runProgram(const std::string& program, const std::string& args) {
-    const std::string command = program + " " + args + " 2>&1";
-    CliResult result;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) return result;
-    char buffer[4096];
-    while (std::size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) result.output.append(buffer, n);
-    const int status = pclose(pipe);
-    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
-
-CliResult runCli(const std::string& args) { return runProgram(Q4BENCH_CLI_PATH, args); }
+using q4test::CliResult;
+using q4test::runCli;
+using q4test::runProgram;
 
 std::filesystem::path tempPath(const std::string& name) {
     return std::filesystem::temp_directory_path() / ("q4bench_cli_test_" + std::to_string(::getpid()) + "_" + name);

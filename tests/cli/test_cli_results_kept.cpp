@@ -1,7 +1,6 @@
 // A measured result is never lost: outputs are checked before the first point, written when a
 // reader goes away or a hang-up arrives, and a journal can be turned into results or resumed.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,28 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "../support/cli_runner.h"
 #include "io/csv_writer.h"
 #include "io/journal.h"
 #include "io/json_io.h"
 
 namespace {
 
-struct ShellRun {
-    int exitCode = -1;
-    std::string output;
-};
-
-// Runs a shell command line (so tests can pipe and signal), stdout and stderr together.
-ShellRun shell(const std::string& command) {
-    ShellRun run;
-    FILE* pipe = popen(("(" + command + ") 2>&1").c_str(), "r");
-    if (!pipe) return run;
-    char buffer[4096];
-    while (std::size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) run.output.append(buffer, n);
-    const int status = pclose(pipe);
-    run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return run;
-}
+using ShellRun = q4test::CliResult;
+constexpr auto shell = q4test::runShell;
 
 const std::string kCli = Q4BENCH_CLI_PATH;
 const std::string kQuick =
