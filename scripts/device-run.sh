@@ -10,6 +10,10 @@
 # shape's bytes takes, into probe.txt (sm_90a: the H100).
 # checkpoint (not in the default set): a generated GPTQ checkpoint with one Llama-2-13B-sized
 # decoder layer (act-order), inspected and swept through every kernel into checkpoint.{txt,csv}.
+# model (not in the default set): the origin's generation table, Llama-2-13B with random GPTQ
+# weights, prompt 512, 512 new tokens, batch 1-16, cublas_fp16 / best_int4 / exllama_style, into
+# model-13b.{csv,json}; model-llama3: Llama-3-8B, prompt 2048, batch 1, into model-llama3.{csv,json};
+# model-batch: best_int4 and cublas_fp16 at batch 16-64, into model-batch.csv. All log to model.txt.
 # With no stage named, all run. Needs CUDA, cmake, ninja, GoogleTest sources, CLI11, nlohmann-json.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +75,20 @@ if want checkpoint; then
     $CLI --checkpoint "$dir" --unique-shapes --m 1,16,77 --kernels all --csv "$OUT/checkpoint.csv" \
       "${extra[@]}" 2>&1 | tee -a "$OUT/checkpoint.txt" || status=1
   rm -rf "$(dirname "$dir")"
+fi
+if want model; then
+  $CLI model --preset llama2-13b --batch 1,2,4,8,16 --prompt 512 --new 512 \
+    --kernels cublas_fp16,best_int4,exllama_style --csv "$OUT/model-13b.csv" --json "$OUT/model-13b.json" \
+    "${extra[@]}" 2>&1 | tee -a "$OUT/model.txt" || status=1
+fi
+if want model-llama3; then
+  $CLI model --preset llama3-8b --batch 1 --prompt 2048 --new 512 --kernels best_int4,cublas_fp16 \
+    --csv "$OUT/model-llama3.csv" --json "$OUT/model-llama3.json" "${extra[@]}" 2>&1 | tee -a "$OUT/model.txt" ||
+    status=1
+fi
+if want model-batch; then
+  $CLI model --preset llama2-13b --batch 16,24,32,48,64 --prompt 512 --new 512 --kernels cublas_fp16,best_int4 \
+    --min-generations 2 --csv "$OUT/model-batch.csv" "${extra[@]}" 2>&1 | tee -a "$OUT/model.txt" || status=1
 fi
 if want probe; then
   { cmake --preset gpu-server -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" >/dev/null &&

@@ -93,16 +93,17 @@ public:
             memoryShortfall(arch_, weightBytes, maxBatch, context, backend_.memoryLimitBytes());
         if (!shortfall.empty()) return finishAll(RecordStatus::Unsupported, weights_.name() + " with " + kernel.id + " " + shortfall);
 
+        auto block = weights_.blockLinears(0);
+        if (!block) return finishAll(RecordStatus::Error, block.error());
+        const std::vector<std::int64_t> ms = linearMs(maxBatch);
+        if (LinearValidation support = checkSupport(backend_, *block, kernel.id, ms); support.status != RecordStatus::Ok)
+            return finishAll(support.status, support.message);
+
         log("loading " + weights_.name() + " with " + kernel.id);
         auto instance = backend_.loadModel(weights_, kernel.id, {maxBatch, context, spec_.cudaGraph});
-        if (!instance) {
-            const bool unsupported = instance.error().find("cannot run") != std::string::npos ||
-                                     instance.error().find("does not run models") != std::string::npos ||
-                                     instance.error().find("runs models with") != std::string::npos;
-            return finishAll(unsupported ? RecordStatus::Unsupported : RecordStatus::Error, instance.error());
-        }
+        if (!instance) return finishAll(RecordStatus::Error, instance.error());
         log("validating " + kernel.id + " on block 0's layers");
-        LinearValidation check = validateFirstBlock(backend_, weights_, kernel.id, validationMs(maxBatch), cancel_);
+        LinearValidation check = validateBlock(backend_, *block, kernel.id, ms, cancel_);
         if (check.status != RecordStatus::Ok) return finishAll(check.status, check.message, (*instance)->loadSeconds());
 
         for (std::int64_t batch : spec_.batches) {
@@ -137,7 +138,7 @@ private:
     }
 
     // Decode runs each batch size; prefill the largest chunk of rows (at most 4096).
-    std::vector<std::int64_t> validationMs(std::int64_t maxBatch) const {
+    std::vector<std::int64_t> linearMs(std::int64_t maxBatch) const {
         std::vector<std::int64_t> ms = spec_.batches;
         ms.push_back(std::min<std::int64_t>(maxBatch * spec_.prompt, 4096));
         std::sort(ms.begin(), ms.end());

@@ -15,26 +15,43 @@ TimingOptions validationOnly() { return TimingOptions{0, 1, 0.0, 1.0, 10.0, L2Mo
 
 }  // namespace
 
-LinearValidation validateFirstBlock(Backend& backend, const ModelWeightSource& weights, const std::string& kernelId,
-                                    const std::vector<std::int64_t>& ms, const CancelToken& cancel) {
+SweepPoint linearPoint(const DecoderLinear& linear, std::int64_t m) {
+    const GptqLayer& layer = linear.layer;
+    SweepPoint point;
+    point.m = m;
+    point.n = layer.n;
+    point.k = layer.k;
+    point.layer = linear.name;
+    point.quant.groupSize = layer.groupSize;
+    point.quant.zeroFormat = layer.zeroFormat;
+    point.quant.actOrder = layer.gIdx != naturalGroupIndex(layer.k, layer.groupSize);
+    return point;
+}
+
+LinearValidation checkSupport(const Backend& backend, const std::vector<DecoderLinear>& block,
+                              const std::string& kernelId, const std::vector<std::int64_t>& ms) {
+    if (Status s = backend.supportsModel(kernelId); !s) return {RecordStatus::Unsupported, 0, s.message};
+    for (const DecoderLinear& linear : block)
+        for (std::int64_t m : ms)
+            if (Status s = backend.supports(kernelId, linearPoint(linear, m)); !s)
+                return {RecordStatus::Unsupported, 0,
+                        linear.name + " (n=" + std::to_string(linear.layer.n) + ", k=" + std::to_string(linear.layer.k) +
+                            ") at m=" + std::to_string(m) + ": " + s.message};
+    return {};
+}
+
+LinearValidation validateBlock(Backend& backend, const std::vector<DecoderLinear>& block, const std::string& kernelId,
+                               const std::vector<std::int64_t>& ms, const CancelToken& cancel) {
     LinearValidation result;
-    auto linears = weights.blockLinears(0);
-    if (!linears) return {RecordStatus::Error, 0, linears.error()};
     std::uint64_t layerId = 0x9e3779b97f4a7c15ULL;
-    for (const DecoderLinear& linear : *linears) {
+    for (const DecoderLinear& linear : block) {
         const GptqLayer& layer = linear.layer;
         const std::vector<float> dequantized = dequantize(layer);
         ++layerId;
         for (std::int64_t m : ms) {
             if (cancel.cancelled()) return result;
             Problem problem;
-            problem.point.m = m;
-            problem.point.n = layer.n;
-            problem.point.k = layer.k;
-            problem.point.layer = linear.name;
-            problem.point.quant.groupSize = layer.groupSize;
-            problem.point.quant.zeroFormat = layer.zeroFormat;
-            problem.point.quant.actOrder = layer.gIdx != naturalGroupIndex(layer.k, layer.groupSize);
+            problem.point = linearPoint(linear, m);
             problem.layer = &layer;
             problem.layerId = layerId;
             const std::vector<HalfBits> a = makeActivations(m, layer.k, mixSeed(layerId, std::uint64_t(m)));

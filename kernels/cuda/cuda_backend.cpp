@@ -218,6 +218,11 @@ public:
         return std::unique_ptr<KernelInstance>(std::move(instance));
     }
 
+    Status supportsModel(const std::string& kernelId) const override {
+        if (!find(kernelId)) return Status::failure("unknown kernel '" + kernelId + "'");
+        return Status::success();
+    }
+
     Expected<std::unique_ptr<ModelInstance>> loadModel(const ModelWeightSource& weights, const std::string& kernelId,
                                                        const ModelLoadOptions& options) override {
         const KernelEntry* entry = find(kernelId);
