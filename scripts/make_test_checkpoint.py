@@ -15,7 +15,11 @@ quantized (AutoGPTQ / GPTQModel layout, k = input features, n = output features)
     bias    fp16  [n]        with --bias
 G = k / group (one group when group is -1). The "gptq" (v1) format stores each zero point minus
 one, wrapped to 4 bits, so a true zero of 0 is stored as 15; "gptq_v2" stores it as it is.
-embed_tokens, the norms and lm_head are plain fp16 tensors.
+embed_tokens, the norms and lm_head are plain fp16 tensors (stored as F16, BF16 or F32 with
+--plain-dtype); with them a checkpoint is a whole model a decoder can run.
+
+--fused writes qkv_proj and gate_up_proj layers of their own random values; --fused-from-separate
+writes the same weights as the command without it, with q | k | v and gate | up joined along n.
 
 --dense-out FILE writes every quantized layer's exact weights W[r][c] = scale[g][c] * (q[r][c] -
 zero[g][c]), g = g_idx[r], in this little-endian format:
@@ -111,6 +115,26 @@ def write_json(path, value):
 
 # --- the quantized layers ----------------------------------------------------------------------
 
+LOW_NIBBLE = bytes(b & 15 for b in range(256))
+HIGH_NIBBLE = bytes((b & 15) << 4 for b in range(256))
+
+
+def pack_nibbles(q, k, n):
+    """qweight's bytes for q (row-major [k][n] values 0..15): the int32 at [r // 8][c] holds rows
+    8 (r // 8) .. + 7 of column c, lowest row in the lowest nibble. Byte j of each little-endian
+    word pairs rows 2j (low nibble) and 2j + 1; the big-integer OR keeps it at C speed."""
+    out = bytearray(k * n // 2)
+    for block in range(k // 8):
+        rows = [q[(8 * block + i) * n:(8 * block + i + 1) * n] for i in range(8)]
+        words = out[block * 4 * n:(block + 1) * 4 * n]
+        for j in range(4):
+            low = int.from_bytes(rows[2 * j], "little")
+            high = int.from_bytes(rows[2 * j + 1].translate(HIGH_NIBBLE), "little")
+            words[j::4] = (low | high).to_bytes(n, "little")
+        out[block * 4 * n:(block + 1) * 4 * n] = words
+    return bytes(out)
+
+
 class QuantLayer:
     """One GPTQ linear layer: its integers, and the tensors a checkpoint stores for it."""
 
@@ -120,7 +144,7 @@ class QuantLayer:
         groups = k // rows_per_group
 
         # q[r * n + c] in 0..15; layers of real size keep only the packed random bytes.
-        self.q = bytes(b & 15 for b in rng.randbytes(k * n)) if getattr(opts, "size", "tiny") == "tiny" else None
+        self.q = rng.randbytes(k * n).translate(LOW_NIBBLE) if getattr(opts, "size", "tiny") == "tiny" else None
 
         if opts.sym:
             self.zeros = [[8] * n for _ in range(groups)]
@@ -145,11 +169,7 @@ class QuantLayer:
         else:
             self.g_idx = [r // rows_per_group for r in range(k)]
 
-        qweight = []
-        for block in range(k // 8 if self.q else 0):
-            rows = [self.q[(8 * block + i) * n:(8 * block + i + 1) * n] for i in range(8)]
-            qweight.extend(sum(nibble << (4 * i) for i, nibble in enumerate(column)) for column in zip(*rows))
-        qweight_bytes = int32_bytes(qweight) if self.q else random_bytes(rng, k * n // 2)
+        qweight_bytes = pack_nibbles(self.q, k, n) if self.q else random_bytes(rng, k * n // 2)
         qzeros = []
         for row in stored:
             qzeros.extend(sum(row[8 * w + i] << (4 * i) for i in range(8)) for w in range(n // 8))
@@ -173,6 +193,43 @@ class QuantLayer:
             row = self.q[r * n:(r + 1) * n]
             out.append(struct.pack("<%df" % n, *[s * (v - z) for s, v, z in zip(self.scales[g], row, self.zeros[g])]))
         return b"".join(out)
+
+
+class FusedLayer(QuantLayer):
+    """Layers of the same k side by side along n (q | k | v, gate | up): the fused layer a model
+    with those separate projections has. Their g_idx must agree."""
+
+    def __init__(self, name, parts):
+        first = parts[0]
+        if any(p.g_idx != first.g_idx for p in parts):
+            raise ValueError("%s: the parts' g_idx differ, so they cannot share one" % name)
+        self.name, self.k, self.n, self.g_idx = name, first.k, sum(p.n for p in parts), first.g_idx
+        self.q = None
+        if first.q:
+            self.q = b"".join(p.q[r * p.n:(r + 1) * p.n] for r in range(self.k) for p in parts)
+        self.zeros = [sum((p.zeros[g] for p in parts), []) for g in range(len(first.zeros))]
+        self.scales = [sum((p.scales[g] for p in parts), []) for g in range(len(first.scales))]
+        self.tensors = []
+        for index, (tensor_name, dtype, shape, data) in enumerate(first.tensors):
+            suffix = tensor_name[len(first.name):]
+            datas = [p.tensors[index][3] for p in parts]
+            if suffix == ".g_idx":
+                self.tensors.append((name + suffix, dtype, shape, data))
+                continue
+            # [rows, columns] (or [n] for a bias): join each row's bytes along the columns.
+            rows = shape[0] if len(shape) == 2 else 1
+            widths = [len(d) // rows for d in datas]
+            joined = b"".join(d[r * w:(r + 1) * w] for r in range(rows) for d, w in zip(datas, widths))
+            columns = sum(p.tensors[index][2][-1] for p in parts)
+            self.tensors.append((name + suffix, dtype, shape[:-1] + [columns], joined))
+
+
+def fuse_layers(layers, prefix):
+    """One decoder layer's separate projections (linear_shapes(False) order) as qkv_proj, o_proj,
+    gate_up_proj and down_proj."""
+    q, k, v, o, gate, up, down = layers
+    return [FusedLayer(prefix + "self_attn.qkv_proj", [q, k, v]), o,
+            FusedLayer(prefix + "mlp.gate_up_proj", [gate, up]), down]
 
 
 def linear_shapes(fused):
@@ -199,7 +256,24 @@ def plain_fp16(rng, count):
         table = bytes(0x20 | (b & 0x8F) for b in range(256))
         return random_bytes(rng, 2 * count).translate(table)
     table = [fp16_bytes([v]) for v in (-0.5, -0.25, -0.125, -0.0625, 0.0625, 0.125, 0.25, 0.5)]
-    return b"".join(table[b & 7] for b in rng.randbytes(count))
+    # Value table[b & 7] for each random byte b, its two bytes interleaved at C speed.
+    choices = rng.randbytes(count)
+    out = bytearray(2 * count)
+    for i in range(2):
+        out[i::2] = choices.translate(bytes(table[b & 7][i] for b in range(256)))
+    return bytes(out)
+
+
+def plain_tensor(name, shape, fp16_data, dtype):
+    """A plain tensor written as F16 bytes, stored as dtype: F32 exactly, BF16 rounded to nearest even."""
+    if dtype == "F16":
+        return (name, dtype, shape, fp16_data)
+    values = struct.unpack("<%de" % (len(fp16_data) // 2), fp16_data)
+    if dtype == "F32":
+        return (name, dtype, shape, struct.pack("<%df" % len(values), *values))
+    words = struct.unpack("<%dI" % len(values), struct.pack("<%df" % len(values), *values))
+    halves = [(w + 0x7FFF + ((w >> 16) & 1)) >> 16 for w in words]
+    return (name, dtype, shape, struct.pack("<%dH" % len(halves), *halves))
 
 
 # --- configs -----------------------------------------------------------------------------------
@@ -240,17 +314,21 @@ def write_checkpoint(opts):
     os.makedirs(opts.out, exist_ok=True)
 
     layers = []
-    tensors = [("model.embed_tokens.weight", "F16", [VOCAB, HIDDEN], plain_fp16(rng, VOCAB * HIDDEN))]
+    dtype = opts.plain_dtype
+    tensors = [plain_tensor("model.embed_tokens.weight", [VOCAB, HIDDEN], plain_fp16(rng, VOCAB * HIDDEN), dtype)]
     for index in range(LAYERS):
         prefix = "model.layers.%d." % index
-        for suffix, k, n in linear_shapes(opts.fused):
-            layer = QuantLayer(rng, prefix + suffix, k, n, opts)
+        block = [QuantLayer(rng, prefix + suffix, k, n, opts)
+                 for suffix, k, n in linear_shapes(opts.fused and not opts.fused_from_separate)]
+        if opts.fused_from_separate:
+            block = fuse_layers(block, prefix)
+        for layer in block:
             layers.append(layer)
             tensors.extend(layer.tensors)
-        tensors.append((prefix + "input_layernorm.weight", "F16", [HIDDEN], fp16_bytes([1.0] * HIDDEN)))
-        tensors.append((prefix + "post_attention_layernorm.weight", "F16", [HIDDEN], fp16_bytes([1.0] * HIDDEN)))
-    tensors.append(("model.norm.weight", "F16", [HIDDEN], fp16_bytes([1.0] * HIDDEN)))
-    tensors.append(("lm_head.weight", "F16", [VOCAB, HIDDEN], plain_fp16(rng, VOCAB * HIDDEN)))
+        for norm in ("input_layernorm.weight", "post_attention_layernorm.weight"):
+            tensors.append(plain_tensor(prefix + norm, [HIDDEN], fp16_bytes([1.0] * HIDDEN), dtype))
+    tensors.append(plain_tensor("model.norm.weight", [HIDDEN], fp16_bytes([1.0] * HIDDEN), dtype))
+    tensors.append(plain_tensor("lm_head.weight", [VOCAB, HIDDEN], plain_fp16(rng, VOCAB * HIDDEN), dtype))
 
     config = architecture_config()
     quant = quantization_config(opts.group, opts.sym, opts.act_order, opts.format,
@@ -484,6 +562,11 @@ def main():
     parser.add_argument("--no-g-idx", action="store_true", help="store no g_idx tensors")
     parser.add_argument("--bias", action="store_true", help="give every linear layer a bias")
     parser.add_argument("--fused", action="store_true", help="qkv_proj and gate_up_proj instead of separate layers")
+    parser.add_argument("--fused-from-separate", action="store_true",
+                        help="qkv_proj and gate_up_proj made of the separate layers the same seed writes without "
+                             "--fused: the same model, fused (not with --act-order)")
+    parser.add_argument("--plain-dtype", choices=["F16", "BF16", "F32"], default="F16",
+                        help="dtype of embed_tokens, the norms and lm_head (default F16; tiny values are exact in all)")
     parser.add_argument("--quant-file", choices=["config", "quantize_config", "quantization_config"],
                         default="config", help="where the quantization settings go")
     parser.add_argument("--size", choices=sorted(SIZES), default="tiny", help="layer shapes (default tiny)")
@@ -499,6 +582,8 @@ def main():
     elif opts.fuzz_seeds:
         write_fuzz_seeds(opts.fuzz_seeds)
     elif opts.out:
+        if opts.fused_from_separate and opts.act_order:
+            parser.error("--fused-from-separate needs one g_idx for q, k and v: drop --act-order")
         if opts.act_order and opts.no_g_idx:
             parser.error("--act-order needs g_idx; drop --no-g-idx")
         if opts.size != "tiny" and (opts.dense_out or not opts.sym):

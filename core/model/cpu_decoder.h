@@ -10,7 +10,9 @@
 
 namespace q4 {
 
-// Refuses models whose weights would take more than maxBytes of host memory as fp32, naming both.
+// Refuses models whose weights would take more than maxBytes of host memory as fp32, naming both
+// (and, at setBatch, a KV cache above maxBytes). setBatch must precede prefill. memory() counts the
+// dequantized fp32 linear layers as quantWeights; scales, zeros and g_idx are not kept.
 Expected<std::unique_ptr<ModelInstance>> loadCpuDecoder(const ModelWeightSource& weights, const ModelLoadOptions& options,
                                                         std::int64_t maxBytes = std::int64_t(2) << 30);
 
