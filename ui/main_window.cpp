@@ -26,6 +26,7 @@
 #include <QSaveFile>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTime>
 #include <QTimer>
@@ -41,6 +42,9 @@
 #include "model/results_table_model.h"
 #include "model/run_provenance.h"
 #include "model/run_document.h"
+#include "model_view/model_files.h"
+#include "model_view/model_panel.h"
+#include "model_view/model_view.h"
 #include "panel/backend_choices.h"
 #include "report/report_writer.h"
 
@@ -95,6 +99,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 MainWindow::~MainWindow() {
     // While every member is alive: a run's last signals still reach this window.
     controller_->shutdown();
+    modelView_->shutdown();
 }
 
 QString MainWindow::journalDirectory() { return q4ui::journalDirectory(); }
@@ -160,7 +165,18 @@ void MainWindow::buildCentre() {
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
     splitter->setSizes({480, 320});
-    setCentralWidget(splitter);
+
+    modelView_ = new ModelView(this);
+    modelView_->setObjectName(QStringLiteral("modelView"));
+    pages_ = new QTabWidget(this);
+    pages_->setObjectName(QStringLiteral("pages"));
+    pages_->setDocumentMode(true);
+    pages_->addTab(splitter, tr("Sweep"));
+    pages_->addTab(modelView_, tr("Model"));
+    pages_->setTabToolTip(0, tr("Kernels on layer shapes: latency, memory, speedup and share of floor"));
+    pages_->setTabToolTip(1, tr("A whole decoder-only model per kernel: time to first token, per-token latency, "
+                                "tokens/s, memory and where a decode step spends its time"));
+    setCentralWidget(pages_);
 }
 
 void MainWindow::buildDocks() {
@@ -178,6 +194,7 @@ void MainWindow::buildDocks() {
     sweepLayout->addWidget(panel_, 1);
     sweepLayout->addWidget(runButton_);
     auto* sweepDock = new QDockWidget(tr("Sweep"), this);
+    sweepDock_ = sweepDock;
     sweepDock->setObjectName(QStringLiteral("sweepDock"));
     sweepDock->setWidget(sweepPane);
     addDockWidget(Qt::LeftDockWidgetArea, sweepDock);
@@ -241,8 +258,9 @@ void MainWindow::buildMenus() {
     table_->addAction(copy);  // also in the table's context menu
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
-    runAction_ = run->addAction(tr("&Run"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainWindow::startRun);
-    cancelAction_ = run->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), this, &MainWindow::cancelRun);
+    // Run and Cancel act on the page shown.
+    runAction_ = run->addAction(tr("&Run"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainWindow::runCurrentPage);
+    cancelAction_ = run->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), this, &MainWindow::cancelCurrentPage);
     run->addSeparator();
     run->addAction(tr("Re-run &This Spec"), this, [this] {
         QString error;
@@ -284,12 +302,60 @@ void MainWindow::connectController() {
         onRunEnded(false);
         resetProgress(tr("idle"));
     });
+
+    connect(modelView_, &ModelView::logMessage, this, &MainWindow::appendLog);
+    connect(modelView_->panel(), &ModelPanel::validityChanged, this, &MainWindow::updateRunControls);
+    connect(modelView_, &ModelView::runningChanged, this, [this](bool running) {
+        // One run at a time: a sweep beside a model run would time both wrongly.
+        panel_->setEnabled(!running && !running_);
+        updateRunControls();
+    });
+    connect(pages_, &QTabWidget::currentChanged, this, &MainWindow::onPageChanged);
+}
+
+void MainWindow::showModelPage(bool model) { pages_->setCurrentWidget(model ? static_cast<QWidget*>(modelView_) : pages_->widget(0)); }
+
+void MainWindow::onPageChanged() {
+    const bool model = pages_->currentWidget() == modelView_;
+    if (model != modelPageShown_) {
+        // The sweep dock belongs to the Sweep page: it goes with it and comes back as it was.
+        if (model) sweepDockWanted_ = !sweepDock_->isHidden();
+        sweepDock_->setVisible(!model && sweepDockWanted_);
+        modelPageShown_ = model;
+    }
+    sweepDock_->toggleViewAction()->setEnabled(!model);
+    // The status bar's progress and Cancel are the sweep's; the Model page has its own.
+    for (QWidget* widget : std::initializer_list<QWidget*>{progressLabel_, progressBar_, cancelButton_})
+        widget->setVisible(!model);
+    updateRunControls();
+}
+
+void MainWindow::runCurrentPage() {
+    if (!modelPageShown_) {
+        startRun();
+        return;
+    }
+    QString error;
+    if (!modelView_->startRun(&error)) reportError(tr("cannot run the model: %1").arg(error), false);
+}
+
+void MainWindow::cancelCurrentPage() {
+    if (modelPageShown_) modelView_->cancelRun();
+    else cancelRun();
 }
 
 void MainWindow::restoreSettings() {
     AppSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) resize(1280, 800);
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    if (settings.value(QStringLiteral("window/page")).toString() == QLatin1String("model")) {
+        sweepDockWanted_ = settings.value(QStringLiteral("window/sweepDock"), true).toBool();
+        modelPageShown_ = true;
+        sweepDock_->hide();
+        pages_->setCurrentWidget(modelView_);
+        onPageChanged();
+    }
+    modelView_->restoreSettings();
     const QString spec = settings.value(QStringLiteral("lastSpec")).toString();
     if (!spec.isEmpty()) {
         auto parsed = q4::sweepSpecFromJson(spec.toStdString());
@@ -302,6 +368,9 @@ void MainWindow::saveSettings() const {
     AppSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/page"), modelPageShown_ ? QStringLiteral("model") : QStringLiteral("sweep"));
+    settings.setValue(QStringLiteral("window/sweepDock"), modelPageShown_ ? sweepDockWanted_ : !sweepDock_->isHidden());
+    modelView_->saveSettings();
     settings.setValue(QStringLiteral("lastSpec"), compactSpecJson(panel_->specJson()));
 }
 
@@ -318,16 +387,21 @@ void MainWindow::reportError(const QString& message, bool showDialog) {
 }
 
 void MainWindow::updateRunControls() {
-    const bool valid = panel_->isValid();
-    runButton_->setEnabled(valid && !running_);
-    runAction_->setEnabled(valid && !running_);
+    const bool modelRunning = modelView_->isRunning();
+    const bool sweepCanRun = panel_->isValid() && !running_ && !modelRunning;
+    const bool modelCanRun = modelView_->panel()->isValid() && !running_ && !modelRunning;
+    runButton_->setEnabled(sweepCanRun);
+    runButton_->setToolTip(modelRunning ? tr("A model run is in progress") : tr("Start the sweep (Ctrl+R)"));
+    runAction_->setEnabled(modelPageShown_ ? modelCanRun : sweepCanRun);
     cancelButton_->setEnabled(running_);
-    cancelAction_->setEnabled(running_);  // the panel itself shows the record count, estimate and errors
+    // The panels themselves show the record count, estimate and errors.
+    cancelAction_->setEnabled(modelPageShown_ ? modelRunning : running_);
 }
 
 void MainWindow::setRunning(bool running) {
     running_ = running;
     panel_->setEnabled(!running);
+    modelView_->setBusyReason(running ? tr("A sweep is running: one run at a time keeps timings clean") : QString());
     updateRunControls();
 }
 
@@ -383,6 +457,10 @@ void MainWindow::onRunEnded(bool cancelled) {
 
 void MainWindow::startRun() {
     if (running_) return;
+    if (modelView_->isRunning()) {
+        reportError(tr("cannot run: a model run is in progress"), false);
+        return;
+    }
     if (!panel_->isValid()) {
         reportError(tr("cannot run: %1").arg(panel_->validationMessage()), false);
         return;
@@ -485,6 +563,13 @@ bool MainWindow::openFile(const QString& path, QString* error) {
         if (error) *error = message;
         return false;
     };
+    if (isModelResultFile(path)) {
+        QString message;
+        if (!modelView_->openFile(path, &message)) return fail(message);
+        addRecentFile(path);
+        showModelPage(true);
+        return true;
+    }
     if (running_) return fail(tr("a run is in progress: cancel it before opening %1").arg(path));
     auto run = loadRunFile(path);
     if (!run) return fail(QString::fromStdString(run.error()));
@@ -670,6 +755,8 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     if (running_) appendLog(tr("closing: cancelling the run"));
     // Cancels between samples and waits; the run's last records and runFinished land first.
     controller_->shutdown();
+    if (modelView_->isRunning()) appendLog(tr("closing: cancelling the model run"));
+    modelView_->shutdown();
     saveSettings();
     event->accept();
 }

@@ -1,7 +1,9 @@
 #pragma once
-// The workbench window: sweep panel (left dock), charts over the results table (centre), log
-// (bottom dock), progress and Cancel (status bar). Runs go through the BenchmarkController;
-// every record is journalled as it lands so a crashed run can be recovered on the next start.
+// The workbench window, two pages: Sweep (the sweep panel in the left dock, charts over the
+// results table in the centre) and Model (whole-model runs, see model_view/model_view.h); the
+// log (bottom dock) and the sweep's progress and Cancel (status bar) are shared. Sweeps go
+// through the BenchmarkController; every record is journalled as it lands so a crashed run can
+// be recovered on the next start. One run at a time, sweep or model, so timings stay clean.
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QString>
@@ -10,6 +12,7 @@
 
 #include "panel/sweep_panel.h"
 
+class QDockWidget;
 class QLabel;
 class QLineEdit;
 class QLockFile;
@@ -17,6 +20,7 @@ class QMenu;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
+class QTabWidget;
 class QTableView;
 class QTimer;
 
@@ -24,6 +28,7 @@ namespace q4ui {
 
 class BenchmarkController;
 class ChartsView;
+class ModelView;
 class ResultsFilterProxy;
 class ResultsTableModel;
 class RunDocument;
@@ -40,6 +45,9 @@ public:
     ResultsTableModel* resultsModel() const { return model_; }
     ResultsFilterProxy* resultsProxy() const { return proxy_; }
     RunDocument* document() const { return document_; }
+    ModelView* modelView() const { return modelView_; }
+    QTabWidget* pages() const { return pages_; }  // "sweep" and "model"
+    void showModelPage(bool model);
     BenchmarkController* controller() const { return controller_; }
     QPushButton* runButton() const { return runButton_; }
     QProgressBar* progressBar() const { return progressBar_; }
@@ -47,7 +55,8 @@ public:
     QString logText() const;
 
     // File actions without dialogs; each returns false and sets *error (also logged) on failure.
-    bool openFile(const QString& path, QString* error);       // .json, .csv or .jsonl as the run
+    // .json, .csv or .jsonl as the run; a model result file (.json) opens in the Model page.
+    bool openFile(const QString& path, QString* error);
     bool openBaseline(const QString& path, QString* error);   // the same formats, as the baseline
     bool saveResults(const QString& path, QString* error) const;  // .csv: CSV, else JSON
     bool exportChart(const QString& chartName, const QString& path, QString* error) const;
@@ -87,6 +96,9 @@ private:
     void reportError(const QString& message, bool showDialog);
     void updateRunControls();
     void setRunning(bool running);
+    void onPageChanged();
+    void runCurrentPage();
+    void cancelCurrentPage();
     void onProgress(int done, int total);
     void showProgress();  // from the window's own clock, so elapsed ticks between records
     void resetProgress(const QString& text);
@@ -120,6 +132,11 @@ private:
     QLabel* progressLabel_ = nullptr;
     QLabel* provenanceLabel_ = nullptr;
     QPushButton* cancelButton_ = nullptr;
+    QTabWidget* pages_ = nullptr;
+    ModelView* modelView_ = nullptr;
+    QDockWidget* sweepDock_ = nullptr;
+    bool sweepDockWanted_ = true;  // the sweep dock's visibility on the Sweep page
+    bool modelPageShown_ = false;
     QMenu* recentMenu_ = nullptr;
     QAction* runAction_ = nullptr;
     QAction* cancelAction_ = nullptr;

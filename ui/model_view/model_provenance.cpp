@@ -1,0 +1,57 @@
+#include "model_view/model_provenance.h"
+
+#include <QFileInfo>
+#include <QStringList>
+
+#include "model/model_spec.h"
+
+namespace q4ui {
+
+namespace {
+
+template <class T>
+QString joined(const std::vector<T>& values) {
+    QStringList items;
+    for (const T& value : values) {
+        if constexpr (std::is_same_v<T, std::string>) items << QString::fromStdString(value);
+        else items << QString::number(value);
+    }
+    return items.join(QLatin1Char(','));
+}
+
+}  // namespace
+
+QString modelSpecSummary(const std::string& specJson) {
+    if (specJson.empty()) return {};
+    auto parsed = q4::modelSpecFromJson(specJson);
+    if (!parsed) return {};
+    const q4::ModelSpec& spec = *parsed;
+    QStringList parts;
+    if (!spec.preset.empty()) parts << QString::fromStdString(spec.preset);
+    else parts << QFileInfo(QString::fromStdString(spec.checkpoint)).fileName();
+    parts << QStringLiteral("batch %1").arg(joined(spec.batches));
+    parts << QStringLiteral("prompt %1").arg(spec.prompt);
+    parts << QStringLiteral("new %1").arg(spec.newTokens);
+    if (spec.checkpoint.empty()) {
+        parts << QStringLiteral("g%1").arg(spec.groupSize);
+        if (spec.actOrder) parts << QStringLiteral("act-order");
+        parts << QStringLiteral("seed %1").arg(spec.seed);
+    }
+    parts << QStringLiteral("kernels %1").arg(joined(spec.kernels));
+    parts << QStringLiteral("CUDA graph %1").arg(spec.cudaGraph ? QStringLiteral("yes") : QStringLiteral("no"));
+    return parts.join(QStringLiteral("  "));
+}
+
+QString modelProvenanceText(const q4::RunInfo& info) {
+    if (info.device.name.empty()) return {};
+    QStringList parts{QString::fromStdString(info.device.name)};
+    if (!info.device.driverVersion.empty())
+        parts << QStringLiteral("driver %1").arg(QString::fromStdString(info.device.driverVersion));
+    if (!info.backend.empty()) parts << QString::fromStdString(info.backend);
+    if (!info.startedUtc.empty()) parts << QString::fromStdString(info.startedUtc);
+    const QString spec = modelSpecSummary(info.specJson);
+    if (!spec.isEmpty()) parts << spec;
+    return parts.join(QStringLiteral(" · "));
+}
+
+}  // namespace q4ui
