@@ -43,21 +43,45 @@ DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& other) noexcept {
         data_ = std::exchange(other.data_, nullptr);
         bytes_ = std::exchange(other.bytes_, 0);
         use_ = other.use_;
+        view_ = std::exchange(other.view_, false);
     }
     return *this;
 }
 
 void DeviceBuffer::release() {
-    if (data_) {
+    if (data_ && !view_) {
         cudaFree(data_);
         if (owner_) owner_->released(*this);
     }
     owner_ = nullptr;
     data_ = nullptr;
     bytes_ = 0;
+    view_ = false;
 }
 
 Expected<DeviceBuffer> DeviceAllocator::allocate(std::size_t bytes, MemoryUse use) {
+    if (sharing_ && use == MemoryUse::Workspace && bytes >= kSharedWorkspaceMinBytes) return sharedView(bytes);
+    return allocateOwned(bytes, use);
+}
+
+Expected<DeviceBuffer> DeviceAllocator::sharedView(std::size_t bytes) {
+    const std::size_t slot = nextSlot_++;
+    if (slot >= slabs_.size()) slabs_.resize(slot + 1);
+    std::vector<DeviceBuffer>& slabs = slabs_[slot];
+    if (slabs.empty() || slabs.back().bytes() < bytes) {
+        auto slab = allocateOwned(bytes, MemoryUse::Workspace);
+        if (!slab) return slab;
+        slabs.push_back(std::move(slab).value());
+    }
+    DeviceBuffer view;
+    view.data_ = slabs.back().data();
+    view.bytes_ = bytes;
+    view.use_ = MemoryUse::Workspace;
+    view.view_ = true;
+    return view;
+}
+
+Expected<DeviceBuffer> DeviceAllocator::allocateOwned(std::size_t bytes, MemoryUse use) {
     DeviceBuffer buffer;
     if (bytes == 0) return buffer;
     void* data = nullptr;
@@ -78,7 +102,7 @@ Expected<DeviceBuffer> DeviceAllocator::allocate(std::size_t bytes, MemoryUse us
 }
 
 Expected<DeviceBuffer> DeviceAllocator::upload(const void* host, std::size_t bytes, MemoryUse use) {
-    auto buffer = allocate(bytes, use);
+    auto buffer = allocateOwned(bytes, use);
     if (!buffer) return buffer;
     if (cudaError_t e = cudaMemcpy(buffer->data(), host, bytes, cudaMemcpyHostToDevice); e != cudaSuccess)
         return Error{std::string("upload of ") + useName(use) + ": " + cudaGetErrorString(e)};

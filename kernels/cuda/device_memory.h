@@ -37,14 +37,34 @@ private:
     void* data_ = nullptr;
     std::size_t bytes_ = 0;
     MemoryUse use_ = MemoryUse::Workspace;
+    bool view_ = false;  // a window into a shared workspace slab, which its allocator owns and frees
 };
 
 class DeviceAllocator {
 public:
+    DeviceAllocator() = default;
+    DeviceAllocator(const DeviceAllocator&) = delete;  // buffers point back at their allocator
+    DeviceAllocator& operator=(const DeviceAllocator&) = delete;
+
     // Fails with the size and use named ("cannot allocate 134.2 MB of weights: out of memory").
     Expected<DeviceBuffer> allocate(std::size_t bytes, MemoryUse use);
-    // Copies host data into a new buffer.
+    // Copies host data into a new buffer (always its own allocation, shared workspace or not).
     Expected<DeviceBuffer> upload(const void* host, std::size_t bytes, MemoryUse use);
+
+    // Shared workspace, for an owner that prepares many kernels which then run one after another
+    // on one stream (the model decoder's layers), so that no two of them use scratch at the same
+    // time. While on, a Workspace request of at least kSharedWorkspaceMinBytes is served as a
+    // view into a shared slab: the t-th such request after beginShare() goes to slot t, so two
+    // buffers of one kernel never overlap. A request larger than its slot's newest slab gets a new,
+    // larger slab; views already handed out keep pointing into theirs (no pointer ever moves). Slabs
+    // count as workspace and live as long as the allocator. Smaller requests (counters that must
+    // stay zeroed between runs) stay private. Off (the default), every request is its own
+    // allocation, exactly as before. Only for kernels that keep nothing in such a workspace
+    // between runs.
+    static constexpr std::size_t kSharedWorkspaceMinBytes = std::size_t(1) << 20;
+    void setWorkspaceSharing(bool on) { sharing_ = on; }
+    bool workspaceSharing() const { return sharing_; }
+    void beginShare() { nextSlot_ = 0; }  // before each kernel's prepare
 
     std::int64_t currentBytes() const { return current_; }
     std::int64_t peakBytes() const { return peak_; }
@@ -53,10 +73,17 @@ public:
 
 private:
     friend class DeviceBuffer;
+    Expected<DeviceBuffer> allocateOwned(std::size_t bytes, MemoryUse use);
+    Expected<DeviceBuffer> sharedView(std::size_t bytes);
     void released(const DeviceBuffer& buffer);
     std::int64_t current_ = 0;
     std::int64_t peak_ = 0;
     MemoryBreakdown live_;
+    bool sharing_ = false;
+    std::size_t nextSlot_ = 0;
+    // Per slot, its slabs in growing size (the newest serves new views). Declared last: destroyed
+    // first, while the counters it updates still exist.
+    std::vector<std::vector<DeviceBuffer>> slabs_;
 };
 
 // Copies a host vector into a new buffer kept in out (an empty vector leaves out empty).

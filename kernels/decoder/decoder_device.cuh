@@ -1,0 +1,47 @@
+#pragma once
+// Device helpers shared by the decoder's kernels: block-wide reductions and a few fp16 moves.
+#include <cuda_fp16.h>
+
+#include <cstdint>
+
+namespace q4::dec {
+
+__device__ __forceinline__ float warpSum(float v) {
+#pragma unroll
+    for (int offset = 16; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
+    return v;
+}
+
+__device__ __forceinline__ float warpMax(float v) {
+#pragma unroll
+    for (int offset = 16; offset > 0; offset /= 2) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, offset));
+    return v;
+}
+
+// The sum over the block, returned to every thread. blockDim.x a multiple of 32, at most 1024.
+// Contains __syncthreads: every thread of the block must call it.
+__device__ __forceinline__ float blockSum(float v) {
+    __shared__ float partial[32];
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, warps = blockDim.x / 32;
+    v = warpSum(v);
+    __syncthreads();  // partial may still be read by a previous call
+    if (lane == 0) partial[warp] = v;
+    __syncthreads();
+    float total = lane < warps ? partial[lane] : 0.0f;
+    return warpSum(total);
+}
+
+__device__ __forceinline__ float2 halfPairToFloat2(uint32_t bits) {
+    __half2 h;
+    memcpy(&h, &bits, sizeof(h));
+    return __half22float2(h);
+}
+
+__device__ __forceinline__ uint32_t float2ToHalfPair(float lo, float hi) {
+    const __half2 h = __floats2half2_rn(lo, hi);  // lo in the low 16 bits
+    uint32_t bits;
+    memcpy(&bits, &h, sizeof(bits));
+    return bits;
+}
+
+}  // namespace q4::dec

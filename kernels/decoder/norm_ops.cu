@@ -1,0 +1,141 @@
+// The decoder's row-wise and element-wise kernels: embedding gather into the fp32 residual,
+// RMSNorm to fp16, the residual add and SiLU(gate) * up. All are memory-bound single passes with
+// 16- or 8-byte accesses; hidden sizes must be multiples of 8 (as every GPTQ k is), widths and
+// strides of the MLP product even.
+#include <cuda_fp16.h>
+
+#include <algorithm>
+
+#include "cuda/cuda_check.h"
+#include "decoder/decoder_device.cuh"
+#include "decoder/decoder_ops.h"
+
+namespace q4 {
+namespace {
+
+constexpr int kRowThreads = 256;
+constexpr int kElementThreads = 256;
+constexpr std::int64_t kMaxElementBlocks = 8192;
+
+// One block per row; each thread copies 8 fp16 values at a time into 8 fp32.
+__global__ void embeddingKernel(const std::int32_t* __restrict__ tokens, int positions, long long tokenStride,
+                                long long tokenOffset, const uint4* __restrict__ table, int vocab, int hidden,
+                                float4* __restrict__ x) {
+    const long long row = blockIdx.x;
+    const long long sequence = row / positions, position = row % positions;
+    int token = tokens[sequence * tokenStride + tokenOffset + position];
+    token = min(max(token, 0), vocab - 1);
+    const int vectors = hidden / 8;
+    const uint4* from = table + static_cast<long long>(token) * vectors;
+    float4* to = x + row * (hidden / 4);
+    for (int i = threadIdx.x; i < vectors; i += blockDim.x) {
+        const uint4 v = from[i];
+        const float2 a = dec::halfPairToFloat2(v.x), b = dec::halfPairToFloat2(v.y);
+        const float2 c = dec::halfPairToFloat2(v.z), d = dec::halfPairToFloat2(v.w);
+        to[2 * i] = make_float4(a.x, a.y, b.x, b.y);
+        to[2 * i + 1] = make_float4(c.x, c.y, d.x, d.y);
+    }
+}
+
+// One block per output row: the sum of squares in fp32 (block reduction), then one rounding of
+// x * r * w to fp16. The row is read twice (the second time from L1/L2).
+__global__ void rmsNormKernel(const float* __restrict__ x, long long firstRow, long long rowStep,
+                              const uint2* __restrict__ weight, int hidden, float eps, uint2* __restrict__ out) {
+    const long long inRow = firstRow + static_cast<long long>(blockIdx.x) * rowStep;
+    const float4* row = reinterpret_cast<const float4*>(x + inRow * hidden);
+    const int quads = hidden / 4;
+    float squares = 0.0f;
+    for (int i = threadIdx.x; i < quads; i += blockDim.x) {
+        const float4 v = row[i];
+        squares += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+    }
+    const float total = dec::blockSum(squares);
+    const float r = rsqrtf(total / static_cast<float>(hidden) + eps);
+    uint2* to = out + static_cast<long long>(blockIdx.x) * quads;
+    for (int i = threadIdx.x; i < quads; i += blockDim.x) {
+        const float4 v = row[i];
+        const uint2 w = weight[i];
+        const float2 wa = dec::halfPairToFloat2(w.x), wb = dec::halfPairToFloat2(w.y);
+        to[i] = make_uint2(dec::float2ToHalfPair(v.x * r * wa.x, v.y * r * wa.y),
+                           dec::float2ToHalfPair(v.z * r * wb.x, v.w * r * wb.y));
+    }
+}
+
+__global__ void residualAddKernel(float4* __restrict__ x, const uint2* __restrict__ y, long long quads) {
+    for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < quads;
+         i += static_cast<long long>(gridDim.x) * blockDim.x) {
+        const uint2 h = y[i];
+        const float2 a = dec::halfPairToFloat2(h.x), b = dec::halfPairToFloat2(h.y);
+        float4 v = x[i];
+        v.x += a.x;
+        v.y += a.y;
+        v.z += b.x;
+        v.w += b.y;
+        x[i] = v;
+    }
+}
+
+__device__ __forceinline__ float silu(float g) { return g / (1.0f + expf(-g)); }
+
+// Pairs of features: pair j of row r reads gate[r * gateStride + 2j] and up[r * upStride + 2j].
+__global__ void siluMulKernel(const uint32_t* __restrict__ gate, long long gatePairStride,
+                              const uint32_t* __restrict__ up, long long upPairStride, long long rows, int pairs,
+                              uint32_t* __restrict__ out) {
+    const long long total = rows * pairs;
+    for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < total;
+         i += static_cast<long long>(gridDim.x) * blockDim.x) {
+        const long long row = i / pairs, pair = i % pairs;
+        const float2 g = dec::halfPairToFloat2(gate[row * gatePairStride + pair]);
+        const float2 u = dec::halfPairToFloat2(up[row * upPairStride + pair]);
+        out[i] = dec::float2ToHalfPair(silu(g.x) * u.x, silu(g.y) * u.y);
+    }
+}
+
+unsigned elementBlocks(std::int64_t items) {
+    return unsigned(std::clamp<std::int64_t>((items + kElementThreads - 1) / kElementThreads, 1, kMaxElementBlocks));
+}
+
+}  // namespace
+
+Status launchEmbedding(const std::int32_t* tokens, std::int64_t rows, std::int64_t positions, std::int64_t tokenStride,
+                       std::int64_t tokenOffset, const void* table, std::int64_t vocab, std::int64_t hidden, float* x,
+                       cudaStream_t stream) {
+    if (hidden % 8 != 0) return Status::failure("embedding: hidden size " + std::to_string(hidden) + " is not a multiple of 8");
+    if (rows <= 0) return Status::success();
+    embeddingKernel<<<unsigned(rows), kRowThreads, 0, stream>>>(tokens, int(std::max<std::int64_t>(positions, 1)),
+                                                                 tokenStride, tokenOffset, static_cast<const uint4*>(table),
+                                                                 int(vocab), int(hidden), reinterpret_cast<float4*>(x));
+    return launchStatus("embedding kernel");
+}
+
+Status launchRmsNorm(const float* x, std::int64_t rows, std::int64_t firstRow, std::int64_t rowStep,
+                     const void* weight, std::int64_t hidden, float eps, void* out, cudaStream_t stream) {
+    if (hidden % 4 != 0) return Status::failure("rms norm: hidden size " + std::to_string(hidden) + " is not a multiple of 4");
+    if (rows <= 0) return Status::success();
+    rmsNormKernel<<<unsigned(rows), kRowThreads, 0, stream>>>(x, firstRow, rowStep, static_cast<const uint2*>(weight),
+                                                               int(hidden), eps, static_cast<uint2*>(out));
+    return launchStatus("rms norm kernel");
+}
+
+Status launchResidualAdd(float* x, const void* y, std::int64_t count, cudaStream_t stream) {
+    if (count % 4 != 0) return Status::failure("residual add: " + std::to_string(count) + " elements, not a multiple of 4");
+    const std::int64_t quads = count / 4;
+    if (quads == 0) return Status::success();
+    residualAddKernel<<<elementBlocks(quads), kElementThreads, 0, stream>>>(reinterpret_cast<float4*>(x),
+                                                                            static_cast<const uint2*>(y), quads);
+    return launchStatus("residual add kernel");
+}
+
+Status launchSiluMul(const void* gate, std::int64_t gateStride, const void* up, std::int64_t upStride,
+                     std::int64_t rows, std::int64_t width, void* out, cudaStream_t stream) {
+    if (width % 2 != 0 || gateStride % 2 != 0 || upStride % 2 != 0)
+        return Status::failure("silu * up: width and row strides must be even");
+    const std::int64_t pairs = width / 2;
+    if (rows <= 0 || pairs == 0) return Status::success();
+    siluMulKernel<<<elementBlocks(rows * pairs), kElementThreads, 0, stream>>>(
+        static_cast<const uint32_t*>(gate), gateStride / 2, static_cast<const uint32_t*>(up), upStride / 2, rows,
+        int(pairs), static_cast<uint32_t*>(out));
+    return launchStatus("silu * up kernel");
+}
+
+}  // namespace q4

@@ -1,0 +1,101 @@
+// RoPE and the KV-cache append, in one pass per row: q is rotated into its own buffer (attention
+// reads it), k is rotated and v copied into the fp16 cache at the row's position. Angles come from
+// a table of (cos, sin) per position and pair, computed on the host in double from the model's
+// inverse frequencies, so no transcendental runs here. The position of the first row is read from
+// the device in decode, so one captured graph serves every step. Any even head dim; positions at
+// or beyond maxContext are skipped (the host never asks for them).
+#include <cuda_fp16.h>
+
+#include "cuda/cuda_check.h"
+#include "decoder/decoder_ops.h"
+
+namespace q4 {
+namespace {
+
+constexpr int kThreads = 128;
+
+struct RopeParams {
+    const __half* q;
+    const __half* k;
+    const __half* v;
+    long long qStride, kStride, vStride;
+    __half* qOut;
+    __half* kCache;
+    __half* vCache;
+    const float2* table;  // [maxContext][headDim / 2]
+    const int* length;
+    long long start;
+    int positions, heads, kvHeads, headDim, maxContext;
+};
+
+// One block per row. Rotate-half: pair i is (i, i + d/2); out_i = x_i cos - x_{i+d/2} sin and
+// out_{i+d/2} = x_{i+d/2} cos + x_i sin.
+__global__ void __launch_bounds__(kThreads) ropeAppendKernel(RopeParams p) {
+    const long long row = blockIdx.x;
+    const long long sequence = row / p.positions;
+    const long long position = (p.length ? static_cast<long long>(*p.length) : p.start) + row % p.positions;
+    if (position < 0 || position >= p.maxContext) return;
+    const int half = p.headDim / 2;
+    const float2* angles = p.table + position * half;
+
+    const __half* q = p.q + row * p.qStride;
+    __half* qOut = p.qOut + row * static_cast<long long>(p.heads) * p.headDim;
+    for (int i = threadIdx.x; i < p.heads * half; i += kThreads) {
+        const int head = i / half, pair = i % half;
+        const float2 cs = angles[pair];
+        const int at = head * p.headDim + pair;
+        const float x1 = __half2float(q[at]), x2 = __half2float(q[at + half]);
+        qOut[at] = __float2half_rn(x1 * cs.x - x2 * cs.y);
+        qOut[at + half] = __float2half_rn(x2 * cs.x + x1 * cs.y);
+    }
+
+    const __half* k = p.k + row * p.kStride;
+    const long long headStride = static_cast<long long>(p.maxContext) * p.headDim;
+    __half* kTo = p.kCache + sequence * p.kvHeads * headStride + position * p.headDim;
+    for (int i = threadIdx.x; i < p.kvHeads * half; i += kThreads) {
+        const int head = i / half, pair = i % half;
+        const float2 cs = angles[pair];
+        const int at = head * p.headDim + pair;
+        const float x1 = __half2float(k[at]), x2 = __half2float(k[at + half]);
+        __half* to = kTo + head * headStride + pair;
+        to[0] = __float2half_rn(x1 * cs.x - x2 * cs.y);
+        to[half] = __float2half_rn(x2 * cs.x + x1 * cs.y);
+    }
+
+    const __half* v = p.v + row * p.vStride;
+    __half* vTo = p.vCache + sequence * p.kvHeads * headStride + position * p.headDim;
+    for (int i = threadIdx.x; i < p.kvHeads * p.headDim; i += kThreads) {
+        const int head = i / p.headDim, d = i % p.headDim;
+        vTo[head * headStride + d] = v[i];
+    }
+}
+
+}  // namespace
+
+Status launchRopeAppend(const RopeAppendArgs& args, cudaStream_t stream) {
+    if (args.headDim <= 0 || args.headDim % 2 != 0)
+        return Status::failure("rope: head dim " + std::to_string(args.headDim) + " is not even");
+    if (args.rows <= 0) return Status::success();
+    RopeParams p{};
+    p.q = static_cast<const __half*>(args.q);
+    p.k = static_cast<const __half*>(args.k);
+    p.v = static_cast<const __half*>(args.v);
+    p.qStride = args.qStride;
+    p.kStride = args.kStride;
+    p.vStride = args.vStride;
+    p.qOut = static_cast<__half*>(args.qOut);
+    p.kCache = static_cast<__half*>(args.kCache);
+    p.vCache = static_cast<__half*>(args.vCache);
+    p.table = reinterpret_cast<const float2*>(args.ropeTable);
+    p.length = args.length;
+    p.start = args.start;
+    p.positions = int(args.positions > 0 ? args.positions : 1);
+    p.heads = int(args.heads);
+    p.kvHeads = int(args.kvHeads);
+    p.headDim = int(args.headDim);
+    p.maxContext = int(args.maxContext);
+    ropeAppendKernel<<<unsigned(args.rows), kThreads, 0, stream>>>(p);
+    return launchStatus("rope + cache append kernel");
+}
+
+}  // namespace q4

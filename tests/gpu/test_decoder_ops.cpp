@@ -1,0 +1,518 @@
+// The CUDA decoder's own kernels (kernels/decoder/decoder_ops.h) against small host references on
+// random data: odd sizes (batch 3, chunk lengths and contexts that are not multiples of any tile),
+// head dims 64 and 128, GQA ratios 1, 2, 4 (and 16, past one block's 8 heads), prefill chunks that
+// start mid-cache, decode at lengths 1, 17 and past 1000. Cache positions a kernel must not read
+// hold NaN, so a stray read shows.
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cuda/device_memory.h"
+#include "decoder/decoder_ops.h"
+#include "gpu_test_support.h"
+#include "gptq/half.h"
+
+namespace q4 {
+namespace {
+
+constexpr HalfBits kHalfNaN = 0x7E00;
+
+// A device copy of a host vector (or zeros), freed on scope exit.
+template <class T>
+class DeviceArray {
+public:
+    explicit DeviceArray(const std::vector<T>& host) : size_(host.size()) {
+        allocate();
+        if (size_) cudaMemcpy(data_, host.data(), size_ * sizeof(T), cudaMemcpyHostToDevice);
+    }
+    explicit DeviceArray(std::size_t size) : size_(size) {
+        allocate();
+        if (size_) cudaMemset(data_, 0, size_ * sizeof(T));
+    }
+    DeviceArray(const DeviceArray&) = delete;
+    DeviceArray& operator=(const DeviceArray&) = delete;
+    ~DeviceArray() {
+        if (data_) cudaFree(data_);
+    }
+    T* get() const { return data_; }
+    std::vector<T> read() const {
+        std::vector<T> host(size_);
+        if (size_) cudaMemcpy(host.data(), data_, size_ * sizeof(T), cudaMemcpyDeviceToHost);
+        return host;
+    }
+
+private:
+    void allocate() {
+        if (size_ && cudaMalloc(&data_, size_ * sizeof(T)) != cudaSuccess) data_ = nullptr;
+    }
+    std::size_t size_;
+    T* data_ = nullptr;
+};
+
+std::vector<HalfBits> randomHalves(std::size_t count, float lo, float hi, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> dist(lo, hi);
+    std::vector<HalfBits> values(count);
+    for (auto& v : values) v = floatToHalf(dist(rng));
+    return values;
+}
+
+std::vector<float> randomFloats(std::size_t count, float lo, float hi, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> dist(lo, hi);
+    std::vector<float> values(count);
+    for (auto& v : values) v = dist(rng);
+    return values;
+}
+
+float h2f(HalfBits h) { return halfToFloat(h); }
+float roundHalf(double v) { return halfToFloat(floatToHalf(float(v))); }
+
+// Equal up to one fp16 rounding step of the reference (the device rounds an fp32 value, the
+// reference a double one).
+::testing::AssertionResult withinHalfUlp(float got, double want, const std::string& where) {
+    const double tolerance = std::max(std::fabs(want) * 1.0e-3, 1.0e-6);
+    if (std::isfinite(got) && std::fabs(double(got) - want) <= tolerance) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << where << ": got " << got << ", want " << want;
+}
+
+class DecoderOps : public ::testing::Test {
+protected:
+    void SetUp() override {
+        Q4_REQUIRE_GPU();
+        gpu_ = std::make_unique<test::GpuTestContext>();
+        ASSERT_NE(gpu_->stream(), nullptr);
+    }
+    cudaStream_t stream() const { return gpu_->stream(); }
+    void sync() { ASSERT_EQ(cudaStreamSynchronize(stream()), cudaSuccess); }
+    int multiprocessors() const { return gpu_->context(nullptr).multiprocessors; }
+
+private:
+    std::unique_ptr<test::GpuTestContext> gpu_;  // made once a device is known to be there
+};
+
+TEST_F(DecoderOps, EmbeddingGathersChunkRows) {
+    const std::int64_t vocab = 37, hidden = 96, batch = 3, promptLength = 11, start = 4, positions = 5;
+    const auto table = randomHalves(std::size_t(vocab * hidden), -1.0f, 1.0f, 1);
+    std::vector<std::int32_t> prompt(std::size_t(batch * promptLength));
+    std::mt19937 rng(2);
+    for (auto& t : prompt) t = std::int32_t(rng() % vocab);
+    DeviceArray<HalfBits> dTable(table);
+    DeviceArray<std::int32_t> dPrompt(prompt);
+    const std::int64_t rows = batch * positions;
+    DeviceArray<float> x(std::size_t(rows * hidden));
+    ASSERT_TRUE(launchEmbedding(dPrompt.get(), rows, positions, promptLength, start, dTable.get(), vocab, hidden,
+                                x.get(), stream()));
+    sync();
+    const auto got = x.read();
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int32_t token = prompt[std::size_t((r / positions) * promptLength + start + r % positions)];
+        for (std::int64_t i = 0; i < hidden; ++i)
+            ASSERT_EQ(got[std::size_t(r * hidden + i)], h2f(table[std::size_t(token * hidden + i)])) << "row " << r;
+    }
+}
+
+TEST_F(DecoderOps, RmsNormEveryRowAndSelectedRows) {
+    const std::int64_t rows = 7, hidden = 200;
+    const double eps = 1e-5;
+    const auto x = randomFloats(std::size_t(rows * hidden), -3.0f, 3.0f, 3);
+    const auto weight = randomHalves(std::size_t(hidden), 0.5f, 1.5f, 4);
+    DeviceArray<float> dx(x);
+    DeviceArray<HalfBits> dw(weight);
+    const auto reference = [&](std::int64_t row, std::int64_t i) {
+        double squares = 0;
+        for (std::int64_t j = 0; j < hidden; ++j) squares += double(x[std::size_t(row * hidden + j)]) * x[std::size_t(row * hidden + j)];
+        const double r = 1.0 / std::sqrt(squares / double(hidden) + eps);
+        return double(roundHalf(double(x[std::size_t(row * hidden + i)]) * r * h2f(weight[std::size_t(i)])));
+    };
+    {
+        DeviceArray<HalfBits> out(std::size_t(rows * hidden));
+        ASSERT_TRUE(launchRmsNorm(dx.get(), rows, 0, 1, dw.get(), hidden, float(eps), out.get(), stream()));
+        sync();
+        const auto got = out.read();
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (std::int64_t i = 0; i < hidden; ++i)
+                ASSERT_TRUE(withinHalfUlp(h2f(got[std::size_t(r * hidden + i)]), reference(r, i),
+                                          "row " + std::to_string(r) + " col " + std::to_string(i)));
+    }
+    {  // rows 2 and 5: each sequence's last position of a [2 sequences][3 positions] chunk, offset by 2
+        DeviceArray<HalfBits> out(std::size_t(2 * hidden));
+        ASSERT_TRUE(launchRmsNorm(dx.get(), 2, 2, 3, dw.get(), hidden, float(eps), out.get(), stream()));
+        sync();
+        const auto got = out.read();
+        for (std::int64_t s = 0; s < 2; ++s)
+            for (std::int64_t i = 0; i < hidden; ++i)
+                ASSERT_TRUE(withinHalfUlp(h2f(got[std::size_t(s * hidden + i)]), reference(2 + 3 * s, i),
+                                          "selected row " + std::to_string(s)));
+    }
+}
+
+TEST_F(DecoderOps, ResidualAddIsExact) {
+    const std::size_t count = 3 * 104;
+    const auto x = randomFloats(count, -5.0f, 5.0f, 5);
+    const auto y = randomHalves(count, -2.0f, 2.0f, 6);
+    DeviceArray<float> dx(x);
+    DeviceArray<HalfBits> dy(y);
+    ASSERT_TRUE(launchResidualAdd(dx.get(), dy.get(), std::int64_t(count), stream()));
+    sync();
+    const auto got = dx.read();
+    for (std::size_t i = 0; i < count; ++i) ASSERT_EQ(got[i], x[i] + h2f(y[i])) << i;
+}
+
+TEST_F(DecoderOps, SiluMulFusedAndSeparate) {
+    const std::int64_t rows = 3, width = 52;
+    const auto gateUp = randomHalves(std::size_t(rows * 2 * width), -6.0f, 6.0f, 7);
+    DeviceArray<HalfBits> dGateUp(gateUp);
+    const auto check = [&](const std::vector<HalfBits>& got, const HalfBits* gate, std::int64_t gateStride,
+                           const HalfBits* up, std::int64_t upStride, const char* what) {
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (std::int64_t j = 0; j < width; ++j) {
+                const double g = h2f(gate[r * gateStride + j]), u = h2f(up[r * upStride + j]);
+                const double want = roundHalf(g / (1.0 + std::exp(-g)) * u);
+                ASSERT_TRUE(withinHalfUlp(h2f(got[std::size_t(r * width + j)]), want,
+                                          std::string(what) + " row " + std::to_string(r) + " col " + std::to_string(j)));
+            }
+    };
+    {  // fused: gate | up in each row of 2 * width
+        DeviceArray<HalfBits> out(std::size_t(rows * width));
+        ASSERT_TRUE(launchSiluMul(dGateUp.get(), 2 * width, dGateUp.get() + width, 2 * width, rows, width, out.get(),
+                                  stream()));
+        sync();
+        check(out.read(), gateUp.data(), 2 * width, gateUp.data() + width, 2 * width, "fused");
+    }
+    {  // separate: gate [rows, width] then up [rows, width]
+        DeviceArray<HalfBits> out(std::size_t(rows * width));
+        ASSERT_TRUE(launchSiluMul(dGateUp.get(), width, dGateUp.get() + rows * width, width, rows, width, out.get(),
+                                  stream()));
+        sync();
+        check(out.read(), gateUp.data(), width, gateUp.data() + rows * width, width, "separate");
+    }
+}
+
+// (cos, sin) table as the decoder builds it, theta 10000.
+std::vector<float> ropeTable(std::int64_t maxContext, std::int64_t headDim) {
+    const std::int64_t pairs = headDim / 2;
+    std::vector<float> table(std::size_t(maxContext * pairs * 2));
+    for (std::int64_t p = 0; p < maxContext; ++p)
+        for (std::int64_t i = 0; i < pairs; ++i) {
+            const double angle = double(p) * std::pow(10000.0, -2.0 * double(i) / double(headDim));
+            table[std::size_t((p * pairs + i) * 2)] = float(std::cos(angle));
+            table[std::size_t((p * pairs + i) * 2 + 1)] = float(std::sin(angle));
+        }
+    return table;
+}
+
+struct RopeCase {
+    std::int64_t headDim, heads, kvHeads;
+    bool fused;
+    bool decode;
+};
+
+TEST_F(DecoderOps, RopeAppendMatchesReference) {
+    const std::int64_t batch = 3, maxContext = 21;
+    for (const RopeCase& c : {RopeCase{64, 4, 2, true, false}, RopeCase{128, 4, 4, false, false},
+                              RopeCase{64, 8, 2, false, true}, RopeCase{128, 4, 1, true, true}}) {
+        SCOPED_TRACE("head dim " + std::to_string(c.headDim) + ", heads " + std::to_string(c.heads) + "/" +
+                     std::to_string(c.kvHeads) + (c.fused ? ", fused" : ", separate") + (c.decode ? ", decode" : ", prefill"));
+        const std::int64_t d = c.headDim, qDim = c.heads * d, kvDim = c.kvHeads * d;
+        const std::int64_t positions = c.decode ? 1 : 5, start = c.decode ? 13 : 4, rows = batch * positions;
+        const std::int64_t width = qDim + 2 * kvDim;
+        const auto qkv = randomHalves(std::size_t(rows * width), -2.0f, 2.0f, 11);
+        const auto table = ropeTable(maxContext, d);
+        const std::size_t cacheSize = std::size_t(batch * kvDim * maxContext);
+        const auto cacheInit = randomHalves(cacheSize, -1.0f, 1.0f, 12);
+        DeviceArray<HalfBits> dQkv(qkv), dQOut(std::size_t(rows * qDim)), dK(cacheInit), dV(cacheInit);
+        DeviceArray<float> dTable(table);
+        DeviceArray<std::int32_t> dLength(std::vector<std::int32_t>{std::int32_t(start)});
+        // Separate layout: q [rows, qDim], k [rows, kvDim], v [rows, kvDim] one after another.
+        const std::int64_t qOff = 0, kOff = c.fused ? qDim : rows * qDim, vOff = c.fused ? qDim + kvDim : rows * (qDim + kvDim);
+        const std::int64_t qStride = c.fused ? width : qDim, kvStride = c.fused ? width : kvDim;
+        RopeAppendArgs args;
+        args.q = dQkv.get() + qOff;
+        args.qStride = qStride;
+        args.k = dQkv.get() + kOff;
+        args.kStride = kvStride;
+        args.v = dQkv.get() + vOff;
+        args.vStride = kvStride;
+        args.qOut = dQOut.get();
+        args.kCache = dK.get();
+        args.vCache = dV.get();
+        args.ropeTable = dTable.get();
+        args.rows = rows;
+        args.positions = positions;
+        args.start = c.decode ? 0 : start;
+        args.length = c.decode ? dLength.get() : nullptr;
+        args.heads = c.heads;
+        args.kvHeads = c.kvHeads;
+        args.headDim = d;
+        args.maxContext = maxContext;
+        ASSERT_TRUE(launchRopeAppend(args, stream()));
+        sync();
+        const auto qOut = dQOut.read(), kCache = dK.read(), vCache = dV.read();
+        const auto rotate = [&](const HalfBits* x, std::int64_t position, std::int64_t i) {
+            const std::int64_t pairs = d / 2, pair = i % pairs;
+            const double angle = double(position) * std::pow(10000.0, -2.0 * double(pair) / double(d));
+            const double x1 = h2f(x[pair]), x2 = h2f(x[pair + pairs]);
+            return double(roundHalf(i < pairs ? x1 * std::cos(angle) - x2 * std::sin(angle)
+                                              : x2 * std::cos(angle) + x1 * std::sin(angle)));
+        };
+        std::vector<bool> written(cacheSize, false);
+        for (std::int64_t r = 0; r < rows; ++r) {
+            const std::int64_t s = r / positions, position = start + r % positions;
+            for (std::int64_t h = 0; h < c.heads; ++h)
+                for (std::int64_t i = 0; i < d; ++i)
+                    ASSERT_TRUE(withinHalfUlp(h2f(qOut[std::size_t(r * qDim + h * d + i)]),
+                                              rotate(qkv.data() + qOff + r * qStride + h * d, position, i), "q"));
+            for (std::int64_t h = 0; h < c.kvHeads; ++h)
+                for (std::int64_t i = 0; i < d; ++i) {
+                    const std::size_t at = std::size_t(((s * c.kvHeads + h) * maxContext + position) * d + i);
+                    written[at] = true;
+                    ASSERT_TRUE(withinHalfUlp(h2f(kCache[at]), rotate(qkv.data() + kOff + r * kvStride + h * d, position, i),
+                                              "k"));
+                    ASSERT_EQ(vCache[at], qkv[std::size_t(vOff + r * kvStride + h * d + i)]) << "v";
+                }
+        }
+        for (std::size_t i = 0; i < cacheSize; ++i)
+            if (!written[i]) {
+                ASSERT_EQ(kCache[i], cacheInit[i]) << "k cache entry " << i << " changed";
+                ASSERT_EQ(vCache[i], cacheInit[i]) << "v cache entry " << i << " changed";
+            }
+    }
+}
+
+// softmax(q k^T / sqrt(d)) v over keys [0, keys) of one (sequence, KV head), in double.
+void referenceAttention(const HalfBits* q, const std::vector<HalfBits>& kCache, const std::vector<HalfBits>& vCache,
+                        std::size_t headBase, std::int64_t keys, std::int64_t d, std::vector<double>& out) {
+    std::vector<double> scores(static_cast<std::size_t>(keys));
+    double best = -INFINITY;
+    for (std::int64_t j = 0; j < keys; ++j) {
+        double s = 0;
+        for (std::int64_t i = 0; i < d; ++i) s += double(h2f(q[i])) * h2f(kCache[headBase + std::size_t(j * d + i)]);
+        scores[std::size_t(j)] = s / std::sqrt(double(d));
+        best = std::max(best, scores[std::size_t(j)]);
+    }
+    double sum = 0;
+    for (auto& s : scores) sum += (s = std::exp(s - best));
+    out.assign(std::size_t(d), 0.0);
+    for (std::int64_t j = 0; j < keys; ++j)
+        for (std::int64_t i = 0; i < d; ++i)
+            out[std::size_t(i)] += scores[std::size_t(j)] / sum * h2f(vCache[headBase + std::size_t(j * d + i)]);
+}
+
+// A cache [batch][kvHeads][maxContext][d] with random values below `filled` and NaN above.
+std::vector<HalfBits> makeCache(std::int64_t batch, std::int64_t kvHeads, std::int64_t maxContext, std::int64_t d,
+                                std::int64_t filled, std::uint32_t seed) {
+    auto cache = randomHalves(std::size_t(batch * kvHeads * maxContext * d), -1.0f, 1.0f, seed);
+    for (std::int64_t b = 0; b < batch * kvHeads; ++b)
+        std::fill(cache.begin() + (b * maxContext + filled) * d, cache.begin() + (b + 1) * maxContext * d, kHalfNaN);
+    return cache;
+}
+
+struct AttentionError {
+    double maxAbs = 0, sumSquares = 0, refSquares = 0;
+    void add(float got, double want) {
+        const double e = std::isfinite(got) ? std::fabs(double(got) - want) : INFINITY;
+        maxAbs = std::max(maxAbs, e);
+        sumSquares += e * e;
+        refSquares += want * want;
+    }
+    double relative() const { return std::sqrt(sumSquares / std::max(refSquares, 1e-30)); }
+};
+
+// Error budget: P rounded to fp16 (prefill), the output rounded to fp16, fp32 sums: outputs are
+// averages of values in [-1, 1], so 1 fp16 step (~5e-4) per rounding; 3e-3 leaves headroom and
+// still catches any indexing or masking error (those are O(0.1) or NaN).
+constexpr double kAttentionMaxAbs = 3e-3;
+constexpr double kAttentionRelative = 2e-3;
+
+struct PrefillCase {
+    std::int64_t headDim, heads, kvHeads, positions, start;
+};
+
+TEST_F(DecoderOps, PrefillAttentionMatchesReference) {
+    const std::int64_t batch = 3;
+    for (const PrefillCase& c : {PrefillCase{64, 4, 4, 37, 0}, PrefillCase{64, 4, 2, 19, 45},
+                                 PrefillCase{128, 8, 2, 70, 30}, PrefillCase{128, 4, 1, 130, 0},
+                                 PrefillCase{64, 8, 2, 1, 77}, PrefillCase{128, 4, 2, 65, 63}}) {
+        SCOPED_TRACE("head dim " + std::to_string(c.headDim) + ", heads " + std::to_string(c.heads) + "/" +
+                     std::to_string(c.kvHeads) + ", positions " + std::to_string(c.start) + ".." +
+                     std::to_string(c.start + c.positions - 1));
+        const std::int64_t d = c.headDim, filled = c.start + c.positions, maxContext = filled + 11;
+        const std::int64_t rows = batch * c.positions, qDim = c.heads * d, group = c.heads / c.kvHeads;
+        const auto q = randomHalves(std::size_t(rows * qDim), -4.0f, 4.0f, 21);
+        const auto kCache = makeCache(batch, c.kvHeads, maxContext, d, filled, 22);
+        const auto vCache = makeCache(batch, c.kvHeads, maxContext, d, filled, 23);
+        DeviceArray<HalfBits> dq(q), dk(kCache), dv(vCache), dOut(std::size_t(rows * qDim));
+        const KvCacheView cache{dk.get(), dv.get(), batch, c.kvHeads, maxContext, d};
+        ASSERT_TRUE(launchPrefillAttention(dq.get(), cache, c.heads, c.positions, c.start, dOut.get(), stream()));
+        sync();
+        const auto got = dOut.read();
+        AttentionError error;
+        std::vector<double> want;
+        for (std::int64_t s = 0; s < batch; ++s)
+            for (std::int64_t p = 0; p < c.positions; ++p)
+                for (std::int64_t h = 0; h < c.heads; ++h) {
+                    const std::size_t base = std::size_t((s * c.kvHeads + h / group) * maxContext * d);
+                    const std::size_t row = std::size_t(((s * c.positions + p) * c.heads + h) * d);
+                    referenceAttention(q.data() + row, kCache, vCache, base, c.start + p + 1, d, want);
+                    for (std::int64_t i = 0; i < d; ++i) error.add(h2f(got[row + std::size_t(i)]), want[std::size_t(i)]);
+                }
+        std::printf("prefill d=%lld heads=%lld/%lld positions=%lld start=%lld: max abs %.2e, relative %.2e\n",
+                    static_cast<long long>(d), static_cast<long long>(c.heads), static_cast<long long>(c.kvHeads),
+                    static_cast<long long>(c.positions), static_cast<long long>(c.start), error.maxAbs, error.relative());
+        EXPECT_LE(error.maxAbs, kAttentionMaxAbs);
+        EXPECT_LE(error.relative(), kAttentionRelative);
+    }
+}
+
+TEST_F(DecoderOps, DecodeAttentionMatchesReferenceAtEveryLength) {
+    const std::int64_t batch = 3, maxContext = 1536;
+    struct Heads {
+        std::int64_t heads, kvHeads;
+    };
+    for (const std::int64_t d : {64, 128})
+        for (const Heads hc : {Heads{4, 4}, Heads{4, 2}, Heads{8, 2}, Heads{16, 1}})
+            for (const std::int64_t keys : {1, 17, 1000, 1300}) {
+                const std::int64_t qDim = hc.heads * d, group = hc.heads / hc.kvHeads;
+                const auto q = randomHalves(std::size_t(batch * qDim), -4.0f, 4.0f, std::uint32_t(31 + keys));
+                const auto kCache = makeCache(batch, hc.kvHeads, maxContext, d, keys, 32);
+                const auto vCache = makeCache(batch, hc.kvHeads, maxContext, d, keys, 33);
+                DeviceArray<HalfBits> dq(q), dk(kCache), dv(vCache);
+                DeviceArray<std::int32_t> dLength(std::vector<std::int32_t>{std::int32_t(keys - 1)});
+                const KvCacheView cache{dk.get(), dv.get(), batch, hc.kvHeads, maxContext, d};
+                std::vector<std::vector<double>> want(std::size_t(batch * hc.heads));
+                for (std::int64_t s = 0; s < batch; ++s)
+                    for (std::int64_t h = 0; h < hc.heads; ++h)
+                        referenceAttention(q.data() + (s * hc.heads + h) * d, kCache, vCache,
+                                           std::size_t((s * hc.kvHeads + h / group) * maxContext * d), keys, d,
+                                           want[std::size_t(s * hc.heads + h)]);
+                const int chosen = decodeAttentionSplits(batch, hc.heads, hc.kvHeads, maxContext, multiprocessors());
+                for (const int splits : {1, 7, chosen}) {
+                    SCOPED_TRACE("head dim " + std::to_string(d) + ", heads " + std::to_string(hc.heads) + "/" +
+                                 std::to_string(hc.kvHeads) + ", keys " + std::to_string(keys) + ", splits " +
+                                 std::to_string(splits));
+                    DeviceArray<float> work(decodeAttentionWorkspaceFloats(batch, hc.heads, d, splits));
+                    DeviceArray<HalfBits> dOut(std::size_t(batch * qDim));
+                    ASSERT_TRUE(launchDecodeAttention(dq.get(), cache, hc.heads, dLength.get(), splits, work.get(),
+                                                      dOut.get(), stream()));
+                    sync();
+                    const auto got = dOut.read();
+                    AttentionError error;
+                    for (std::int64_t row = 0; row < batch * hc.heads; ++row)
+                        for (std::int64_t i = 0; i < d; ++i)
+                            error.add(h2f(got[std::size_t(row * d + i)]), want[std::size_t(row)][std::size_t(i)]);
+                    EXPECT_LE(error.maxAbs, kAttentionMaxAbs);
+                    EXPECT_LE(error.relative(), kAttentionRelative);
+                }
+            }
+}
+
+TEST_F(DecoderOps, LmHeadMatchesReference) {
+    const std::int64_t rows = 3, hidden = 96, vocab = 200;
+    const auto h = randomHalves(std::size_t(rows * hidden), -1.0f, 1.0f, 41);
+    const auto head = randomHalves(std::size_t(vocab * hidden), -1.0f, 1.0f, 42);
+    DeviceArray<HalfBits> dh(h), dHead(head);
+    DeviceArray<float> logits(std::size_t(rows * vocab));
+    cublasHandle_t handle = nullptr;
+    ASSERT_EQ(cublasCreate(&handle), CUBLAS_STATUS_SUCCESS);
+    ASSERT_EQ(cublasSetStream(handle, stream()), CUBLAS_STATUS_SUCCESS);
+    const Status launched = launchLmHead(handle, dh.get(), dHead.get(), logits.get(), rows, vocab, hidden);
+    sync();
+    cublasDestroy(handle);
+    ASSERT_TRUE(launched) << launched.message;
+    const auto got = logits.read();
+    for (std::int64_t r = 0; r < rows; ++r)
+        for (std::int64_t v = 0; v < vocab; ++v) {
+            double want = 0;
+            for (std::int64_t i = 0; i < hidden; ++i)
+                want += double(h2f(h[std::size_t(r * hidden + i)])) * h2f(head[std::size_t(v * hidden + i)]);
+            ASSERT_NEAR(got[std::size_t(r * vocab + v)], want, 1e-4 * (1.0 + std::fabs(want))) << r << ", " << v;
+        }
+}
+
+TEST_F(DecoderOps, ArgmaxTakesLowestIndexOnTiesAndFilesByPosition) {
+    const std::int64_t rows = 3, vocab = 1000, stride = 20;
+    auto logits = randomFloats(std::size_t(rows * vocab), -5.0f, 5.0f, 51);
+    logits[10] = 9.0f;  // row 0: a clear maximum
+    logits[std::size_t(vocab + 10)] = 7.5f;  // row 1: a tie, the lower index wins
+    logits[std::size_t(vocab + 700)] = 7.5f;
+    logits[std::size_t(2 * vocab)] = std::nanf("");  // row 2: NaN never wins; the maximum is last
+    logits[std::size_t(3 * vocab - 1)] = 8.0f;
+    DeviceArray<float> dLogits(logits);
+    DeviceArray<std::int32_t> tokens{static_cast<std::size_t>(rows)};
+    DeviceArray<std::int32_t> generated(std::vector<std::int32_t>(std::size_t(rows * stride), -1));
+    DeviceArray<std::int32_t> length(std::vector<std::int32_t>{5});
+    ASSERT_TRUE(launchArgmax(dLogits.get(), rows, vocab, tokens.get(), generated.get(), stride, length.get(), 1, stream()));
+    sync();
+    EXPECT_EQ(tokens.read(), (std::vector<std::int32_t>{10, 10, std::int32_t(vocab - 1)}));
+    const auto filed = generated.read();
+    for (std::int64_t r = 0; r < rows; ++r)
+        for (std::int64_t i = 0; i < stride; ++i)
+            EXPECT_EQ(filed[std::size_t(r * stride + i)], i == 6 ? tokens.read()[std::size_t(r)] : -1) << r << ", " << i;
+}
+
+TEST_F(DecoderOps, LengthIsSetAndIncrementedOnTheDevice) {
+    DeviceArray<std::int32_t> length{std::size_t{1}};
+    ASSERT_TRUE(launchSetLength(length.get(), 41, stream()));
+    ASSERT_TRUE(launchIncrementLength(length.get(), stream()));
+    sync();
+    EXPECT_EQ(length.read(), std::vector<std::int32_t>{42});
+}
+
+// The decoder prepares every layer's kernel with the allocator in shared-workspace mode.
+TEST_F(DecoderOps, SharedWorkspaceServesSlotsFromGrowingSlabs) {
+    constexpr std::size_t kMiB = std::size_t(1) << 20;
+    DeviceAllocator allocator;
+    allocator.setWorkspaceSharing(true);
+    allocator.beginShare();  // layer 1: slots 0 and 1, a small private buffer, weights
+    auto a = allocator.allocate(2 * kMiB, MemoryUse::Workspace);
+    auto b = allocator.allocate(3 * kMiB, MemoryUse::Workspace);
+    auto small = allocator.allocate(4096, MemoryUse::Workspace);
+    auto weights = allocator.allocate(2 * kMiB, MemoryUse::Weights);
+    ASSERT_TRUE(a && b && small && weights);
+    EXPECT_NE(a->data(), b->data());
+    allocator.beginShare();  // layer 2: fits slot 0's slab, outgrows slot 1's
+    auto c = allocator.allocate(kMiB, MemoryUse::Workspace);
+    auto d = allocator.allocate(5 * kMiB, MemoryUse::Workspace);
+    ASSERT_TRUE(c && d);
+    EXPECT_EQ(c->data(), a->data());
+    EXPECT_NE(d->data(), b->data());
+    allocator.beginShare();  // layer 3: outgrows slot 0's slab
+    auto e = allocator.allocate(4 * kMiB, MemoryUse::Workspace);
+    ASSERT_TRUE(e);
+    EXPECT_NE(e->data(), a->data());
+    // Earlier views still point into live slabs.
+    EXPECT_EQ(cudaMemset(b->data(), 0, b->bytes()), cudaSuccess);
+    EXPECT_EQ(cudaMemset(a->data(), 0, a->bytes()), cudaSuccess);
+    const std::int64_t slabs = std::int64_t((2 + 3 + 5 + 4) * kMiB + 4096);
+    EXPECT_EQ(allocator.breakdown().workspace, slabs);
+    EXPECT_EQ(allocator.breakdown().weights, std::int64_t(2 * kMiB));
+    a = DeviceBuffer();  // dropping a view frees nothing
+    EXPECT_EQ(allocator.breakdown().workspace, slabs);
+    allocator.setWorkspaceSharing(false);
+    auto f = allocator.allocate(2 * kMiB, MemoryUse::Workspace);
+    ASSERT_TRUE(f);
+    EXPECT_NE(f->data(), e->data());
+    EXPECT_EQ(allocator.breakdown().workspace, slabs + std::int64_t(2 * kMiB));
+}
+
+TEST_F(DecoderOps, HeadDimsOutsideTheInstancesAreRefused) {
+    const KvCacheView cache{nullptr, nullptr, 1, 1, 16, 96};
+    EXPECT_FALSE(launchPrefillAttention(nullptr, cache, 1, 1, 0, nullptr, stream()));
+    EXPECT_FALSE(launchDecodeAttention(nullptr, cache, 1, nullptr, 1, nullptr, nullptr, stream()));
+    EXPECT_TRUE(decoderHeadDimSupported(64));
+    EXPECT_TRUE(decoderHeadDimSupported(128));
+    EXPECT_FALSE(decoderHeadDimSupported(96));
+}
+
+}  // namespace
+}  // namespace q4
