@@ -516,8 +516,10 @@ Status CudaDecoder::forward(const Pass& pass) {
                              embedding_.data(), vocab, hidden, x, s));
     for (std::size_t b = 0; b < blocks_.size(); ++b) {
         Block& block = blocks_[b];
+        // The previous block's down_proj residual is added by this norm (the last one's after the loop).
         mark("norms");
-        Q4_CHECK(launchRmsNorm(x, pass.rows, 0, 1, block.inputNorm.data(), hidden, eps, h_.data(), s));
+        if (b == 0) Q4_CHECK(launchRmsNorm(x, pass.rows, 0, 1, block.inputNorm.data(), hidden, eps, h_.data(), s));
+        else Q4_CHECK(launchAddRmsNorm(x, y_.data(), pass.rows, block.inputNorm.data(), hidden, eps, h_.data(), s));
         Q4_CHECK(runLinears(block, isAttentionInput, pass.rows, "qkv_proj"));
 
         mark("attention");
@@ -550,10 +552,8 @@ Status CudaDecoder::forward(const Pass& pass) {
             Q4_CHECK(launchPrefillAttention(qRot_.data(), cache, arch_.heads, pass.positions, pass.start, attn_.data(), s));
 
         Q4_CHECK(runLinears(block, [](Role r) { return r == Role::O; }, pass.rows, "o_proj"));
-        mark("residual");
-        Q4_CHECK(launchResidualAdd(x, y_.data(), pass.rows * hidden, s));
-        mark("norms");
-        Q4_CHECK(launchRmsNorm(x, pass.rows, 0, 1, block.postNorm.data(), hidden, eps, h_.data(), s));
+        mark("norms");  // with the o_proj residual
+        Q4_CHECK(launchAddRmsNorm(x, y_.data(), pass.rows, block.postNorm.data(), hidden, eps, h_.data(), s));
         Q4_CHECK(runLinears(block, isMlpInput, pass.rows, "gate_up_proj"));
         mark("mlp_act");
         const auto* gate = static_cast<const HalfBits*>(outputOf(block.fusedGateUp ? Role::GateUp : Role::Gate));
@@ -561,10 +561,10 @@ Status CudaDecoder::forward(const Pass& pass) {
         const std::int64_t stride = block.fusedGateUp ? 2 * inter : inter;
         Q4_CHECK(launchSiluMul(gate, stride, up, stride, pass.rows, inter, act_.data(), s));
         Q4_CHECK(runLinears(block, [](Role r) { return r == Role::Down; }, pass.rows, "down_proj"));
-        mark("residual");
-        Q4_CHECK(launchResidualAdd(x, y_.data(), pass.rows * hidden, s));
     }
     if (!pass.last) return Status::success();
+    mark("residual");  // the last block's down_proj, which no later norm adds
+    Q4_CHECK(launchResidualAdd(x, y_.data(), pass.rows * hidden, s));
 
     // Each sequence's last row of the pass: row s * positions + positions - 1.
     mark("norms");

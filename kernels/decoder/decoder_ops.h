@@ -39,6 +39,11 @@ Status launchEmbedding(const std::int32_t* tokens, std::int64_t rows, std::int64
 Status launchRmsNorm(const float* x, std::int64_t rows, std::int64_t firstRow, std::int64_t rowStep,
                      const void* weight, std::int64_t hidden, float eps, void* out, cudaStream_t stream);
 
+// The residual add and the next RMSNorm in one pass: x [rows, hidden] += fp32(y), then out as
+// launchRmsNorm over every row. Saves a launch and a read of x per norm in decode.
+Status launchAddRmsNorm(float* x, const void* y, std::int64_t rows, const void* weight, std::int64_t hidden, float eps,
+                        void* out, cudaStream_t stream);
+
 // x += fp32(y) over count elements (count a multiple of 4).
 Status launchResidualAdd(float* x, const void* y, std::int64_t count, cudaStream_t stream);
 

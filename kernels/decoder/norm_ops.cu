@@ -61,6 +61,36 @@ __global__ void rmsNormKernel(const float* __restrict__ x, long long firstRow, l
     }
 }
 
+// One block per row: x += y, the sum of squares of the new x, then the fp16 output as rmsNormKernel.
+__global__ void addRmsNormKernel(float* __restrict__ x, const uint2* __restrict__ y, const uint2* __restrict__ weight,
+                                 int hidden, float eps, uint2* __restrict__ out) {
+    const int quads = hidden / 4;
+    float4* row = reinterpret_cast<float4*>(x + static_cast<long long>(blockIdx.x) * hidden);
+    const uint2* add = y + static_cast<long long>(blockIdx.x) * quads;
+    float squares = 0.0f;
+    for (int i = threadIdx.x; i < quads; i += blockDim.x) {
+        const uint2 h = add[i];
+        const float2 a = dec::halfPairToFloat2(h.x), b = dec::halfPairToFloat2(h.y);
+        float4 v = row[i];
+        v.x += a.x;
+        v.y += a.y;
+        v.z += b.x;
+        v.w += b.y;
+        row[i] = v;
+        squares += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+    }
+    const float total = dec::blockSum(squares);
+    const float r = rsqrtf(total / static_cast<float>(hidden) + eps);
+    uint2* to = out + static_cast<long long>(blockIdx.x) * quads;
+    for (int i = threadIdx.x; i < quads; i += blockDim.x) {
+        const float4 v = row[i];  // this thread's own write above
+        const uint2 w = weight[i];
+        const float2 wa = dec::halfPairToFloat2(w.x), wb = dec::halfPairToFloat2(w.y);
+        to[i] = make_uint2(dec::float2ToHalfPair(v.x * r * wa.x, v.y * r * wa.y),
+                           dec::float2ToHalfPair(v.z * r * wb.x, v.w * r * wb.y));
+    }
+}
+
 __global__ void residualAddKernel(float4* __restrict__ x, const uint2* __restrict__ y, long long quads) {
     for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < quads;
          i += static_cast<long long>(gridDim.x) * blockDim.x) {
@@ -115,6 +145,16 @@ Status launchRmsNorm(const float* x, std::int64_t rows, std::int64_t firstRow, s
     rmsNormKernel<<<unsigned(rows), kRowThreads, 0, stream>>>(x, firstRow, rowStep, static_cast<const uint2*>(weight),
                                                                int(hidden), eps, static_cast<uint2*>(out));
     return launchStatus("rms norm kernel");
+}
+
+Status launchAddRmsNorm(float* x, const void* y, std::int64_t rows, const void* weight, std::int64_t hidden, float eps,
+                        void* out, cudaStream_t stream) {
+    if (hidden % 4 != 0) return Status::failure("add + rms norm: hidden size " + std::to_string(hidden) + " is not a multiple of 4");
+    if (rows <= 0) return Status::success();
+    addRmsNormKernel<<<unsigned(rows), kRowThreads, 0, stream>>>(x, static_cast<const uint2*>(y),
+                                                                  static_cast<const uint2*>(weight), int(hidden), eps,
+                                                                  static_cast<uint2*>(out));
+    return launchStatus("add + rms norm kernel");
 }
 
 Status launchResidualAdd(float* x, const void* y, std::int64_t count, cudaStream_t stream) {

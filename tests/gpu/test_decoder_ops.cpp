@@ -168,6 +168,26 @@ TEST_F(DecoderOps, ResidualAddIsExact) {
     for (std::size_t i = 0; i < count; ++i) ASSERT_EQ(got[i], x[i] + h2f(y[i])) << i;
 }
 
+// The fused add + norm gives the same bits as the add followed by the norm.
+TEST_F(DecoderOps, AddRmsNormEqualsAddThenNorm) {
+    const std::int64_t rows = 5, hidden = 328;
+    const auto x = randomFloats(std::size_t(rows * hidden), -3.0f, 3.0f, 11);
+    const auto y = randomHalves(std::size_t(rows * hidden), -2.0f, 2.0f, 12);
+    const auto weight = randomHalves(std::size_t(hidden), 0.5f, 1.5f, 13);
+    DeviceArray<float> fusedX(x), separateX(x);
+    DeviceArray<HalfBits> dy(y), dw(weight), fusedOut(std::size_t(rows * hidden)), separateOut(std::size_t(rows * hidden));
+    ASSERT_TRUE(launchAddRmsNorm(fusedX.get(), dy.get(), rows, dw.get(), hidden, 1e-5f, fusedOut.get(), stream()));
+    ASSERT_TRUE(launchResidualAdd(separateX.get(), dy.get(), rows * hidden, stream()));
+    ASSERT_TRUE(launchRmsNorm(separateX.get(), rows, 0, 1, dw.get(), hidden, 1e-5f, separateOut.get(), stream()));
+    sync();
+    EXPECT_EQ(fusedX.read(), separateX.read());
+    const auto fused = fusedOut.read(), separate = separateOut.read();
+    std::size_t differing = 0;
+    for (std::size_t i = 0; i < fused.size(); ++i) differing += fused[i] != separate[i];
+    EXPECT_EQ(differing, 0u);
+    EXPECT_NE(fused, std::vector<HalfBits>(fused.size(), 0));
+}
+
 TEST_F(DecoderOps, SiluMulFusedAndSeparate) {
     const std::int64_t rows = 3, width = 52;
     const auto gateUp = randomHalves(std::size_t(rows * 2 * width), -6.0f, 6.0f, 7);
