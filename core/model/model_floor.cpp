@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "model/block_linears.h"
+
 namespace q4 {
 namespace {
 
@@ -9,18 +11,6 @@ std::string gigabytes(double bytes) {
     char text[32];
     std::snprintf(text, sizeof text, "%.1f", bytes / 1e9);
     return text;
-}
-
-// (n, k) of every linear layer of one block: q, k, v, o, gate, up, down.
-struct LinearShape {
-    std::int64_t n, k;
-};
-
-std::vector<LinearShape> blockLinearShapes(const ModelArchitecture& a) {
-    const std::int64_t q = a.heads * a.headDim, kv = a.kvHeads * a.headDim;
-    return {{q, a.hiddenSize},           {kv, a.hiddenSize},           {kv, a.hiddenSize},
-            {a.hiddenSize, q},           {a.intermediateSize, a.hiddenSize}, {a.intermediateSize, a.hiddenSize},
-            {a.hiddenSize, a.intermediateSize}};
 }
 
 }  // namespace
@@ -37,7 +27,7 @@ std::int64_t fp16TensorBytes(const ModelArchitecture& arch) {
 
 std::int64_t gptqWeightBytes(const ModelArchitecture& arch, int groupSize, bool actOrder) {
     std::int64_t bytes = 0;
-    for (const LinearShape& s : blockLinearShapes(arch)) {
+    for (const LinearShape& s : separateLinearShapes(arch)) {
         const std::int64_t groups = groupSize < 0 ? 1 : s.k / groupSize;
         bytes += s.k * s.n / 2 + groups * s.n * 2 + groups * s.n / 2 + (actOrder ? s.k * 4 : 0);
     }
@@ -46,7 +36,7 @@ std::int64_t gptqWeightBytes(const ModelArchitecture& arch, int groupSize, bool 
 
 std::int64_t fp16LinearBytes(const ModelArchitecture& arch) {
     std::int64_t bytes = 0;
-    for (const LinearShape& s : blockLinearShapes(arch)) bytes += s.k * s.n * 2;
+    for (const LinearShape& s : separateLinearShapes(arch)) bytes += s.k * s.n * 2;
     return bytes * arch.layers;
 }
 

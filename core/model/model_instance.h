@@ -15,6 +15,7 @@ struct ModelLoadOptions {
     std::int64_t maxBatch = 1;    // the largest batch setBatch will be given
     std::int64_t maxContext = 0;  // prompt + new tokens: the KV cache's length per sequence
     bool cudaGraph = true;        // capture decode steps in a CUDA graph (backends without graphs ignore it)
+    bool fuseProjections = true;  // run fuseProjections (model/fuse_projections.h) on every block
 };
 
 // Device memory by purpose, in bytes.

@@ -57,6 +57,7 @@ std::vector<ModelRecordField> buildFields() {
              return Status::success();
          }},
         flagField<R>("cuda_graph", "Graph", Q4_MEMBER(cudaGraph)),
+        flagField<R>("fused_projections", "Fused", Q4_MEMBER(fusedProjections)),
         enumField<R, RecordStatus>("status", "Status", Q4_MEMBER(status)),
         textField<R>("message", "Message", Q4_MEMBER(message)),
         flagField<R>("timed_out", "Timed out", Q4_MEMBER(timedOut)),

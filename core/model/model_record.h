@@ -31,6 +31,7 @@ struct ModelRecord {
     bool actOrder = false;
     std::uint64_t seed = 0;
     bool cudaGraph = false;  // decode steps were replayed from a CUDA graph
+    bool fusedProjections = false;  // q|k|v and gate|up ran as one layer each
     // outcome
     RecordStatus status = RecordStatus::Ok;
     std::string message;

@@ -7,6 +7,7 @@
 
 #include "measure/statistics.h"
 #include "measure/stop_criterion.h"
+#include "model/fuse_projections.h"
 #include "model/model_floor.h"
 #include "model/model_validation.h"
 #include "model/model_weights.h"
@@ -95,12 +96,13 @@ public:
 
         auto block = weights_.blockLinears(0);
         if (!block) return finishAll(RecordStatus::Error, block.error());
+        if (spec_.fuseProjections) block = fuseProjections(std::move(block).value());  // the layers the decoder runs
         const std::vector<std::int64_t> ms = linearMs(maxBatch);
         if (LinearValidation support = checkSupport(backend_, *block, kernel.id, ms); support.status != RecordStatus::Ok)
             return finishAll(support.status, support.message);
 
         log("loading " + weights_.name() + " with " + kernel.id);
-        auto instance = backend_.loadModel(weights_, kernel.id, {maxBatch, context, spec_.cudaGraph});
+        auto instance = backend_.loadModel(weights_, kernel.id, {maxBatch, context, spec_.cudaGraph, spec_.fuseProjections});
         if (!instance) return finishAll(RecordStatus::Error, instance.error());
         log("validating " + kernel.id + " on block 0's layers");
         LinearValidation check = validateBlock(backend_, *block, kernel.id, ms, cancel_);
@@ -110,6 +112,9 @@ public:
             ModelRecord r = skeleton(kernel, batch);
             r.loadSeconds = (*instance)->loadSeconds();
             r.cudaGraph = (*instance)->cudaGraph();
+            r.fusedProjections = std::any_of(block->begin(), block->end(), [](const DecoderLinear& l) {
+                return l.name == "qkv_proj" || l.name == "gate_up_proj";
+            });
             if (cancel_.cancelled()) {
                 r.status = RecordStatus::Cancelled;
                 r.message = "cancelled";

@@ -27,6 +27,7 @@ struct ModelSpec {
     bool actOrder = false;
     std::uint64_t seed = 1234;
     bool cudaGraph = true;  // replay decode steps from a CUDA graph
+    bool fuseProjections = true;  // q|k|v and gate|up as one layer each where they share g_idx
     // Generations, not launches: warmup generations first, then timed ones until minSamples
     // generations and minTimeSeconds are reached and the noise of the per-token mean falls under
     // maxNoise, or timeoutSeconds passes (the record then says timed_out).
@@ -35,7 +36,7 @@ struct ModelSpec {
 
 // Every settable field (key, CLI flag, label, help), in the order front ends show them. Keys:
 // preset, checkpoint, batch, prompt, new_tokens, kernels, group_size, act_order, seed,
-// cuda_graph, timing.warmup, timing.min_generations, timing.min_time_s, timing.max_noise,
+// cuda_graph, fuse_projections, timing.warmup, timing.min_generations, timing.min_time_s, timing.max_noise,
 // timing.timeout_s.
 const std::vector<SpecFieldInfo>& modelSpecFields();
 // Sets one field from text (lists comma-separated); the error names the key and the rule, and

@@ -36,6 +36,7 @@
 #include "cuda/cuda_check.h"
 #include "decoder/decoder_ops.h"
 #include "model/block_linears.h"
+#include "model/fuse_projections.h"
 #include "model/rope.h"
 
 namespace q4 {
@@ -312,6 +313,7 @@ Status CudaDecoder::load(const ModelWeightSource& weights) {
         if (b + 1 < arch_.layers) next = std::async(std::launch::async, make, b + 1);
         if (!host->norms) return host->norms.takeError();
         if (!host->linears) return host->linears.takeError();
+        if (options_.fuseProjections) host.value().linears = fuseProjections(std::move(host.value().linears).value());
         Q4_CHECK(loadBlock(b, *host->norms, *host->linears));
     }
 

@@ -257,6 +257,10 @@ QWidget* ModelPanel::buildBackend() {
     cudaGraphCheck_ = new QCheckBox(tr("replay decode steps"));
     cudaGraphCheck_->setObjectName(QStringLiteral("modelCudaGraphCheck"));
     addField(form, "cuda_graph", cudaGraphCheck_);
+    auto* fuseCheck = new QCheckBox(tr("q|k|v and gate|up as one layer each"));
+    fuseCheck->setObjectName(QStringLiteral("modelFuseCheck"));
+    addField(form, "fuse_projections", fuseCheck);
+    connect(fuseCheck, &QCheckBox::toggled, this, &ModelPanel::revalidate);
 
     connect(backendCombo_, &QComboBox::currentIndexChanged, this, [this] {
         reloadKernels();
