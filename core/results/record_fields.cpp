@@ -14,7 +14,6 @@ namespace {
 
 using namespace fields;  // NOLINT(google-build-using-namespace): the builders are this table's vocabulary
 
-std::string numberText(double v) { return formatNumber(v); }
 
 #define Q4_MEMBER(member) [](Record& r) -> auto& { return r.member; }
 
