@@ -44,6 +44,7 @@ public:
         static const char* const kNames[] = {"embedding", "qkv_proj", "attention", "o_proj",  "gate_up_proj", "mlp_act",
                                              "down_proj", "norms",    "residual",  "lm_head", "sampling"};
         StepProfile profile;
+        profile.method = "host clock around each component";
         for (std::size_t i = 0; i < seconds_.size(); ++i) {
             profile.components.push_back({kNames[i], seconds_[i]});
             profile.stepSeconds += seconds_[i];

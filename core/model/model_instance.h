@@ -49,8 +49,8 @@ struct GenerationTimes {
 
 // Time per component of one decode step, seconds, in the order the step runs them. Names:
 // embedding, qkv_proj, attention (RoPE, cache append, attention), o_proj, gate_up_proj,
-// mlp_act (SiLU * up), down_proj, norms, residual, lm_head, sampling; the CUDA decoder adds
-// "gaps" (the measured step less the components' sum, when positive).
+// mlp_act (SiLU * up), down_proj, norms, residual, lm_head, sampling, and gaps (time with no
+// work on the device: launch gaps, host time between direct launches).
 struct ComponentTime {
     std::string name;
     double seconds = 0;
@@ -58,6 +58,7 @@ struct ComponentTime {
 struct StepProfile {
     std::vector<ComponentTime> components;
     double stepSeconds = 0;  // the profiled step's own total
+    std::string method;      // how it was timed, e.g. "kernel trace of the step's graph"
 };
 
 class ModelInstance {
@@ -65,6 +66,7 @@ public:
     virtual ~ModelInstance() = default;
     virtual double loadSeconds() const = 0;  // weights made or read, converted and uploaded
     virtual bool cudaGraph() const { return false; }  // decode steps replay a captured graph
+    virtual std::string graphNote() const { return {}; }  // why not, when a graph was asked for
     virtual ModelMemory memory() const = 0;  // held now
     virtual std::int64_t peakBytes() const = 0;  // since load
     // Sizes the KV cache and activations for batch sequences (1 <= batch <= maxBatch); drops any

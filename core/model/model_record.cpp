@@ -90,6 +90,7 @@ std::vector<ModelRecordField> buildFields() {
         numberField<R>("fraction_of_floor", "Of floor", H::Percent, 1, 0, false, Q4_MEMBER(fractionOfFloor)),
         numberField<R>("profiled_step_ms", "Profiled step (ms)", H::Duration, kMs, 0, false,
                        Q4_MEMBER(profiledStepSeconds)),
+        textField<R>("profile_method", "Profile method", Q4_MEMBER(profileMethod)),
     };
     for (const std::string& name : stepComponentNames()) f.push_back(componentField(name));
     return f;

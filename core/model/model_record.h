@@ -51,6 +51,7 @@ struct ModelRecord {
     // one profiled decode step at the generation's mean context
     std::vector<ComponentTime> components;
     std::optional<double> profiledStepSeconds;
+    std::string profileMethod;  // StepProfile::method
     // tokens, sequence-major (JSON only)
     std::vector<std::vector<std::int32_t>> promptTokens;
     std::vector<std::vector<std::int32_t>> generatedTokens;

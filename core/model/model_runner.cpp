@@ -111,7 +111,6 @@ public:
         for (std::int64_t batch : spec_.batches) {
             ModelRecord r = skeleton(kernel, batch);
             r.loadSeconds = (*instance)->loadSeconds();
-            r.cudaGraph = (*instance)->cudaGraph();
             r.fusedProjections = std::any_of(block->begin(), block->end(), [](const DecoderLinear& l) {
                 return l.name == "qkv_proj" || l.name == "gate_up_proj";
             });
@@ -184,6 +183,7 @@ private:
 
     void measureBatch(ModelInstance& model, const LinearValidation& check, ModelRecord& r) {
         if (Status s = model.setBatch(r.batch); !s) return fail(r, RecordStatus::Error, s.message);
+        r.cudaGraph = model.cudaGraph();  // captured by setBatch, for this batch
         const std::vector<std::int32_t> prompt = makePrompt(spec_, r.batch, arch_.vocabSize);
         r.promptTokens = splitSequences(prompt, r.batch);
         for (int w = 0; w < spec_.timing.warmup; ++w) {
@@ -228,6 +228,7 @@ private:
         char worst[64];
         std::snprintf(worst, sizeof worst, "block 0 validated (worst rel. error %.1e)", check.worstRelError);
         r.message = worst;
+        if (const std::string note = model.graphNote(); !note.empty()) r.message += "; " + note;
     }
 
     // One decode step at the generation's mean context, by component; "gaps" is what the measured
@@ -245,6 +246,7 @@ private:
         }
         r.components = step->components;
         r.profiledStepSeconds = step->stepSeconds;
+        r.profileMethod = step->method;
         double sum = 0;
         for (const ComponentTime& c : r.components) sum += c.seconds;
         const bool hasGaps = std::any_of(r.components.begin(), r.components.end(),
