@@ -14,7 +14,7 @@
 # weights, prompt 512, 512 new tokens, batch 1-16, cublas_fp16 / best_int4 / exllama_style, into
 # model-13b.{csv,json}; model-llama3: Llama-3-8B, prompt 2048, batch 1, into model-llama3.{csv,json};
 # model-batch: best_int4 and cublas_fp16 at batch 16-64, into model-batch.csv. All log to model.txt.
-# With no stage named, all run. Needs CUDA, cmake, ninja, GoogleTest sources, CLI11, nlohmann-json.
+# GPU_TEST_FILTER, when set, is the GPU suite's --gtest_filter. With no stage named, all run. Needs CUDA, cmake, ninja, GoogleTest sources, CLI11, nlohmann-json.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/out}
@@ -50,7 +50,7 @@ if want tests; then
   # the harness's timing checks get the device to themselves. Everything else through ctest.
   ctest --preset gpu-server -LE gpu -j "$(nproc)" >"$OUT/tests.log" 2>&1 || status=1
   tail -3 "$OUT/tests.log"
-  build/gpu/tests/q4gpu_tests >>"$OUT/tests.log" 2>&1 || status=1
+  build/gpu/tests/q4gpu_tests ${GPU_TEST_FILTER:+--gtest_filter="$GPU_TEST_FILTER"} >>"$OUT/tests.log" 2>&1 || status=1
   grep -E "points checked|FAILED|PASSED|SKIPPED \]" "$OUT/tests.log" | head -40
 fi
 if want original; then
