@@ -7,7 +7,23 @@ std::string str(std::int64_t value) {
     return std::to_string(value);
 }
 
-Status checkTensors(const GptqLayer& layer, const std::string& where) {
+// Generated parts must tile [0, n) in order, each a whole number of columns.
+Status checkGeneratedParts(const DecoderLinear& linear, const std::string& where) {
+    std::int64_t column = 0;
+    for (const GeneratedQweightPart& part : linear.generatedQweight) {
+        if (part.firstColumn != column || part.columns <= 0)
+            return Status::failure(where + "generated qweight part at column " + str(part.firstColumn) + " of " +
+                                   str(part.columns) + " columns does not follow column " + str(column));
+        column += part.columns;
+    }
+    if (column != linear.layer.n)
+        return Status::failure(where + "generated qweight parts cover " + str(column) + " columns, expected n = " +
+                               str(linear.layer.n));
+    return Status::success();
+}
+
+// qweightOnDevice: the qweight is generated on the device, so the host holds none.
+Status checkTensors(const GptqLayer& layer, const std::string& where, bool qweightOnDevice) {
     if (Status s = validateLayerShape(layer.k, layer.n, layer.groupSize); !s) return Status::failure(where + s.message);
     const std::int64_t groups = layer.numGroups();
     const struct {
@@ -16,7 +32,8 @@ Status checkTensors(const GptqLayer& layer, const std::string& where) {
         std::int64_t expected;
         const char* rule;
     } tensors[] = {
-        {"qweight", layer.qweight.size(), layer.k / 8 * layer.n, "k / 8 x n"},
+        {"qweight", layer.qweight.size(), qweightOnDevice ? 0 : layer.k / 8 * layer.n,
+         qweightOnDevice ? "none (generated on the device)" : "k / 8 x n"},
         {"qzeros", layer.qzeros.size(), groups * layer.n / 8, "G x n / 8"},
         {"scales", layer.scales.size(), groups * layer.n, "G x n"},
         {"g_idx", layer.gIdx.size(), layer.k, "k"},
@@ -84,7 +101,10 @@ Status checkBlockLinears(const ModelArchitecture& arch, std::int64_t block, cons
             return Status::failure(at + "k=" + str(linear.layer.k) + ", but " + shape.kFrom + " gives " + str(shape.k));
         if (linear.layer.n != shape.n)
             return Status::failure(at + "n=" + str(linear.layer.n) + ", but " + shape.nFrom + " gives " + str(shape.n));
-        if (Status s = checkTensors(linear.layer, at); !s) return s;
+        const bool qweightOnDevice = !linear.generatedQweight.empty();
+        if (qweightOnDevice)
+            if (Status s = checkGeneratedParts(linear, at); !s) return s;
+        if (Status s = checkTensors(linear.layer, at, qweightOnDevice); !s) return s;
     }
     return Status::success();
 }

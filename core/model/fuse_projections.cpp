@@ -58,7 +58,9 @@ GptqLayer fuseColumns(const std::vector<const GptqLayer*>& layers) {
         scales.push_back(&l->scales);
     }
     const std::int64_t groups = first.numGroups();
-    fused.qweight = concatenateRows(qweights, first.k / 8, n);
+    // Layers whose words the device generates have none here (their parts are fused by offset).
+    const bool hostWords = std::none_of(layers.begin(), layers.end(), [](const GptqLayer* l) { return l->qweight.empty(); });
+    if (hostWords) fused.qweight = concatenateRows(qweights, first.k / 8, n);
     fused.qzeros = concatenateRows(qzeros, groups, packedN);
     fused.scales = concatenateRows(scales, groups, n);
     return fused;
@@ -67,13 +69,23 @@ GptqLayer fuseColumns(const std::vector<const GptqLayer*>& layers) {
 std::vector<DecoderLinear> fuseProjections(std::vector<DecoderLinear> linears) {
     const auto fuse = [&](std::vector<const char*> names, const char* fusedName) {
         std::vector<const GptqLayer*> layers;
+        std::vector<GeneratedQweightPart> parts;
+        std::int64_t column = 0;
+        std::size_t generated = 0;
         for (const char* name : names) {
             const DecoderLinear* l = find(linears, name);
             if (!l) return;
             layers.push_back(&l->layer);
+            generated += l->generatedQweight.empty() ? 0 : 1;
+            for (GeneratedQweightPart part : l->generatedQweight) {
+                part.firstColumn += column;
+                parts.push_back(part);
+            }
+            column += l->layer.n;
         }
-        if (!canFuseColumns(layers)) return;
-        DecoderLinear fused{fusedName, fuseColumns(layers)};
+        // Host words and device-generated words cannot share one qweight.
+        if (!canFuseColumns(layers) || (generated != 0 && generated != names.size())) return;
+        DecoderLinear fused{fusedName, fuseColumns(layers), std::move(parts)};
         // The fused layer takes the first one's place; the others go.
         auto at = std::find_if(linears.begin(), linears.end(), [&](const DecoderLinear& l) { return l.name == names[0]; });
         *at = std::move(fused);

@@ -13,12 +13,23 @@
 
 namespace q4 {
 
+// Columns [firstColumn, firstColumn + columns) of a qweight [k/8, n] whose words are one
+// counter-hash stream (counter_hash.h): word (r, firstColumn + c) is counterWord(key, r * columns + c).
+struct GeneratedQweightPart {
+    std::uint64_t key = 0;
+    std::int64_t firstColumn = 0;
+    std::int64_t columns = 0;
+};
+
 // One quantized linear layer of a decoder block. name is the projection: q_proj, k_proj, v_proj,
 // o_proj, gate_proj, up_proj, down_proj, or the fused qkv_proj (columns q | k | v) and
 // gate_up_proj (columns gate | up), as the model stores them.
 struct DecoderLinear {
     std::string name;
     GptqLayer layer;  // k = input features, n = output features
+    // Non-empty when layer.qweight is left empty for the device to generate: parts side by side
+    // along n, together covering all n columns (a fused layer keeps each projection's part).
+    std::vector<GeneratedQweightPart> generatedQweight = {};
 };
 
 // The fp16 tensors of one decoder block besides its linear layers.
@@ -42,6 +53,13 @@ public:
     virtual Expected<DecoderBlockNorms> blockNorms(std::int64_t block) const = 0;
     // The block's linear layers in forward order (q, k, v or qkv; o; gate, up or gate_up; down).
     virtual Expected<std::vector<DecoderLinear>> blockLinears(std::int64_t block) const = 0;
+    // Whether blockLinearsWithoutQweight leaves qweight to the device (random weights, whose
+    // packed words are counter hashes: a 70B model's never pass through host memory).
+    virtual bool generatesQweightOnDevice() const { return false; }
+    // blockLinears, except that layers with generatedQweight parts have an empty qweight.
+    virtual Expected<std::vector<DecoderLinear>> blockLinearsWithoutQweight(std::int64_t block) const {
+        return blockLinears(block);
+    }
 };
 
 struct RandomWeightOptions {
@@ -54,6 +72,7 @@ struct RandomWeightOptions {
 // projection keeps unit-scale activations unit-scale, symmetric v1 zeros, g_idx a seeded
 // permutation with act-order. Every tensor is a pure function of (seed, block, tensor), so any
 // block can be made in any order, on any thread, and the CPU and GPU backends see the same bits.
+// The packed qweight can also be left to the device (blockLinearsWithoutQweight).
 // name is what records show as the model.
 Expected<std::unique_ptr<ModelWeightSource>> makeRandomWeights(const ModelArchitecture& arch, const std::string& name,
                                                               const RandomWeightOptions& options);

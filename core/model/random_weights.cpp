@@ -1,22 +1,16 @@
 // Seeded random GPTQ weights. Every value is a counter-based hash of (seed, block, tensor, index)
-// (splitmix64's output function), so a tensor needs no generator state: blocks come out the same
-// in any order and on any thread, and fast enough to make a 13B-sized block in a fraction of a
-// second (the packed words are filled straight from the hash, since each nibble is uniform).
+// (counter_hash.h), so a tensor needs no generator state: blocks come out the same in any order
+// and on any thread, and fast enough to make a 13B-sized block in a fraction of a second (the
+// packed words are filled straight from the hash, since each nibble is uniform). The same hash
+// lets the device make the packed words itself (blockLinearsWithoutQweight).
 #include <cmath>
 
 #include "model/block_linears.h"
+#include "model/counter_hash.h"
 #include "model/model_weights.h"
 
 namespace q4 {
 namespace {
-
-constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ull;
-
-std::uint64_t mix(std::uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 // Tensor ids inside a block; the model-wide tensors use block -1.
 enum TensorId : std::uint64_t {
@@ -32,9 +26,9 @@ enum LinearPart : std::uint64_t { kQweight, kScales, kGIdx };
 // The values of one tensor: element i is the i-th output of splitmix64 started at key.
 class Stream {
 public:
-    Stream(std::uint64_t seed, std::int64_t block, std::uint64_t tensor)
-        : key_(mix(mix(mix(seed) + std::uint64_t(block + 1)) + tensor)) {}
-    std::uint64_t at(std::uint64_t i) const { return mix(key_ + (i + 1) * kGolden); }
+    Stream(std::uint64_t seed, std::int64_t block, std::uint64_t tensor) : key_(counterStreamKey(seed, block, tensor)) {}
+    std::uint64_t key() const { return key_; }
+    std::uint64_t at(std::uint64_t i) const { return counterAt(key_, i); }
     double uniform(std::uint64_t i) const { return double(at(i) >> 11) * 0x1.0p-53; }  // [0, 1)
 
 private:
@@ -87,11 +81,11 @@ public:
     }
 
     Expected<std::vector<DecoderLinear>> blockLinears(std::int64_t block) const override {
-        if (Status s = checkBlock(block); !s) return s.asError();
-        std::vector<DecoderLinear> linears;
-        for (std::size_t j = 0; j < shapes_.size(); ++j)
-            linears.push_back({shapes_[j].name, makeLayer(block, kLinears + 4 * j, shapes_[j])});
-        return linears;
+        return linearsOf(block, true);
+    }
+    bool generatesQweightOnDevice() const override { return true; }
+    Expected<std::vector<DecoderLinear>> blockLinearsWithoutQweight(std::int64_t block) const override {
+        return linearsOf(block, false);
     }
 
 private:
@@ -102,11 +96,25 @@ private:
         return Status::success();
     }
 
+    Expected<std::vector<DecoderLinear>> linearsOf(std::int64_t block, bool hostQweight) const {
+        if (Status s = checkBlock(block); !s) return s.asError();
+        std::vector<DecoderLinear> linears;
+        for (std::size_t j = 0; j < shapes_.size(); ++j) {
+            const std::uint64_t id = kLinears + 4 * j;
+            DecoderLinear linear{shapes_[j].name, makeLayer(block, id, shapes_[j], hostQweight)};
+            if (!hostQweight)
+                linear.generatedQweight = {{Stream(options_.seed, block, id + kQweight).key(), 0, shapes_[j].n}};
+            linears.push_back(std::move(linear));
+        }
+        return linears;
+    }
+
     std::vector<HalfBits> norm(std::int64_t block, TensorId id) const {
         return uniformHalves(Stream(options_.seed, block, id), arch_.hiddenSize, 0.9, 1.1);
     }
 
-    GptqLayer makeLayer(std::int64_t block, std::uint64_t id, const LinearShape& shape) const {
+    // hostQweight false leaves qweight empty: its words are counterWord(key of id + kQweight, i).
+    GptqLayer makeLayer(std::int64_t block, std::uint64_t id, const LinearShape& shape, bool hostQweight) const {
         GptqLayer layer;
         layer.k = shape.k;
         layer.n = shape.n;
@@ -115,12 +123,14 @@ private:
         const std::int64_t groups = layer.numGroups();
 
         // Uniform words have uniform nibbles: two words per hash.
-        layer.qweight.resize(std::size_t(shape.k / 8 * shape.n));
-        const Stream words(options_.seed, block, id + kQweight);
-        for (std::size_t i = 0; i < layer.qweight.size(); i += 2) {
-            const std::uint64_t h = words.at(i / 2);
-            layer.qweight[i] = std::int32_t(std::uint32_t(h));
-            if (i + 1 < layer.qweight.size()) layer.qweight[i + 1] = std::int32_t(std::uint32_t(h >> 32));
+        if (hostQweight) {
+            layer.qweight.resize(std::size_t(shape.k / 8 * shape.n));
+            const Stream words(options_.seed, block, id + kQweight);
+            for (std::size_t i = 0; i < layer.qweight.size(); i += 2) {
+                const std::uint64_t h = words.at(i / 2);
+                layer.qweight[i] = std::int32_t(std::uint32_t(h));
+                if (i + 1 < layer.qweight.size()) layer.qweight[i + 1] = std::int32_t(std::uint32_t(h >> 32));
+            }
         }
 
         // Symmetric: true zero 8, which v1 stores as 7 in every nibble.

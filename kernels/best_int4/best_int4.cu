@@ -38,19 +38,12 @@ class BestInt4 final : public GpuKernel {
 public:
     Status prepare(const GptqLayer& layer, const SweepPoint& point, GpuContext& context) override {
         Q4_CHECK(tc_.prepare(layer, point, context));
-        n_ = point.n;
-        k_ = point.k;
-        multiprocessors_ = context.multiprocessors;
-        hopper_ = wgmmaInt4Runs(context.computeCapability);
-        if (hopper_ && point.m > kHopperTcMaxM)
-            Q4_CHECK(wgmma_.prepare(std::min(point.m, kHopperWgmmaMaxM), n_, k_, context.multiprocessors,
-                                    *context.allocator, context.stream));
-        chunkFeatures_ = dequantChunkFeatures(n_, k_);
-        if (pathFor(point.m) != Path::DequantCublas) return Status::success();
-        auto wt = context.allocator->allocate(std::size_t(chunkFeatures_ * k_) * 2, MemoryUse::Workspace);
-        if (!wt) return Status::failure(wt.error());
-        wt_ = std::move(wt).value();
-        return cublas_.create(context);
+        return preparePaths(point, context);
+    }
+    Status prepareFromDevice(const GptqLayer& layer, const void* deviceQweight, const SweepPoint& point,
+                             GpuContext& context) override {
+        Q4_CHECK(tc_.prepareFromDevice(layer, deviceQweight, point, context));
+        return preparePaths(point, context);
     }
 
     Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override {
@@ -89,6 +82,23 @@ private:
     DeviceBuffer wt_;
     std::int64_t n_ = 0, k_ = 0, chunkFeatures_ = 0;
     int multiprocessors_ = 132;
+
+    // What every path needs beyond tc_int4's weights: the wgmma runner, the dequantize workspace.
+    Status preparePaths(const SweepPoint& point, GpuContext& context) {
+        n_ = point.n;
+        k_ = point.k;
+        multiprocessors_ = context.multiprocessors;
+        hopper_ = wgmmaInt4Runs(context.computeCapability);
+        if (hopper_ && point.m > kHopperTcMaxM)
+            Q4_CHECK(wgmma_.prepare(std::min(point.m, kHopperWgmmaMaxM), n_, k_, context.multiprocessors,
+                                    *context.allocator, context.stream));
+        chunkFeatures_ = dequantChunkFeatures(n_, k_);
+        if (pathFor(point.m) != Path::DequantCublas) return Status::success();
+        auto wt = context.allocator->allocate(std::size_t(chunkFeatures_ * k_) * 2, MemoryUse::Workspace);
+        if (!wt) return Status::failure(wt.error());
+        wt_ = std::move(wt).value();
+        return cublas_.create(context);
+    }
 
     Path pathFor(std::int64_t m) const {
         if (hopper_ && m <= kHopperGemvMaxM && m * n_ * k_ <= kHopperGemvMaxMnk) return Path::Gemv;

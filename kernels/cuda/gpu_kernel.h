@@ -32,6 +32,13 @@ public:
     // Converts the layer into the kernel's layout. point.m is the largest m that run() will be
     // given, so workspace can be sized here (allocating inside run() would break graph capture).
     virtual Status prepare(const GptqLayer& layer, const SweepPoint& point, GpuContext& context) = 0;
+    // prepare() for a layer whose qweight [k/8, n] int32 is already on the device (generated
+    // random weights); layer holds every other tensor, its qweight empty. deviceQweight is written
+    // in the context's stream order and stays valid until this returns. The default copies the
+    // words to the host and calls prepare(); kernels that re-lay weights out on the device
+    // override it, so a model's int4 weights need no host pass.
+    virtual Status prepareFromDevice(const GptqLayer& layer, const void* deviceQweight, const SweepPoint& point,
+                                     GpuContext& context);
     // a: fp16 [m, k] row-major; c: fp16 [m, n] row-major; 1 <= m <= prepared m.
     // Launches only: no synchronization, no allocation.
     virtual Status run(const void* a, void* c, std::int64_t m, GpuContext& context) = 0;

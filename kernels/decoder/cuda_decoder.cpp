@@ -4,6 +4,8 @@
 // (decoder_ops.h), the LM head through cuBLAS, and greedy sampling on the device.
 //
 // Load: the source makes block b + 1 on a worker thread while block b is prepared and uploaded.
+// A source that generates packed weights on the device (random weights) hands out the small
+// tensors only; each layer's qweight is generated into one staging buffer and prepared from there.
 // The kernels' large scratch buffers (cuBLAS workspaces, dequantized weight tiles, act-order
 // activation copies, split-k partials) are shared between layers through the allocator's
 // shared-workspace mode: layers run one after another on one stream, so they never use scratch
@@ -35,8 +37,12 @@
 #include "cuda/cublas_handle.h"
 #include "cuda/cuda_check.h"
 #include "decoder/decoder_ops.h"
+#include "decoder/generated_weights.h"
+#include "decoder/kernel_trace.h"
+#include "decoder/step_attribution.h"
 #include "model/block_linears.h"
 #include "model/fuse_projections.h"
+#include "model/model_record.h"
 #include "model/rope.h"
 
 namespace q4 {
@@ -112,33 +118,49 @@ struct Pass {
     bool last = true;  // ends with the final norm, the LM head and sampling
 };
 
-// Component boundaries of a profiled step: an event where the component changes, recorded into
-// the stream (or, while capturing, as event-record nodes of the graph).
+// Component boundaries of a profiled step. With CUPTI (kernel_trace.h) nothing is added to the
+// step: while the step's graph is captured, each boundary notes the last node captured so far;
+// direct launches are tagged with the component's index. Without CUPTI, an event is recorded at
+// each boundary (into the stream, or while capturing as an event-record node).
 struct StepMarks {
-    const std::vector<cudaEvent_t>* events = nullptr;
-    bool capturing = false;
-    std::vector<std::string> names;  // names[i] runs from event i to event i + 1
+    enum class Mode { GraphNodes, Tags, Events };
+    Mode mode = Mode::Events;
+    const std::vector<cudaEvent_t>* events = nullptr;  // Events
+    bool capturing = false;                            // Events: record as graph nodes
+    std::vector<std::string> names;                    // names[i] runs from boundary i to boundary i + 1
+    std::vector<cudaGraphNode_t> boundaries;           // GraphNodes: the last node before names[i]
     Status status;
 
     void mark(const char* name, cudaStream_t stream) {
         if (!status || (!names.empty() && names.back() == name)) return;
-        if (names.size() >= events->size()) {
-            status = Status::failure("profile: more component boundaries than events");
-            return;
+        switch (mode) {
+            case Mode::GraphNodes: status = noteLastNode(stream); break;
+            case Mode::Tags: status = KernelTrace::tag(names.size() + 1); break;  // 0 would read as no tag
+            case Mode::Events: status = recordEvent(stream); break;
         }
+        if (status) names.emplace_back(name);
+    }
+
+private:
+    Status noteLastNode(cudaStream_t stream) {
+        cudaStreamCaptureStatus capture{};
+        const cudaGraphNode_t* last = nullptr;
+        std::size_t count = 0;
+        Q4_CUDA(cudaStreamGetCaptureInfo(stream, &capture, nullptr, nullptr, &last, nullptr, &count));
+        if (capture != cudaStreamCaptureStatusActive) return Status::failure("profile: the stream is not capturing");
+        if (count > 1) return Status::failure("profile: the step's capture branches");
+        boundaries.push_back(count == 1 ? last[0] : nullptr);
+        return Status::success();
+    }
+
+    Status recordEvent(cudaStream_t stream) {
+        if (names.size() >= events->size()) return Status::failure("profile: more component boundaries than events");
         cudaEvent_t event = (*events)[names.size()];
-        const cudaError_t e = capturing ? cudaEventRecordWithFlags(event, stream, cudaEventRecordExternal)
-                                        : cudaEventRecord(event, stream);
-        if (e != cudaSuccess) {
-            status = cudaStatus(e, "profile event record");
-            return;
-        }
-        names.emplace_back(name);
+        return cudaStatus(capturing ? cudaEventRecordWithFlags(event, stream, cudaEventRecordExternal)
+                                    : cudaEventRecord(event, stream),
+                          "profile event record");
     }
 };
-
-const char* const kComponentOrder[] = {"embedding", "qkv_proj", "attention", "o_proj",  "gate_up_proj", "mlp_act",
-                                       "down_proj", "norms",    "residual",  "lm_head", "sampling"};
 
 class CudaDecoder final : public ModelInstance {
 public:
@@ -166,6 +188,7 @@ public:
 
     double loadSeconds() const override { return loadSeconds_; }
     bool cudaGraph() const override { return graph_ != nullptr; }
+    std::string graphNote() const override { return graphNote_; }
 
     ModelMemory memory() const override {
         const MemoryBreakdown live = allocator_.breakdown();
@@ -196,7 +219,9 @@ private:
     Status useDevice() const { return cudaStatus(cudaSetDevice(device_), "cudaSetDevice"); }
     Status allocate(DeviceBuffer& buffer, std::size_t bytes, MemoryUse use);
     Status uploadHalves(const std::vector<HalfBits>& host, std::int64_t expected, const char* what, DeviceBuffer& out);
-    Status loadBlock(std::int64_t index, const DecoderBlockNorms& norms, const std::vector<DecoderLinear>& linears);
+    Status loadBlock(std::int64_t index, const DecoderBlockNorms& norms, const std::vector<DecoderLinear>& linears,
+                     const DeviceBuffer& qweightStaging);
+    Status allocateQweightStaging(DeviceBuffer& staging);
     Status uploadRopeTable();
 
     Status checkTokens(const std::vector<std::int32_t>& tokens, const char* what) const;
@@ -208,7 +233,11 @@ private:
     Status runPrefill(const std::vector<std::int32_t>& prompt, std::int64_t promptLength);
     Status decodeLaunches();
     Status launchStep();
-    Status captureGraph(cudaGraphExec_t& exec);
+    // keep: where the captured graph is handed over instead of destroyed (the profile walks it).
+    Status captureGraph(cudaGraphExec_t& exec, cudaGraph_t* keep = nullptr);
+    Expected<StepProfile> profileTraced(std::int64_t contextLength);
+    Expected<StepProfile> profileWithEvents(std::int64_t contextLength);
+    Status resetStep(std::int64_t contextLength);
     void destroyGraph();
     Status ensureEvents(std::size_t count);
     Expected<StepOutput> readStep(bool wantLogits);
@@ -244,6 +273,7 @@ private:
     DeviceBuffer promptTokens_, stepTokens_, savedTokens_, generated_, length_, attnWork_;
     std::int64_t hostLength_ = 0;  // positions in the cache per sequence (the device length's mirror)
     cudaGraphExec_t graph_ = nullptr;
+    std::string graphNote_;  // why steps run without a graph
 
     std::vector<cudaEvent_t> events_;
     StepMarks* marks_ = nullptr;
@@ -301,7 +331,13 @@ Status CudaDecoder::load(const ModelWeightSource& weights) {
         Expected<DecoderBlockNorms> norms;
         Expected<std::vector<DecoderLinear>> linears;
     };
-    const auto make = [&weights](std::int64_t b) { return HostBlock{weights.blockNorms(b), weights.blockLinears(b)}; };
+    const bool deviceQweight = weights.generatesQweightOnDevice();
+    DeviceBuffer qweightStaging;  // freed at the end of load
+    if (deviceQweight) Q4_CHECK(allocateQweightStaging(qweightStaging));
+    const auto make = [&weights, deviceQweight](std::int64_t b) {
+        return HostBlock{weights.blockNorms(b),
+                         deviceQweight ? weights.blockLinearsWithoutQweight(b) : weights.blockLinears(b)};
+    };
     std::future<HostBlock> next = std::async(std::launch::async, make, std::int64_t(0));
     for (std::int64_t b = 0; b < arch_.layers; ++b) {
         Expected<HostBlock> host = Error{"block " + str(b) + " was not made"};
@@ -314,8 +350,10 @@ Status CudaDecoder::load(const ModelWeightSource& weights) {
         if (!host->norms) return host->norms.takeError();
         if (!host->linears) return host->linears.takeError();
         if (options_.fuseProjections) host.value().linears = fuseProjections(std::move(host.value().linears).value());
-        Q4_CHECK(loadBlock(b, *host->norms, *host->linears));
+        Q4_CHECK(loadBlock(b, *host->norms, *host->linears, qweightStaging));
     }
+    Q4_CUDA(cudaStreamSynchronize(stream()));  // the last layer's preparation has read the staging buffer
+    qweightStaging.release();
 
     allocator_.beginShare();
     Q4_CHECK(lmHandle_.create(context_));
@@ -326,8 +364,22 @@ Status CudaDecoder::load(const ModelWeightSource& weights) {
     return Status::success();
 }
 
+// Sized for the largest layer: the fused projections, whose columns cover their parts'.
+Status CudaDecoder::allocateQweightStaging(DeviceBuffer& staging) {
+    std::int64_t words = 0;
+    for (const char* name : {"qkv_proj", "o_proj", "gate_up_proj", "down_proj"}) {
+        const LinearShape shape = *linearShape(arch_, name);
+        words = std::max(words, shape.k / 8 * shape.n);
+    }
+    // Its own allocation: a shared workspace slab could also serve a kernel's scratch at prepare.
+    allocator_.setWorkspaceSharing(false);
+    const Status allocated = allocate(staging, std::size_t(words) * sizeof(std::int32_t), MemoryUse::Workspace);
+    allocator_.setWorkspaceSharing(true);
+    return allocated;
+}
+
 Status CudaDecoder::loadBlock(std::int64_t index, const DecoderBlockNorms& norms,
-                              const std::vector<DecoderLinear>& linears) {
+                              const std::vector<DecoderLinear>& linears, const DeviceBuffer& qweightStaging) {
     if (Status s = checkBlockLinears(arch_, index, linears); !s) return s;
     Block block;
     const std::string prefix = "model.layers." + str(index);
@@ -364,8 +416,18 @@ Status CudaDecoder::loadBlock(std::int64_t index, const DecoderBlockNorms& norms
         linear.kernel = kernel_.create();
         if (!linear.kernel) return Status::failure("kernel " + id + " could not be created");
         allocator_.beginShare();
-        if (Status s = linear.kernel->prepare(layer, point, context_); !s)
-            return Status::failure("kernel " + id + " could not prepare " + where + ": " + s.message);
+        Status prepared;
+        if (source.generatedQweight.empty()) {
+            prepared = linear.kernel->prepare(layer, point, context_);
+        } else {
+            const std::size_t bytes = std::size_t(layer.k / 8 * layer.n) * sizeof(std::int32_t);
+            if (qweightStaging.bytes() < bytes)
+                return Status::failure(where + ": generated qweight does not fit the staging buffer");
+            Q4_CHECK(launchGenerateQweight(source.generatedQweight, layer.k, layer.n, qweightStaging.data(), stream()));
+            prepared = linear.kernel->prepareFromDevice(layer, qweightStaging.data(), point, context_);
+        }
+        if (!prepared)
+            return Status::failure("kernel " + id + " could not prepare " + where + ": " + prepared.message);
         block.linears.push_back(std::move(linear));
     }
     blocks_.push_back(std::move(block));
@@ -419,6 +481,7 @@ Status CudaDecoder::setBatch(std::int64_t batch) {
     Q4_CHECK(useDevice());
     Q4_CUDA(cudaStreamSynchronize(stream()));
     destroyGraph();
+    graphNote_.clear();
     batch_ = 0;
     hostLength_ = 0;
     for (DeviceBuffer* buffer : {&kCache_, &vCache_, &x_, &h_, &qkv_, &qRot_, &attn_, &y_, &gateUp_, &act_, &hLast_,
@@ -457,6 +520,8 @@ Status CudaDecoder::setBatch(std::int64_t batch) {
     Q4_CUDA(cudaMemsetAsync(stepTokens_.data(), 0, stepTokens_.bytes(), stream()));
     Q4_CUDA(cudaMemsetAsync(generated_.data(), 0, generated_.bytes(), stream()));
     Q4_CUDA(cudaMemsetAsync(length_.data(), 0, length_.bytes(), stream()));
+    // Decode attention's arrival counters start at zero; each launch leaves them so.
+    Q4_CUDA(cudaMemsetAsync(attnWork_.data(), 0, attnWork_.bytes(), stream()));
     batch_ = batch;
     rowsCap_ = rows;
 
@@ -466,10 +531,11 @@ Status CudaDecoder::setBatch(std::int64_t batch) {
         Q4_CHECK(decodeLaunches());
         Q4_CUDA(cudaStreamSynchronize(stream()));
         cudaGraphExec_t exec = nullptr;
-        if (captureGraph(exec)) {
+        if (const Status captured = captureGraph(exec); captured) {
             graph_ = exec;
         } else {
             cudaGetLastError();  // a refused capture is not sticky: steps run as direct launches
+            graphNote_ = "CUDA graph capture failed (" + captured.message + "); decode steps ran as direct launches";
         }
         Q4_CHECK(launchSetLength(length_.as<std::int32_t>(), 0, stream()));
     }
@@ -481,7 +547,7 @@ void CudaDecoder::destroyGraph() {
     graph_ = nullptr;
 }
 
-Status CudaDecoder::captureGraph(cudaGraphExec_t& exec) {
+Status CudaDecoder::captureGraph(cudaGraphExec_t& exec, cudaGraph_t* keep) {
     cudaGraph_t graph = nullptr;
     Q4_CUDA(cudaStreamBeginCapture(stream(), cudaStreamCaptureModeThreadLocal));
     const Status launched = decodeLaunches();
@@ -491,7 +557,8 @@ Status CudaDecoder::captureGraph(cudaGraphExec_t& exec) {
         return launched ? ended : launched;
     }
     Status instantiated = cudaStatus(cudaGraphInstantiate(&exec, graph, 0), "graph instantiate");
-    cudaGraphDestroy(graph);
+    if (keep && instantiated) *keep = graph;
+    else cudaGraphDestroy(graph);
     return instantiated;
 }
 
@@ -753,11 +820,92 @@ Expected<StepProfile> CudaDecoder::profileStep(const std::vector<std::int32_t>& 
     Q4_CHECK(runPrefill(prompt, contextLength));
     const std::size_t tokenBytes = std::size_t(batch_) * sizeof(std::int32_t);
     Q4_CUDA(cudaMemcpyAsync(savedTokens_.data(), stepTokens_.data(), tokenBytes, cudaMemcpyDeviceToDevice, stream()));
-    Q4_CHECK(ensureEvents(std::size_t(arch_.layers) * 10 + 8));
+    auto profile = profileTraced(contextLength);
+    if (!profile) {
+        const std::string why = profile.error();
+        cudaGetLastError();
+        profile = profileWithEvents(contextLength);
+        if (profile) profile.value().method += " (no kernel trace: " + why + ")";
+    }
+    if (profile) hostLength_ = contextLength + 1;
+    return profile;
+}
 
-    // The step as it runs in generation: its own captured graph with event-record nodes between
-    // components when steps replay a graph, direct launches with events otherwise. It runs twice
-    // (the first a warm-up), the same token at the same position each time.
+// Puts the length and the step's tokens back to where the profiled step starts.
+Status CudaDecoder::resetStep(std::int64_t contextLength) {
+    Q4_CHECK(launchSetLength(length_.as<std::int32_t>(), std::int32_t(contextLength), stream()));
+    return cudaStatus(cudaMemcpyAsync(stepTokens_.data(), savedTokens_.data(), std::size_t(batch_) * sizeof(std::int32_t),
+                                      cudaMemcpyDeviceToDevice, stream()),
+                      "profile token reset");
+}
+
+// The step as generation runs it (its graph, or direct launches), twice (the first a warm-up),
+// traced by CUPTI: the device's own start and end of every operation, nothing added to the step.
+Expected<StepProfile> CudaDecoder::profileTraced(std::int64_t contextLength) {
+    KernelTrace trace;
+    Q4_CHECK(trace.begin());
+    StepMarks marks;
+    marks.mode = graph_ ? StepMarks::Mode::GraphNodes : StepMarks::Mode::Tags;
+    cudaGraphExec_t exec = nullptr;
+    cudaGraph_t graph = nullptr;
+    if (graph_) {  // captured again with the same launches, so its nodes can be labelled
+        marks_ = &marks;
+        const Status captured = captureGraph(exec, &graph);
+        marks_ = nullptr;
+        if (!captured || !marks.status) {
+            if (exec) cudaGraphExecDestroy(exec);
+            if (graph) cudaGraphDestroy(graph);
+            return (captured ? marks.status : captured).asError();
+        }
+    }
+    const auto release = [&] {
+        if (exec) cudaGraphExecDestroy(exec);
+        if (graph) cudaGraphDestroy(graph);
+    };
+    const auto runOnce = [&](bool timed) -> Status {
+        if (exec) return cudaStatus(cudaGraphLaunch(exec, stream()), "profile graph launch");
+        if (timed) marks_ = &marks;
+        Status s = decodeLaunches();
+        marks_ = nullptr;
+        if (timed) KernelTrace::untag();
+        return s;
+    };
+    Status status = runOnce(false);
+    if (status) status = resetStep(contextLength);
+    if (status) status = cudaStatus(cudaStreamSynchronize(stream()), "profile warm-up");
+    if (status) status = trace.discard();
+    if (status) status = runOnce(true);
+    if (status) status = cudaStatus(cudaStreamSynchronize(stream()), "profiled step");
+    auto traced = trace.end();
+    if (!status || !traced) {
+        release();
+        return status ? traced.takeError() : status.asError();
+    }
+
+    std::vector<std::size_t> markOfOp;
+    if (graph) {
+        auto marksOfOps = marksOfGraphOps(graph, marks.boundaries);
+        release();
+        if (!marksOfOps) return marksOfOps.takeError();
+        markOfOp = std::move(marksOfOps).value();
+    } else {
+        for (const TracedOp& op : traced->ops) {
+            const auto tag = traced->tags.find(op.correlationId);
+            if (tag == traced->tags.end() || tag->second == 0)
+                return Error{"profile: a traced operation was launched outside the step's components"};
+            markOfOp.push_back(std::size_t(tag->second - 1));
+        }
+    }
+    auto profile = attributeOps(traced->ops, markOfOp, marks.names, stepComponentNames());
+    if (profile) profile.value().method = graph_ ? "kernel trace of the step's graph" : "kernel trace of direct launches";
+    return profile;
+}
+
+// Without a kernel trace: events between components, as event-record nodes of the step's graph
+// or between direct launches. The events serialize the graph, so this step runs longer than an
+// unprofiled one.
+Expected<StepProfile> CudaDecoder::profileWithEvents(std::int64_t contextLength) {
+    Q4_CHECK(ensureEvents(std::size_t(arch_.layers) * 10 + 8));
     StepMarks marks;
     marks.events = &events_;
     cudaGraphExec_t profileGraph = nullptr;
@@ -782,26 +930,24 @@ Expected<StepProfile> CudaDecoder::profileStep(const std::vector<std::int32_t>& 
         return s;
     };
     Status status = runOnce(false);
-    if (status) status = launchSetLength(length_.as<std::int32_t>(), std::int32_t(contextLength), stream());
-    if (status)
-        status = cudaStatus(cudaMemcpyAsync(stepTokens_.data(), savedTokens_.data(), tokenBytes,
-                                            cudaMemcpyDeviceToDevice, stream()),
-                            "profile token reset");
+    if (status) status = resetStep(contextLength);
     if (status) status = runOnce(true);
     if (status) status = cudaStatus(cudaStreamSynchronize(stream()), "profiled step");
+    const bool inGraph = profileGraph != nullptr;
     if (profileGraph) cudaGraphExecDestroy(profileGraph);
     if (!status) return status.asError();
-    hostLength_ = contextLength + 1;
 
+    const std::vector<std::string>& order = stepComponentNames();
     StepProfile profile;
-    std::vector<double> seconds(std::size(kComponentOrder), 0.0);
+    profile.method = inGraph ? "events in the step's graph" : "events between direct launches";
+    std::vector<double> seconds(order.size(), 0.0);
     double sum = 0;
     for (std::size_t i = 0; i + 1 < marks.names.size(); ++i) {
         float ms = 0;
         Q4_CUDA(cudaEventElapsedTime(&ms, events_[i], events_[i + 1]));
-        const auto at = std::find(std::begin(kComponentOrder), std::end(kComponentOrder), marks.names[i]);
-        if (at == std::end(kComponentOrder)) return Error{"profile: unknown component " + marks.names[i]};
-        seconds[std::size_t(at - std::begin(kComponentOrder))] += double(ms) * 1e-3;
+        const auto at = std::find(order.begin(), order.end(), marks.names[i]);
+        if (at == order.end()) return Error{"profile: unknown component " + marks.names[i]};
+        seconds[std::size_t(at - order.begin())] += double(ms) * 1e-3;
         sum += double(ms) * 1e-3;
     }
     if (marks.names.size() >= 2) {
@@ -809,9 +955,10 @@ Expected<StepProfile> CudaDecoder::profileStep(const std::vector<std::int32_t>& 
         Q4_CUDA(cudaEventElapsedTime(&ms, events_.front(), events_[marks.names.size() - 1]));
         profile.stepSeconds = double(ms) * 1e-3;
     }
-    for (std::size_t i = 0; i < seconds.size(); ++i) profile.components.push_back({kComponentOrder[i], seconds[i]});
     // The intervals tile the step, so the gap is rounding only unless the events said otherwise.
-    if (profile.stepSeconds - sum > 1e-9) profile.components.push_back({"gaps", profile.stepSeconds - sum});
+    const auto gaps = std::size_t(std::find(order.begin(), order.end(), "gaps") - order.begin());
+    if (gaps < seconds.size()) seconds[gaps] += std::max(0.0, profile.stepSeconds - sum);
+    for (std::size_t i = 0; i < order.size(); ++i) profile.components.push_back({order[i], seconds[i]});
     return profile;
 }
 

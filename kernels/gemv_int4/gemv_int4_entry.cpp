@@ -12,6 +12,11 @@ public:
         multiprocessors_ = context.multiprocessors;
         return tc_.prepare(layer, point, context);
     }
+    Status prepareFromDevice(const GptqLayer& layer, const void* deviceQweight, const SweepPoint& point,
+                             GpuContext& context) override {
+        multiprocessors_ = context.multiprocessors;
+        return tc_.prepareFromDevice(layer, deviceQweight, point, context);
+    }
     Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override {
         auto sorted = tc_.sortedActivations(a, m, context);
         if (!sorted) return Status::failure(sorted.error());

@@ -42,7 +42,7 @@ Status fragmentLayoutSupports(std::int64_t n, std::int64_t k, int groupSize) {
     return Status::success();
 }
 
-Expected<FragmentLayout> makeFragmentLayout(const GptqLayer& layer) {
+Expected<FragmentLayout> makeFragmentTensors(const GptqLayer& layer) {
     const std::int64_t n = layer.n, k = layer.k;
     if (Status s = fragmentLayoutSupports(n, k, layer.groupSize); !s) return Error{s.message};
     FragmentLayout out;
@@ -65,19 +65,7 @@ Expected<FragmentLayout> makeFragmentLayout(const GptqLayer& layer) {
     for (std::int64_t r = 0; r < k && identity; ++r) identity = order[std::size_t(r)] == r;
     if (!identity) out.permutation = order;
 
-    const std::vector<std::uint8_t> q = unpackWeights(layer.qweight, k, n);  // [k, n]
-    const std::int64_t nTiles = n / 16, k64s = k / 64;
-    out.words.assign(std::size_t(nTiles * k64s * 32 * 4), 0);
-    for (std::int64_t sortedRow = 0; sortedRow < k; ++sortedRow) {
-        const std::int64_t row = order[std::size_t(sortedRow)];
-        const int kInTile = int(sortedRow % 16);
-        for (std::int64_t col = 0; col < n; ++col) {
-            const NibbleSlot slot = slotOf(int(col % 16), kInTile);
-            out.words[wordIndex(nTiles, sortedRow, col, slot)] |= std::uint32_t(q[std::size_t(row * n + col)])
-                                                                  << slot.shift;
-        }
-    }
-
+    const std::int64_t nTiles = n / 16;
     out.scales.resize(std::size_t(groups * nTiles * 8));
     out.zeros.resize(out.scales.size());
     for (std::int64_t g = 0; g < groups; ++g)
@@ -90,6 +78,29 @@ Expected<FragmentLayout> makeFragmentLayout(const GptqLayer& layer) {
                                         floatToHalf(1024.0f + float(zeroPoint(layer, g, c1))));
             }
     return out;
+}
+
+Expected<FragmentLayout> makeFragmentLayout(const GptqLayer& layer) {
+    auto layout = makeFragmentTensors(layer);
+    if (!layout) return layout;
+    FragmentLayout& out = layout.value();
+    const std::int64_t n = layer.n, k = layer.k;
+    if (std::int64_t(layer.qweight.size()) != k / 8 * n)
+        return Error{"qweight has " + std::to_string(layer.qweight.size()) + " words, expected k / 8 x n = " +
+                     std::to_string(k / 8 * n)};
+    const std::vector<std::uint8_t> q = unpackWeights(layer.qweight, k, n);  // [k, n]
+    const std::int64_t nTiles = n / 16, k64s = k / 64;
+    out.words.assign(std::size_t(nTiles * k64s * 32 * 4), 0);
+    for (std::int64_t sortedRow = 0; sortedRow < k; ++sortedRow) {
+        const std::int64_t row = out.permutation.empty() ? sortedRow : out.permutation[std::size_t(sortedRow)];
+        const int kInTile = int(sortedRow % 16);
+        for (std::int64_t col = 0; col < n; ++col) {
+            const NibbleSlot slot = slotOf(int(col % 16), kInTile);
+            out.words[wordIndex(nTiles, sortedRow, col, slot)] |= std::uint32_t(q[std::size_t(row * n + col)])
+                                                                  << slot.shift;
+        }
+    }
+    return layout;
 }
 
 int fragmentNibble(const FragmentLayout& layout, std::int64_t sortedRow, std::int64_t column) {

@@ -39,6 +39,9 @@ struct FragmentLayout {
 // exactly groupSize rows (as GPTQ's act-order produces).
 Status fragmentLayoutSupports(std::int64_t n, std::int64_t k, int groupSize);
 Expected<FragmentLayout> makeFragmentLayout(const GptqLayer& layer);
+// Everything but the words (left empty), without reading qweight: for weights whose words are
+// laid out on the device (fragment_words.h) from the permutation made here.
+Expected<FragmentLayout> makeFragmentTensors(const GptqLayer& layer);
 
 // The nibble stored for (row in sorted order, column): for tests of the layout.
 int fragmentNibble(const FragmentLayout& layout, std::int64_t sortedRow, std::int64_t column);

@@ -12,6 +12,7 @@
 #include "cuda/kernel_launch.h"
 #include "cuda/split_k.h"
 #include "int4_layout/fragment_layout.h"
+#include "int4_layout/fragment_words.h"
 #include "tc_int4/tc_int4_kernel.cuh"
 
 namespace q4 {
@@ -60,20 +61,40 @@ Status launch(const tc::Params& p, int nBlocks, int sharedBytes, bool dependent,
 Status TcInt4::prepare(const GptqLayer& layer, const SweepPoint& point, GpuContext& context) {
     auto layout = makeFragmentLayout(layer);
     if (!layout) return Status::failure(layout.error());
+    Q4_CHECK(uploadVector(*context.allocator, layout->words, MemoryUse::Weights, weights_));
+    return prepareTensors(*layout, point, context);
+}
+
+Status TcInt4::prepareFromDevice(const GptqLayer& layer, const void* deviceQweight, const SweepPoint& point,
+                                 GpuContext& context) {
+    auto layout = makeFragmentTensors(layer);
+    if (!layout) return Status::failure(layout.error());
+    auto words = context.allocator->allocate(std::size_t(layer.n * layer.k / 8) * sizeof(std::uint32_t),
+                                             MemoryUse::Weights);
+    if (!words) return Status::failure(words.error());
+    weights_ = std::move(words).value();
+    Q4_CHECK(prepareTensors(*layout, point, context));
+    // The sorted row order is the act-order source-column table just uploaded. A pageable upload
+    // may return before its copy lands, and the legacy stream does not order this one: wait for it.
+    Q4_CUDA(cudaStreamSynchronize(cudaStreamLegacy));
+    const auto* sortedToRow = layout->permutation.empty() ? nullptr : sourceColumn_.as<std::int32_t>();
+    return launchFragmentWords(deviceQweight, sortedToRow, layer.n, layer.k, weights_.data(), context.stream);
+}
+
+Status TcInt4::prepareTensors(const FragmentLayout& layout, const SweepPoint& point, GpuContext& context) {
     n_ = point.n;
     k_ = point.k;
-    groupSize_ = layout->groupSize;
+    groupSize_ = layout.groupSize;
     multiprocessors_ = context.multiprocessors;
     programmaticLaunch_ = context.computeCapability >= 90;
     DeviceAllocator& alloc = *context.allocator;
-    Q4_CHECK(uploadVector(alloc, layout->words, MemoryUse::Weights, weights_));
-    Q4_CHECK(uploadVector(alloc, layout->scales, MemoryUse::Scales, scales_));
-    Q4_CHECK(uploadVector(alloc, layout->zeros, MemoryUse::Zeros, zeros_));
+    Q4_CHECK(uploadVector(alloc, layout.scales, MemoryUse::Scales, scales_));
+    Q4_CHECK(uploadVector(alloc, layout.zeros, MemoryUse::Zeros, zeros_));
     // Act-order: each original activation column's place in the sorted order, and back.
-    std::vector<std::int32_t> sortedPosition(layout->permutation.size());
-    for (std::size_t i = 0; i < sortedPosition.size(); ++i) sortedPosition[std::size_t(layout->permutation[i])] = int(i);
+    std::vector<std::int32_t> sortedPosition(layout.permutation.size());
+    for (std::size_t i = 0; i < sortedPosition.size(); ++i) sortedPosition[std::size_t(layout.permutation[i])] = int(i);
     Q4_CHECK(uploadVector(alloc, sortedPosition, MemoryUse::GIdx, sortedPosition_));
-    Q4_CHECK(uploadVector(alloc, layout->permutation, MemoryUse::GIdx, sourceColumn_));
+    Q4_CHECK(uploadVector(alloc, layout.permutation, MemoryUse::GIdx, sourceColumn_));
 
     // Partials for the largest split any m up to point.m will use (the split depends on m's tiles).
     std::size_t partialFloats = 0;
@@ -87,7 +108,7 @@ Status TcInt4::prepare(const GptqLayer& layer, const SweepPoint& point, GpuConte
         if (!partials) return Status::failure(partials.error());
         partials_ = std::move(partials).value();
     }
-    if (!layout->permutation.empty()) {  // activations put into sorted order for every call
+    if (!layout.permutation.empty()) {  // activations put into sorted order for every call
         auto sorted = alloc.allocate(std::size_t(point.m * k_) * 2, MemoryUse::Workspace);
         if (!sorted) return Status::failure(sorted.error());
         sortedA_ = std::move(sorted).value();

@@ -2,6 +2,7 @@
 // tc_int4: our tensor-core W4A16 GEMM (see tc_int4_kernel.cuh for the design).
 #include "cuda/gpu_kernel.h"
 #include "int4_layout/fragment_dequant.h"
+#include "int4_layout/fragment_layout.h"
 
 namespace q4 {
 
@@ -22,6 +23,9 @@ TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupS
 class TcInt4 final : public GpuKernel {
 public:
     Status prepare(const GptqLayer& layer, const SweepPoint& point, GpuContext& context) override;
+    // The same weights, with the words laid out on the device from deviceQweight.
+    Status prepareFromDevice(const GptqLayer& layer, const void* deviceQweight, const SweepPoint& point,
+                             GpuContext& context) override;
     Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override;
     std::string path(std::int64_t m) const override;
 
@@ -32,6 +36,9 @@ public:
     Expected<const void*> sortedActivations(const void* a, std::int64_t m, GpuContext& context);
 
 private:
+    // Everything prepare needs besides the words: scales, zeros, the act-order tables, workspace.
+    Status prepareTensors(const FragmentLayout& layout, const SweepPoint& point, GpuContext& context);
+
     DeviceBuffer weights_, scales_, zeros_, sortedPosition_, sourceColumn_, sortedA_, partials_, counters_;
     std::int64_t n_ = 0, k_ = 0;
     int groupSize_ = 0;

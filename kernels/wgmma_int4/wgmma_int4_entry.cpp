@@ -14,6 +14,11 @@ public:
         Q4_CHECK(tc_.prepare(layer, point, context));
         return runner_.prepare(point.m, point.n, point.k, context.multiprocessors, *context.allocator, context.stream);
     }
+    Status prepareFromDevice(const GptqLayer& layer, const void* deviceQweight, const SweepPoint& point,
+                             GpuContext& context) override {
+        Q4_CHECK(tc_.prepareFromDevice(layer, deviceQweight, point, context));
+        return runner_.prepare(point.m, point.n, point.k, context.multiprocessors, *context.allocator, context.stream);
+    }
     Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override {
         auto sorted = tc_.sortedActivations(a, m, context);
         if (!sorted) return Status::failure(sorted.error());

@@ -21,6 +21,7 @@
 
 #include "cuda/cuda_backend.h"
 #include "cuda/gpu_kernel.h"
+#include "decoder/kernel_trace.h"
 #include "gpu_test_support.h"
 #include "model/cpu_decoder.h"
 #include "model/model_weights.h"
@@ -284,6 +285,13 @@ TEST_P(DecoderModel, MatchesCpuReference) {
     for (const char* name : {"embedding", "qkv_proj", "attention", "o_proj", "gate_up_proj", "mlp_act", "down_proj",
                              "norms", "residual", "lm_head", "sampling"})
         EXPECT_GT(find(name), 0.0) << name;
+    // With CUPTI the step is traced as it runs: its graph, nothing added.
+    if (KernelTrace::builtIn()) EXPECT_EQ(profile->method, "kernel trace of the step's graph");
+    std::printf("%s profile: %s, step %.1f us\n", kernelId.c_str(), profile->method.c_str(), profile->stepSeconds * 1e6);
+
+    // One sequence: the graph is captured too (m = 1 takes other kernel paths).
+    ASSERT_TRUE(gpu.setBatch(1));
+    EXPECT_TRUE(gpu.cudaGraph()) << gpu.graphNote();
 }
 
 INSTANTIATE_TEST_SUITE_P(Registry, DecoderModel,
