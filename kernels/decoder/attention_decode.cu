@@ -2,19 +2,24 @@
 // *length, attending to cache positions [0, *length] (its own key appended just before).
 //
 // Grid (splits, KV heads x head blocks, batch), sized once for the largest context so a captured
-// graph serves every step: each step, every (sequence, KV head) cache is cut into slices of equal
-// length, a multiple of 128 keys, as few as give each split at most one slice; blocks whose slice
-// starts past the end exit at once. A block serves up to 8 query heads of one KV head, so K and V
-// are read once for all of them (GQA). Per tile of 128 keys: K is staged in shared memory (rows
-// padded to an odd word count, so one key per thread reads without bank conflicts); each thread
-// scores its key against the block's heads; one warp per head updates the running max and sum
-// (base 2, online softmax) and turns scores into probabilities; then every thread adds p v for
-// its pair of dimensions over a share of the keys, V read straight from global memory (each key
-// row in one coalesced pass). A slice's unnormalised output, max and sum go to a workspace; the
-// combine kernel merges the slices by log-sum-exp into fp16. All arithmetic fp32.
+// graph serves every step: each step, every (sequence, KV head) cache is cut into `used` slices of
+// equal length (a multiple of 16 keys) and blocks whose slice starts past the end exit at once. A
+// block serves up to 8 query heads of one KV head, so K and V are read once for all of them (GQA).
+//
+// Inside a block the four warps work apart, with no block-wide barrier in the main loop: warp w
+// takes the slice's 16-key sub-tiles w, w + 4, ..., each loaded by cp.async into its own two
+// stages of shared memory (16-byte copies, all issued before any is used: a block keeps up to 64
+// KiB in flight at head dim 128), and keeps its own online softmax (base 2). Scores: two lanes per
+// key, each half of the dimensions, every head; output: each lane owns D / 32 dimensions of every
+// head over the sub-tile's keys. The warps merge in shared memory at the end.
+//
+// A slice that is the whole cache writes the output itself. Otherwise each slice writes its
+// unnormalised output, max and sum to the workspace, and the last slice of its (sequence, head
+// block) to finish, found by an arrival counter it then resets for the next launch, merges them
+// by log-sum-exp in slice order (results are deterministic): no combine launch. fp32 throughout.
 //
 // Limits: head dim 64 or 128; any GQA ratio (groups of more than 8 heads take several blocks);
-// length + 1 <= maxContext < 2^31.
+// length + 1 <= maxContext < 2^31; the workspace is zeroed once before its first launch.
 #include <cuda_fp16.h>
 
 #include <algorithm>
@@ -27,220 +32,338 @@
 namespace q4 {
 namespace {
 
-constexpr int kThreads = 128;
-constexpr int kTile = 128;  // keys per tile: one per thread when scoring
-constexpr int kHeadsPerBlock = 8;
-constexpr int kCombineThreads = 128;
-constexpr int kBlocksPerSmTarget = 8;  // enough resident blocks to keep the loads flowing
+constexpr int kWarps = 4;
+constexpr int kThreads = 32 * kWarps;
+constexpr int kWarpKeys = 16;  // keys per sub-tile: two lanes per key when scoring
+constexpr int kStages = 2;     // sub-tiles in flight per warp
+constexpr int kMaxHeadsPerBlock = 8;
+constexpr int kMinSliceKeys = 64;      // no more splits than this gives: each slice costs a merge
+constexpr int kBlocksPerSmTarget = 4;  // about 1.3 waves of 3 resident blocks at head dim 128
+
+// A staged K row is padded by 16 bytes so the 8 lanes of each 16-byte load phase, reading 8
+// different keys, hit distinct banks; V rows are read one whole row per warp and need no padding.
+template <int D>
+constexpr int kKeyRowHalves = D + 8;
+template <int D>
+constexpr int kStageHalves = kWarpKeys * (kKeyRowHalves<D> + D);  // K rows, then V rows
+
+// Blocks per SM the shared memory allows (at 8 heads), told to ptxas so it may use the registers.
+template <int D>
+constexpr int kResidentBlocks = D == 128 ? 3 : 4;
+
+// Dynamic shared memory of a block serving H heads: queries, every warp's stages, every warp's
+// probabilities. At the end the stages hold the warps' outputs and (max, sum) for the merge.
+template <int D, int H>
+struct SharedLayout {
+    static constexpr int queryBytes = H * D * 4;
+    static constexpr int tileBytes = kWarps * kStages * kStageHalves<D> * 2;
+    static constexpr int probBytes = kWarps * H * kWarpKeys * 4;
+    static constexpr int bytes = queryBytes + tileBytes + probBytes;
+    static_assert(kWarps * H * (D + 2) * 4 <= tileBytes, "the merge reuses the stages");
+};
 
 struct DecodeParams {
     const __half* q;  // [batch, heads * D]
     const __half* k;  // [batch][kvHeads][maxContext][D]
     const __half* v;
-    float* partial;   // [batch][heads][splits][D]: unnormalised output of each slice
-    float2* stats;    // [batch][heads][splits]: (max, sum) of each slice, base 2
-    __half* out;      // [batch, heads * D]
+    float* partial;  // [batch][heads][splits][D]: unnormalised output of each slice
+    float2* stats;   // [batch][heads][splits]: (max, sum) of each slice, base 2
+    int* arrivals;   // [batch][kvHeads * headBlocks]: slices done this launch, zero between launches
+    __half* out;     // [batch, heads * D]
     const int* length;
     int heads, kvHeads, group, headBlocks, maxContext, splits;
     float scaleLog2;
 };
 
-// Keys per slice for the current length: an equal share, rounded up to whole tiles.
-__device__ __forceinline__ int sliceKeys(int keys, int splits) {
-    const int share = (keys + splits - 1) / splits;
-    return (share + kTile - 1) / kTile * kTile;
+// 16 bytes global -> shared, asynchronously, bypassing L1; srcBytes 0 fills them with zeros.
+__device__ __forceinline__ void copyAsync16(void* shared, const void* global, int srcBytes) {
+    const unsigned to = static_cast<unsigned>(__cvta_generic_to_shared(shared));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(to), "l"(global), "r"(srcBytes));
+}
+__device__ __forceinline__ void commitAsync() { asm volatile("cp.async.commit_group;"); }
+// Waits until at most one committed group of this thread is still in flight.
+__device__ __forceinline__ void waitAsyncAllButOne() { asm volatile("cp.async.wait_group 1;" ::: "memory"); }
+__device__ __forceinline__ void waitAsyncAll() { asm volatile("cp.async.wait_group 0;" ::: "memory"); }
+
+// N consecutive fp16 values (N = 2 or 4, aligned to their size) as floats.
+template <int N>
+__device__ __forceinline__ void loadHalves(const __half* from, float (&to)[N]) {
+    static_assert(N == 2 || N == 4, "one or two half pairs");
+    if constexpr (N == 4) {
+        const uint2 w = *reinterpret_cast<const uint2*>(from);
+        const float2 a = dec::halfPairToFloat2(w.x), b = dec::halfPairToFloat2(w.y);
+        to[0] = a.x, to[1] = a.y, to[2] = b.x, to[3] = b.y;
+    } else {
+        const float2 a = dec::halfPairToFloat2(*reinterpret_cast<const uint32_t*>(from));
+        to[0] = a.x, to[1] = a.y;
+    }
 }
 
-template <int D>
-__global__ void __launch_bounds__(kThreads) decodeAttentionKernel(DecodeParams p) {
-    constexpr int kWords = D / 2 + 1;  // a staged key row in 32-bit words, odd: conflict-free
-    constexpr int kPairs = D / 2;
-    constexpr int kKeyLanes = kThreads / kPairs;  // threads sharing a dimension pair, each a share of the keys
-    __shared__ float qs[kHeadsPerBlock][D];       // queries, pre-scaled by log2(e) / sqrt(D)
-    __shared__ uint32_t ks[kTile * kWords];       // K tile; then the key lanes' outputs to reduce
-    __shared__ float ps[kHeadsPerBlock][kTile];   // scores, then probabilities
-    __shared__ float runningMax[kHeadsPerBlock], runningSum[kHeadsPerBlock], rescale[kHeadsPerBlock];
-    static_assert(kKeyLanes * kHeadsPerBlock * D <= kTile * kWords, "the reduction reuses the K tile");
+// Keys per slice for the current length: an equal share, rounded up to whole sub-tiles.
+__device__ __forceinline__ int sliceKeys(int keys, int splits) {
+    const int share = (keys + splits - 1) / splits;
+    return (share + kWarpKeys - 1) / kWarpKeys * kWarpKeys;
+}
+
+template <int D, int H>
+__global__ void __launch_bounds__(kThreads, kResidentBlocks<D>) decodeAttentionKernel(DecodeParams p) {
+    using Layout = SharedLayout<D, H>;
+    constexpr int kPieces = D / 8;        // 16-byte pieces in a row
+    constexpr int kChunks = D / 16;       // 8-dimension chunks in half a row (a scoring lane's share)
+    constexpr int kDimsPerLane = D / 32;  // output dimensions of a lane
+    extern __shared__ __align__(16) unsigned char shared[];
+    float* qs = reinterpret_cast<float*>(shared);  // [H][D], pre-scaled by log2(e) / sqrt(D)
+    __half* tiles = reinterpret_cast<__half*>(shared + Layout::queryBytes);
+    float* probs = reinterpret_cast<float*>(shared + Layout::queryBytes + Layout::tileBytes);
+    __shared__ bool lastToArrive;
 
     const int keys = min(*p.length + 1, p.maxContext);
     const int slice = sliceKeys(keys, p.splits);
     const int split = blockIdx.x;
     const int first = split * slice;
     if (first >= keys) return;
-    const int last = min(keys, first + slice);
+    const int count = min(keys - first, slice);  // keys of this slice
+    const int used = (keys + slice - 1) / slice;
+    const int subTiles = (count + kWarpKeys - 1) / kWarpKeys;
     const int sequence = blockIdx.z;
     const int kvHead = blockIdx.y / p.headBlocks;
-    const int headInGroup = (blockIdx.y % p.headBlocks) * kHeadsPerBlock;
-    const int heads = min(kHeadsPerBlock, p.group - headInGroup);
+    const int headInGroup = (blockIdx.y % p.headBlocks) * H;
+    const int heads = min(H, p.group - headInGroup);
     const int firstHead = kvHead * p.group + headInGroup;
-    const size_t headOffset = (size_t(sequence) * p.kvHeads + kvHead) * size_t(p.maxContext) * D;
-    const __half* kHead = p.k + headOffset;
-    const __half* vHead = p.v + headOffset;
+    const size_t sliceOffset = ((size_t(sequence) * p.kvHeads + kvHead) * size_t(p.maxContext) + first) * D;
+    const __half* kSlice = p.k + sliceOffset;
+    const __half* vSlice = p.v + sliceOffset;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    __half* warpTiles = tiles + warp * kStages * kStageHalves<D>;
+    float* warpProbs = probs + warp * H * kWarpKeys;  // [H][kWarpKeys]
 
+    // Sub-tile t of the slice into one stage (an empty group past the last, so the counts of
+    // committed groups stay uniform). Rows past the slice are zero-filled: their scores are masked,
+    // and their V rows, multiplied by a zero probability, must be finite.
+    const auto load = [&](int t, int stage) {
+        if (t < subTiles) {
+            __half* kTile = warpTiles + stage * kStageHalves<D>;
+            __half* vTile = kTile + kWarpKeys * kKeyRowHalves<D>;
+#pragma unroll
+            for (int j = 0; j < kWarpKeys * kPieces / 32; ++j) {
+                const int key = (lane + 32 * j) / kPieces, piece = lane % kPieces;
+                const int row = t * kWarpKeys + key;
+                const bool inSlice = row < count;
+                const size_t from = size_t(inSlice ? row : 0) * D + piece * 8;
+                copyAsync16(kTile + key * kKeyRowHalves<D> + piece * 8, kSlice + from, inSlice ? 16 : 0);
+                copyAsync16(vTile + key * D + piece * 8, vSlice + from, inSlice ? 16 : 0);
+            }
+        }
+        commitAsync();
+    };
+#pragma unroll
+    for (int s = 0; s < kStages; ++s) load(warp + s * kWarps, s);
+
+    // Queries while the first sub-tiles load; rows past the block's heads are zero (never written out).
     const __half* q = p.q + (size_t(sequence) * p.heads + firstHead) * D;
-    for (int i = threadIdx.x; i < heads * D; i += kThreads) qs[i / D][i % D] = __half2float(q[i]) * p.scaleLog2;
-    if (threadIdx.x < kHeadsPerBlock) {
-        runningMax[threadIdx.x] = -INFINITY;
-        runningSum[threadIdx.x] = 0.0f;
+    for (int i = threadIdx.x; i < H * D / 2; i += kThreads) {
+        const float2 f = i < heads * D / 2 ? dec::halfPairToFloat2(reinterpret_cast<const uint32_t*>(q)[i])
+                                           : make_float2(0.0f, 0.0f);
+        reinterpret_cast<float2*>(qs)[i] = make_float2(f.x * p.scaleLog2, f.y * p.scaleLog2);
     }
+    __syncthreads();
 
-    const int pair = threadIdx.x % kPairs, keyLane = threadIdx.x / kPairs;
-    float2 acc[kHeadsPerBlock];
+    float runningMax[H], runningSum[H], acc[H][kDimsPerLane];
 #pragma unroll
-    for (int h = 0; h < kHeadsPerBlock; ++h) acc[h] = make_float2(0.0f, 0.0f);
+    for (int h = 0; h < H; ++h) {
+        runningMax[h] = -INFINITY;
+        runningSum[h] = 0.0f;
+#pragma unroll
+        for (int j = 0; j < kDimsPerLane; ++j) acc[h][j] = 0.0f;
+    }
+    const int key = lane % kWarpKeys, rowHalf = lane / kWarpKeys;  // when scoring
 
-    for (int tileFirst = first; tileFirst < last; tileFirst += kTile) {
-        const int count = min(kTile, last - tileFirst);
-        __syncthreads();  // the previous tile's K and probabilities are no longer read
-        for (int i = threadIdx.x; i < count * (D / 8); i += kThreads) {
-            const int key = i / (D / 8), piece = i % (D / 8);
-            const uint4 w = *reinterpret_cast<const uint4*>(kHead + size_t(tileFirst + key) * D + piece * 8);
-            uint32_t* to = ks + key * kWords + piece * 4;
-            to[0] = w.x;
-            to[1] = w.y;
-            to[2] = w.z;
-            to[3] = w.w;
-        }
-        __syncthreads();
+    int stage = 0;
+    for (int t = warp; t < subTiles; t += kWarps) {
+        waitAsyncAllButOne();
+        __syncwarp();  // every lane's copies of this stage are visible to the warp
+        const __half* kTile = warpTiles + stage * kStageHalves<D>;
+        const __half* vTile = kTile + kWarpKeys * kKeyRowHalves<D>;
+        const int valid = min(kWarpKeys, count - t * kWarpKeys);
 
-        {  // Scores: thread = key.
-            const int key = threadIdx.x;
-            float s[kHeadsPerBlock];
+        // Scores: this lane's half of its key against every head (two chains per head), then the
+        // other half from lane ^ 16. Both lanes add the same two values: the results are identical.
+        float score[H];
+        {
+            float a[H], b[H];
 #pragma unroll
-            for (int h = 0; h < kHeadsPerBlock; ++h) s[h] = 0.0f;
-            if (key < count) {
-                const uint32_t* row = ks + key * kWords;
-#pragma unroll 4
-                for (int j = 0; j < kPairs; ++j) {
-                    const float2 kf = dec::halfPairToFloat2(row[j]);
+            for (int h = 0; h < H; ++h) a[h] = b[h] = 0.0f;
+            const uint4* row = reinterpret_cast<const uint4*>(kTile + key * kKeyRowHalves<D> + rowHalf * (D / 2));
 #pragma unroll
-                    for (int h = 0; h < kHeadsPerBlock; ++h) {
-                        if (h < heads) {
-                            const float2 qf = reinterpret_cast<const float2*>(qs[h])[j];
-                            s[h] = fmaf(qf.x, kf.x, fmaf(qf.y, kf.y, s[h]));
-                        }
-                    }
+            for (int c = 0; c < kChunks; ++c) {
+                const uint4 w = row[c];
+                const float2 k0 = dec::halfPairToFloat2(w.x), k1 = dec::halfPairToFloat2(w.y);
+                const float2 k2 = dec::halfPairToFloat2(w.z), k3 = dec::halfPairToFloat2(w.w);
+#pragma unroll
+                for (int h = 0; h < H; ++h) {
+                    const float4* qRow = reinterpret_cast<const float4*>(qs + h * D + rowHalf * (D / 2)) + 2 * c;
+                    const float4 x = qRow[0], y = qRow[1];
+                    a[h] = fmaf(x.w, k1.y, fmaf(x.z, k1.x, fmaf(x.y, k0.y, fmaf(x.x, k0.x, a[h]))));
+                    b[h] = fmaf(y.w, k3.y, fmaf(y.z, k3.x, fmaf(y.y, k2.y, fmaf(y.x, k2.x, b[h]))));
                 }
             }
 #pragma unroll
-            for (int h = 0; h < kHeadsPerBlock; ++h)
-                if (h < heads) ps[h][key] = key < count ? s[h] : -INFINITY;
+            for (int h = 0; h < H; ++h) {
+                score[h] = a[h] + b[h];
+                score[h] += __shfl_xor_sync(0xffffffffu, score[h], 16);
+            }
         }
-        __syncthreads();
 
-        // Softmax bookkeeping: one warp per head. The tile holds at least one key, so the new max
-        // is finite and the first tile's rescale factor is exp2(-inf) = 0.
-        for (int h = warp; h < heads; h += kThreads / 32) {
-            float v[kTile / 32];
-            float tileMax = -INFINITY;
+        // Online softmax per head over the sub-tile's keys (xor offsets below 16 keep each half of
+        // the warp to itself, so every lane ends with the same max and sum). Key 0 is always
+        // valid, so the new max is finite and the first sub-tile's rescale is exp2(-inf) = 0.
 #pragma unroll
-            for (int i = 0; i < kTile / 32; ++i) {
-                v[i] = ps[h][lane + 32 * i];
-                tileMax = fmaxf(tileMax, v[i]);
-            }
-            tileMax = dec::warpMax(tileMax);
-            const float oldMax = runningMax[h];
-            const float newMax = fmaxf(oldMax, tileMax);
-            float sum = 0.0f;
+        for (int h = 0; h < H; ++h) {
+            const float s = key < valid ? score[h] : -INFINITY;
+            float tileMax = s;
 #pragma unroll
-            for (int i = 0; i < kTile / 32; ++i) {
-                const float e = exp2f(v[i] - newMax);
-                ps[h][lane + 32 * i] = e;
-                sum += e;
-            }
-            sum = dec::warpSum(sum);
-            if (lane == 0) {
-                const float alpha = exp2f(oldMax - newMax);
-                rescale[h] = alpha;
-                runningSum[h] = runningSum[h] * alpha + sum;
-                runningMax[h] = newMax;
-            }
+            for (int offset = kWarpKeys / 2; offset > 0; offset /= 2)
+                tileMax = fmaxf(tileMax, __shfl_xor_sync(0xffffffffu, tileMax, offset));
+            const float newMax = fmaxf(runningMax[h], tileMax);
+            const float prob = exp2f(s - newMax);
+            float sum = prob;
+#pragma unroll
+            for (int offset = kWarpKeys / 2; offset > 0; offset /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+            const float rescale = exp2f(runningMax[h] - newMax);
+            runningSum[h] = runningSum[h] * rescale + sum;
+            runningMax[h] = newMax;
+#pragma unroll
+            for (int j = 0; j < kDimsPerLane; ++j) acc[h][j] *= rescale;
+            if (rowHalf == 0) warpProbs[h * kWarpKeys + key] = prob;
         }
-        __syncthreads();
+        __syncwarp();
 
-        // Output: this thread's dimension pair over keys keyLane, keyLane + kKeyLanes, ...
+        // Output: this lane's dimensions of every head, four keys' probabilities per shared load.
+        const __half* vLane = vTile + lane * kDimsPerLane;
 #pragma unroll
-        for (int h = 0; h < kHeadsPerBlock; ++h) {
-            if (h < heads) {
-                acc[h].x *= rescale[h];
-                acc[h].y *= rescale[h];
-            }
-        }
-        const uint32_t* vPairs = reinterpret_cast<const uint32_t*>(vHead + size_t(tileFirst) * D) + pair;
-#pragma unroll 4
-        for (int key = keyLane; key < count; key += kKeyLanes) {
-            const float2 vf = dec::halfPairToFloat2(vPairs[size_t(key) * kPairs]);
+        for (int g = 0; g < kWarpKeys; g += 4) {
+            float4 prob[H];
 #pragma unroll
-            for (int h = 0; h < kHeadsPerBlock; ++h) {
-                if (h < heads) {
-                    const float prob = ps[h][key];
-                    acc[h].x = fmaf(prob, vf.x, acc[h].x);
-                    acc[h].y = fmaf(prob, vf.y, acc[h].y);
+            for (int h = 0; h < H; ++h) prob[h] = *reinterpret_cast<const float4*>(warpProbs + h * kWarpKeys + g);
+#pragma unroll
+            for (int i = 0; i < 4; ++i) {
+                float vf[kDimsPerLane];
+                loadHalves(vLane + (g + i) * D, vf);
+#pragma unroll
+                for (int h = 0; h < H; ++h) {
+                    const float pk = i == 0 ? prob[h].x : i == 1 ? prob[h].y : i == 2 ? prob[h].z : prob[h].w;
+#pragma unroll
+                    for (int j = 0; j < kDimsPerLane; ++j) acc[h][j] = fmaf(pk, vf[j], acc[h][j]);
                 }
             }
         }
+        __syncwarp();  // the stage and the probabilities are read: they may be refilled
+        load(t + kStages * kWarps, stage);
+        stage ^= 1;
     }
 
-    // Sum the key lanes' outputs (through the K tile's shared memory) and write the slice.
-    __syncthreads();
-    float* reduce = reinterpret_cast<float*>(ks);  // [kKeyLanes][kHeadsPerBlock][D]
+    // Merge the warps (a warp without keys has max -inf and contributes zero).
+    waitAsyncAll();   // only empty groups can remain
+    __syncthreads();  // every warp is done with its stages: they become the merge area
+    float* merged = reinterpret_cast<float*>(tiles);                       // [kWarps][H][D]
+    float2* warpStats = reinterpret_cast<float2*>(merged + kWarps * H * D);  // [kWarps][H]
 #pragma unroll
-    for (int h = 0; h < kHeadsPerBlock; ++h) {
-        if (h < heads) {
-            float* to = reduce + (keyLane * kHeadsPerBlock + h) * D + 2 * pair;
-            to[0] = acc[h].x;
-            to[1] = acc[h].y;
-        }
+    for (int h = 0; h < H; ++h) {
+        float* to = merged + (warp * H + h) * D + lane * kDimsPerLane;
+#pragma unroll
+        for (int j = 0; j < kDimsPerLane; ++j) to[j] = acc[h][j];
+        if (lane == 0) warpStats[warp * H + h] = make_float2(runningMax[h], runningSum[h]);
     }
     __syncthreads();
-    const size_t slot = (size_t(sequence) * p.heads + firstHead) * p.splits + split;  // of head 0 of the block
+
+    __half* out = p.out + (size_t(sequence) * p.heads + firstHead) * D;
+    const size_t firstSlot = (size_t(sequence) * p.heads + firstHead) * p.splits;  // head 0 of the block, slice 0
     for (int i = threadIdx.x; i < heads * D; i += kThreads) {
         const int h = i / D, d = i % D;
-        float sum = 0.0f;
+        float m = -INFINITY;
 #pragma unroll
-        for (int l = 0; l < kKeyLanes; ++l) sum += reduce[(l * kHeadsPerBlock + h) * D + d];
-        p.partial[(slot + size_t(h) * p.splits) * D + d] = sum;
+        for (int w = 0; w < kWarps; ++w) m = fmaxf(m, warpStats[w * H + h].x);
+        float o = 0.0f, l = 0.0f;
+#pragma unroll
+        for (int w = 0; w < kWarps; ++w) {
+            const float2 st = warpStats[w * H + h];
+            const float e = exp2f(st.x - m);
+            o = fmaf(e, merged[(w * H + h) * D + d], o);
+            l = fmaf(e, st.y, l);
+        }
+        if (used == 1) {
+            out[i] = __float2half_rn(o / l);
+        } else {
+            const size_t slot = firstSlot + size_t(h) * p.splits + split;
+            p.partial[slot * D + d] = o;
+            if (d == 0) p.stats[slot] = make_float2(m, l);
+        }
     }
-    if (threadIdx.x < heads)
-        p.stats[slot + size_t(threadIdx.x) * p.splits] = make_float2(runningMax[threadIdx.x], runningSum[threadIdx.x]);
+    if (used == 1) return;
+
+    // Publish this slice, then count it in: the last of the `used` slices merges them all.
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        int* arrivals = p.arrivals + size_t(sequence) * gridDim.y + blockIdx.y;
+        lastToArrive = atomicAdd(arrivals, 1) == used - 1;
+        if (lastToArrive) *arrivals = 0;  // every slice has arrived: ready for the next launch
+    }
+    __syncthreads();
+    if (!lastToArrive) return;
+    __threadfence();
+    // out = sum_s 2^(m_s - M) o_s / sum_s 2^(m_s - M) l_s; read through L2, where the other SMs wrote.
+    for (int i = threadIdx.x; i < heads * D; i += kThreads) {
+        const int h = i / D, d = i % D;
+        const size_t slots = firstSlot + size_t(h) * p.splits;
+        float m = -INFINITY;
+#pragma unroll 4
+        for (int s = 0; s < used; ++s) m = fmaxf(m, __ldcg(&p.stats[slots + s]).x);
+        float o = 0.0f, l = 0.0f;
+#pragma unroll 4
+        for (int s = 0; s < used; ++s) {
+            const float2 st = __ldcg(&p.stats[slots + s]);
+            const float e = exp2f(st.x - m);
+            o = fmaf(e, __ldcg(&p.partial[(slots + s) * D + d]), o);
+            l = fmaf(e, st.y, l);
+        }
+        out[i] = __float2half_rn(o / l);
+    }
 }
 
-// One block per (head, sequence): out = sum_i 2^(m_i - M) o_i / sum_i 2^(m_i - M) l_i over the
-// slices that ran at this length.
-template <int D>
-__global__ void __launch_bounds__(kCombineThreads) decodeCombineKernel(DecodeParams p) {
-    const int keys = min(*p.length + 1, p.maxContext);
-    const int used = (keys + sliceKeys(keys, p.splits) - 1) / sliceKeys(keys, p.splits);
-    const size_t slot = (size_t(blockIdx.y) * p.heads + blockIdx.x) * p.splits;
-    float m = -INFINITY;
-    for (int i = 0; i < used; ++i) m = fmaxf(m, p.stats[slot + i].x);
-    float denominator = 0.0f;
-    for (int i = 0; i < used; ++i) {
-        const float2 st = p.stats[slot + i];
-        denominator += exp2f(st.x - m) * st.y;
-    }
-    const float inverse = 1.0f / denominator;
-    __half* out = p.out + (size_t(blockIdx.y) * p.heads + blockIdx.x) * D;
-    for (int d = threadIdx.x; d < D; d += kCombineThreads) {
-        float sum = 0.0f;
-        for (int i = 0; i < used; ++i) sum += exp2f(p.stats[slot + i].x - m) * p.partial[(slot + i) * D + d];
-        out[d] = __float2half_rn(sum * inverse);
-    }
-}
-
-template <int D>
+template <int D, int H>
 Status launchDecode(const DecodeParams& p, std::int64_t batch, cudaStream_t stream) {
+    constexpr int kBytes = SharedLayout<D, H>::bytes;
+    static const cudaError_t raised =  // once per instance: above 48 KiB of dynamic shared memory
+        cudaFuncSetAttribute(decodeAttentionKernel<D, H>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes);
+    if (raised != cudaSuccess) return cudaStatus(raised, "decode attention shared memory limit");
     const dim3 grid(unsigned(p.splits), unsigned(p.kvHeads * p.headBlocks), unsigned(batch));
-    decodeAttentionKernel<D><<<grid, kThreads, 0, stream>>>(p);
-    Q4_CHECK(launchStatus("decode attention kernel"));
-    decodeCombineKernel<D><<<dim3(unsigned(p.heads), unsigned(batch)), kCombineThreads, 0, stream>>>(p);
-    return launchStatus("decode attention combine kernel");
+    decodeAttentionKernel<D, H><<<grid, kThreads, kBytes, stream>>>(p);
+    return launchStatus("decode attention kernel");
+}
+
+template <int D>
+Status launchDecodeForDim(const DecodeParams& p, int headsPerBlock, std::int64_t batch, cudaStream_t stream) {
+    switch (headsPerBlock) {
+        case 1: return launchDecode<D, 1>(p, batch, stream);
+        case 2: return launchDecode<D, 2>(p, batch, stream);
+        case 4: return launchDecode<D, 4>(p, batch, stream);
+        default: return launchDecode<D, kMaxHeadsPerBlock>(p, batch, stream);
+    }
+}
+
+// Query heads per block: the group rounded up to a power of two, at most 8 (an instance each).
+int headsPerBlockFor(std::int64_t heads, std::int64_t kvHeads) {
+    const std::int64_t group = heads / std::max<std::int64_t>(kvHeads, 1);
+    int perBlock = 1;
+    while (perBlock < group && perBlock < kMaxHeadsPerBlock) perBlock *= 2;
+    return perBlock;
 }
 
 std::int64_t headBlocksFor(std::int64_t heads, std::int64_t kvHeads) {
     const std::int64_t group = heads / std::max<std::int64_t>(kvHeads, 1);
-    return (group + kHeadsPerBlock - 1) / kHeadsPerBlock;
+    const int perBlock = headsPerBlockFor(heads, kvHeads);
+    return (group + perBlock - 1) / perBlock;
 }
 
 }  // namespace
@@ -249,12 +372,14 @@ int decodeAttentionSplits(std::int64_t batch, std::int64_t heads, std::int64_t k
                           int multiprocessors) {
     const std::int64_t blocks = std::max<std::int64_t>(1, batch * kvHeads * headBlocksFor(heads, kvHeads));
     const std::int64_t want = (std::int64_t(kBlocksPerSmTarget) * std::max(multiprocessors, 1) + blocks - 1) / blocks;
-    const std::int64_t most = std::max<std::int64_t>(1, (maxContext + kTile - 1) / kTile);
+    const std::int64_t most = std::max<std::int64_t>(1, (maxContext + kMinSliceKeys - 1) / kMinSliceKeys);
     return int(std::clamp<std::int64_t>(want, 1, std::min<std::int64_t>(most, 65535)));
 }
 
 std::size_t decodeAttentionWorkspaceFloats(std::int64_t batch, std::int64_t heads, std::int64_t headDim, int splits) {
-    return std::size_t(batch * heads * splits) * std::size_t(headDim + 2);
+    // Partial outputs and (max, sum) per slice, then one arrival counter per block row (at most
+    // one per head).
+    return std::size_t(batch * heads * splits) * std::size_t(headDim + 2) + std::size_t(batch * heads);
 }
 
 Status launchDecodeAttention(const void* q, const KvCacheView& cache, std::int64_t heads, const std::int32_t* length,
@@ -264,14 +389,16 @@ Status launchDecodeAttention(const void* q, const KvCacheView& cache, std::int64
     if (cache.kvHeads <= 0 || heads % cache.kvHeads != 0)
         return Status::failure("decode attention: " + std::to_string(heads) + " heads are not a multiple of " +
                                std::to_string(cache.kvHeads) + " KV heads");
-    if (splits < 1) return Status::failure("decode attention: splits must be positive");
+    if (splits < 1 || splits > 65535) return Status::failure("decode attention: splits must be in 1..65535");
     if (cache.batch <= 0) return Status::success();
+    const std::size_t slots = std::size_t(cache.batch * heads * splits);
     DecodeParams p{};
     p.q = static_cast<const __half*>(q);
     p.k = static_cast<const __half*>(cache.k);
     p.v = static_cast<const __half*>(cache.v);
     p.partial = workspace;
-    p.stats = reinterpret_cast<float2*>(workspace + std::size_t(cache.batch * heads * splits) * cache.headDim);
+    p.stats = reinterpret_cast<float2*>(workspace + slots * std::size_t(cache.headDim));
+    p.arrivals = reinterpret_cast<int*>(workspace + slots * std::size_t(cache.headDim + 2));
     p.out = static_cast<__half*>(out);
     p.length = length;
     p.heads = int(heads);
@@ -281,7 +408,9 @@ Status launchDecodeAttention(const void* q, const KvCacheView& cache, std::int64
     p.maxContext = int(cache.maxContext);
     p.splits = splits;
     p.scaleLog2 = float(1.4426950408889634 / std::sqrt(double(cache.headDim)));
-    return cache.headDim == 64 ? launchDecode<64>(p, cache.batch, stream) : launchDecode<128>(p, cache.batch, stream);
+    const int perBlock = headsPerBlockFor(heads, cache.kvHeads);
+    return cache.headDim == 64 ? launchDecodeForDim<64>(p, perBlock, cache.batch, stream)
+                               : launchDecodeForDim<128>(p, perBlock, cache.batch, stream);
 }
 
 }  // namespace q4

@@ -96,12 +96,14 @@ Status launchPrefillAttention(const void* q, const KvCacheView& cache, std::int6
 
 // Decode attention, split-KV: q and out fp16 [batch, heads * headDim], one query per sequence at
 // position *length, attending to cache positions 0 .. *length (its own key already appended). The
-// grid is fixed (splits per (sequence, KV head) chosen for the largest context), each block takes
-// an equal slice of the cache (a multiple of 128 keys) of the current length and blocks past
-// the end exit, so one captured graph serves every length; a second kernel combines the slices
-// by log-sum-exp. A block serves up to 8 query heads of one KV head (GQA: K and V are read once for
-// all of them). Head dim 64 or 128; length + 1 <= maxContext.
-// splits: decodeAttentionSplits(...); workspace: decodeAttentionWorkspaceFloats(...) floats.
+// grid is fixed (splits per (sequence, KV head) chosen from the SM count for the largest context),
+// each block takes an equal slice of the cache (a multiple of 16 keys) of the current length and
+// blocks past the end exit, so one captured graph serves every length. A block serves up to 8 query
+// heads of one KV head (GQA: K and V are read once for all of them); its warps stream 16-key tiles
+// through cp.async. The last slice of each head block to finish merges the slices by log-sum-exp
+// (one launch, deterministic). Head dim 64 or 128; length + 1 <= maxContext.
+// splits: decodeAttentionSplits(...); workspace: decodeAttentionWorkspaceFloats(...) floats, zeroed
+// once before its first launch (it holds arrival counters that every launch leaves at zero).
 int decodeAttentionSplits(std::int64_t batch, std::int64_t heads, std::int64_t kvHeads, std::int64_t maxContext,
                           int multiprocessors);
 std::size_t decodeAttentionWorkspaceFloats(std::int64_t batch, std::int64_t heads, std::int64_t headDim, int splits);

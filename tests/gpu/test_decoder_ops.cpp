@@ -1,8 +1,9 @@
 // The CUDA decoder's own kernels (kernels/decoder/decoder_ops.h) against small host references on
 // random data: odd sizes (batch 3, chunk lengths and contexts that are not multiples of any tile),
-// head dims 64 and 128, GQA ratios 1, 2, 4 (and 16, past one block's 8 heads), prefill chunks that
-// start mid-cache, decode at lengths 1, 17 and past 1000. Cache positions a kernel must not read
-// hold NaN, so a stray read shows.
+// head dims 64 and 128, GQA ratios 1, 2, 4, 8 (and 16, past one block's 8 heads), prefill chunks
+// that start mid-cache, decode at growing device lengths from 1 key to a full cache (4001 keys of
+// 4096), direct and replayed from a captured graph. Cache positions a kernel must not read hold
+// NaN, so a stray read shows.
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
@@ -434,6 +435,196 @@ TEST_F(DecoderOps, DecodeAttentionMatchesReferenceAtEveryLength) {
                     EXPECT_LE(error.relative(), kAttentionRelative);
                 }
             }
+}
+
+// Decode attention over every (sequence, head) on the host, in double from fp16 inputs: out
+// [batch * heads][d] for the query at position keys - 1.
+struct DecodeShape {
+    std::int64_t batch, heads, kvHeads, d, maxContext;
+    std::string name() const {
+        return "batch " + std::to_string(batch) + ", heads " + std::to_string(heads) + "/" + std::to_string(kvHeads) +
+               ", head dim " + std::to_string(d) + ", max context " + std::to_string(maxContext);
+    }
+};
+
+std::vector<double> referenceDecode(const DecodeShape& s, const std::vector<HalfBits>& q,
+                                    const std::vector<float>& k, const std::vector<float>& v, std::int64_t keys) {
+    const std::int64_t d = s.d, group = s.heads / s.kvHeads;
+    std::vector<double> out(static_cast<std::size_t>(s.batch * s.heads * d), 0.0);
+    std::vector<double> scores(static_cast<std::size_t>(keys)), query(static_cast<std::size_t>(d));
+    for (std::int64_t b = 0; b < s.batch; ++b)
+        for (std::int64_t h = 0; h < s.heads; ++h) {
+            const std::size_t row = std::size_t((b * s.heads + h) * d);
+            const std::size_t base = std::size_t((b * s.kvHeads + h / group) * s.maxContext * d);
+            for (std::int64_t i = 0; i < d; ++i) query[std::size_t(i)] = h2f(q[row + std::size_t(i)]);
+            double best = -INFINITY;
+            for (std::int64_t j = 0; j < keys; ++j) {
+                const float* key = k.data() + base + std::size_t(j * d);
+                double dot = 0;
+                for (std::int64_t i = 0; i < d; ++i) dot += query[std::size_t(i)] * key[i];
+                scores[std::size_t(j)] = dot / std::sqrt(double(d));
+                best = std::max(best, scores[std::size_t(j)]);
+            }
+            double sum = 0;
+            for (auto& score : scores) sum += (score = std::exp(score - best));
+            for (std::int64_t j = 0; j < keys; ++j) {
+                const float* value = v.data() + base + std::size_t(j * d);
+                const double weight = scores[std::size_t(j)] / sum;
+                for (std::int64_t i = 0; i < d; ++i) out[row + std::size_t(i)] += weight * value[i];
+            }
+        }
+    return out;
+}
+
+std::vector<float> halvesToFloats(const std::vector<HalfBits>& halves) {
+    std::vector<float> floats(halves.size());
+    std::transform(halves.begin(), halves.end(), floats.begin(), h2f);
+    return floats;
+}
+
+AttentionError compareDecode(const std::vector<HalfBits>& got, const std::vector<double>& want) {
+    AttentionError error;
+    for (std::size_t i = 0; i < want.size(); ++i) error.add(h2f(got[i]), want[i]);
+    return error;
+}
+
+// The output is filled with NaN before each launch, so a head the kernel leaves unwritten shows.
+void poisonOutput(const DeviceArray<HalfBits>& out, std::size_t count) {
+    ASSERT_EQ(cudaMemset(out.get(), 0xFF, count * sizeof(HalfBits)), cudaSuccess);
+}
+
+// As the decoder runs it: one workspace per split count, zeroed once, then launches at growing
+// lengths, each after the new cache rows are appended (positions not yet appended hold NaN). A
+// launch that left an arrival counter non-zero would break every later one. Lengths cover both
+// sides of every 16- and 64-key boundary, one key, and a full cache; batches 1, 3 and 16; GQA 1,
+// 4 and 8; split counts 1 (no merge), 7 (uneven slices) and the one chosen for this device.
+TEST_F(DecoderOps, DecodeAttentionFollowsGrowingLengthsAcrossShapes) {
+    const std::int64_t maxContext = 1024;
+    const std::vector<std::int64_t> lengths{0, 1, 2, 63, 64, 65, 127, 128, 129, 700, 1023};
+    struct Heads {
+        std::int64_t heads, kvHeads;
+    };
+    for (const std::int64_t d : {64, 128})
+        for (const std::int64_t batch : {1, 3, 16})
+            for (const Heads hc : {Heads{4, 4}, Heads{8, 2}, Heads{16, 2}}) {
+                const DecodeShape shape{batch, hc.heads, hc.kvHeads, d, maxContext};
+                SCOPED_TRACE(shape.name());
+                const std::size_t outCount = std::size_t(batch * hc.heads * d);
+                const std::size_t cacheCount = std::size_t(batch * hc.kvHeads * maxContext * d);
+                const auto q = randomHalves(outCount, -4.0f, 4.0f, std::uint32_t(61 + d + batch + hc.heads));
+                const auto kFull = randomHalves(cacheCount, -1.0f, 1.0f, 62);
+                const auto vFull = randomHalves(cacheCount, -1.0f, 1.0f, 63);
+                const auto kFloat = halvesToFloats(kFull), vFloat = halvesToFloats(vFull);
+                DeviceArray<HalfBits> dq(q), dOut(outCount);
+                DeviceArray<HalfBits> dk(std::vector<HalfBits>(cacheCount, kHalfNaN));
+                DeviceArray<HalfBits> dv(std::vector<HalfBits>(cacheCount, kHalfNaN));
+                DeviceArray<std::int32_t> dLength(std::size_t{1});
+                const KvCacheView cache{dk.get(), dv.get(), batch, hc.kvHeads, maxContext, d};
+                const int chosen = decodeAttentionSplits(batch, hc.heads, hc.kvHeads, maxContext, multiprocessors());
+                const std::vector<int> splitCounts{1, 7, chosen};
+                std::vector<std::unique_ptr<DeviceArray<float>>> work;
+                for (const int splits : splitCounts)
+                    work.push_back(std::make_unique<DeviceArray<float>>(
+                        decodeAttentionWorkspaceFloats(batch, hc.heads, d, splits)));
+                AttentionError worst;
+                std::int64_t appended = 0;
+                for (const std::int64_t length : lengths) {
+                    const std::int64_t keys = length + 1;
+                    const std::size_t pitch = std::size_t(maxContext * d) * sizeof(HalfBits);
+                    const std::size_t offset = std::size_t(appended * d);
+                    const std::size_t width = std::size_t((keys - appended) * d) * sizeof(HalfBits);
+                    const auto rows = std::size_t(batch * hc.kvHeads);
+                    ASSERT_EQ(cudaMemcpy2D(dk.get() + offset, pitch, kFull.data() + offset, pitch, width, rows,
+                                           cudaMemcpyHostToDevice),
+                              cudaSuccess);
+                    ASSERT_EQ(cudaMemcpy2D(dv.get() + offset, pitch, vFull.data() + offset, pitch, width, rows,
+                                           cudaMemcpyHostToDevice),
+                              cudaSuccess);
+                    appended = keys;
+                    const auto deviceLength = std::int32_t(length);
+                    ASSERT_EQ(cudaMemcpy(dLength.get(), &deviceLength, sizeof(deviceLength), cudaMemcpyHostToDevice),
+                              cudaSuccess);
+                    const auto want = referenceDecode(shape, q, kFloat, vFloat, keys);
+                    for (std::size_t i = 0; i < splitCounts.size(); ++i) {
+                        SCOPED_TRACE("length " + std::to_string(length) + ", splits " + std::to_string(splitCounts[i]));
+                        poisonOutput(dOut, outCount);
+                        ASSERT_TRUE(launchDecodeAttention(dq.get(), cache, hc.heads, dLength.get(), splitCounts[i],
+                                                          work[i]->get(), dOut.get(), stream()));
+                        sync();
+                        const AttentionError error = compareDecode(dOut.read(), want);
+                        EXPECT_LE(error.maxAbs, kAttentionMaxAbs);
+                        EXPECT_LE(error.relative(), kAttentionRelative);
+                        worst.maxAbs = std::max(worst.maxAbs, error.maxAbs);
+                    }
+                }
+                std::printf("decode %s, splits 1/7/%d: max abs %.2e over all lengths\n", shape.name().c_str(), chosen,
+                            worst.maxAbs);
+            }
+}
+
+// A captured graph replayed as the decoder replays its step: the length changes on the device
+// between replays, the launch parameters never. Each length is replayed twice and must give the
+// same bits (the merge order is fixed). The model shapes: Llama-2-13B (40 heads, 40 KV heads) at
+// batch 1, Llama-3-8B (32/8) at batch 1 with a 4096-key cache, GQA 8 at head dim 64 and batch 16.
+TEST_F(DecoderOps, DecodeAttentionReplaysInACapturedGraph) {
+    struct Case {
+        DecodeShape shape;
+        std::vector<std::int64_t> lengths;
+    };
+    for (const Case& c : {Case{{1, 40, 40, 128, 1024}, {5, 300, 768, 1023}},
+                          Case{{1, 32, 8, 128, 4096}, {0, 2047, 2560, 4000}},
+                          Case{{16, 16, 2, 64, 1024}, {1, 129, 700}}}) {
+        const DecodeShape& s = c.shape;
+        SCOPED_TRACE(s.name());
+        const std::int64_t filled = *std::max_element(c.lengths.begin(), c.lengths.end()) + 1;
+        const std::size_t outCount = std::size_t(s.batch * s.heads * s.d);
+        const auto q = randomHalves(outCount, -4.0f, 4.0f, std::uint32_t(71 + s.heads));
+        const auto kCache = makeCache(s.batch, s.kvHeads, s.maxContext, s.d, filled, 72);
+        const auto vCache = makeCache(s.batch, s.kvHeads, s.maxContext, s.d, filled, 73);
+        const auto kFloat = halvesToFloats(kCache), vFloat = halvesToFloats(vCache);
+        DeviceArray<HalfBits> dq(q), dk(kCache), dv(vCache), dOut(outCount);
+        DeviceArray<std::int32_t> dLength(std::vector<std::int32_t>{std::int32_t(c.lengths.front())});
+        const KvCacheView cache{dk.get(), dv.get(), s.batch, s.kvHeads, s.maxContext, s.d};
+        const int splits = decodeAttentionSplits(s.batch, s.heads, s.kvHeads, s.maxContext, multiprocessors());
+        DeviceArray<float> work(decodeAttentionWorkspaceFloats(s.batch, s.heads, s.d, splits));
+        const auto launch = [&] {
+            return launchDecodeAttention(dq.get(), cache, s.heads, dLength.get(), splits, work.get(), dOut.get(),
+                                         stream());
+        };
+        ASSERT_TRUE(launch());  // once directly, so one-time set-up stays out of the capture
+        sync();
+
+        cudaGraph_t graph = nullptr;
+        ASSERT_EQ(cudaStreamBeginCapture(stream(), cudaStreamCaptureModeThreadLocal), cudaSuccess);
+        const Status launched = launch();
+        ASSERT_EQ(cudaStreamEndCapture(stream(), &graph), cudaSuccess);
+        ASSERT_TRUE(launched) << launched.message;
+        cudaGraphExec_t exec = nullptr;
+        const cudaError_t instantiated = cudaGraphInstantiate(&exec, graph, 0);
+        cudaGraphDestroy(graph);
+        ASSERT_EQ(instantiated, cudaSuccess);
+        const std::unique_ptr<CUgraphExec_st, decltype(&cudaGraphExecDestroy)> owned(exec, cudaGraphExecDestroy);
+
+        for (const std::int64_t length : c.lengths) {
+            SCOPED_TRACE("length " + std::to_string(length) + ", splits " + std::to_string(splits));
+            const auto deviceLength = std::int32_t(length);
+            ASSERT_EQ(cudaMemcpy(dLength.get(), &deviceLength, sizeof(deviceLength), cudaMemcpyHostToDevice),
+                      cudaSuccess);
+            std::vector<HalfBits> first;
+            for (int replay = 0; replay < 2; ++replay) {
+                poisonOutput(dOut, outCount);
+                ASSERT_EQ(cudaGraphLaunch(exec, stream()), cudaSuccess);
+                sync();
+                if (replay == 0) first = dOut.read();
+                else EXPECT_TRUE(dOut.read() == first) << "a replay at the same length changed the result";
+            }
+            const AttentionError error = compareDecode(first, referenceDecode(s, q, kFloat, vFloat, length + 1));
+            std::printf("decode graph %s, length %lld, splits %d: max abs %.2e, relative %.2e\n", s.name().c_str(),
+                        static_cast<long long>(length), splits, error.maxAbs, error.relative());
+            EXPECT_LE(error.maxAbs, kAttentionMaxAbs);
+            EXPECT_LE(error.relative(), kAttentionRelative);
+        }
+    }
 }
 
 TEST_F(DecoderOps, LmHeadMatchesReference) {
