@@ -11,8 +11,8 @@
 # checkpoint (not in the default set): a generated GPTQ checkpoint with one Llama-2-13B-sized
 # decoder layer (act-order), inspected and swept through every kernel into checkpoint.{txt,csv}.
 # model (not in the default set): the origin's generation table, Llama-2-13B with random GPTQ
-# weights, prompt 512, 512 new tokens, batch 1-16, cublas_fp16 / best_int4 / exllama_style, into
-# model-13b.{csv,json}; model-llama3: Llama-3-8B, prompt 2048, batch 1, into model-llama3.{csv,json};
+# weights, prompt 512, 512 new tokens, batch 1-16, cublas_fp16 / best_int4 / exllama_style (or
+# MODEL_KERNELS), into model-13b-KERNEL.{csv,json}; model-llama3: Llama-3-8B, prompt 2048, batch 1, into model-llama3.{csv,json};
 # model-batch: best_int4 and cublas_fp16 at batch 16-64, into model-batch.csv. All log to model.txt.
 # GPU_TEST_FILTER, when set, is the GPU suite's --gtest_filter. With no stage named, all run. Needs CUDA, cmake, ninja, GoogleTest sources, CLI11, nlohmann-json.
 set -uo pipefail
@@ -77,9 +77,12 @@ if want checkpoint; then
   rm -rf "$(dirname "$dir")"
 fi
 if want model; then
-  $CLI model --preset llama2-13b --batch 1,2,4,8,16 --prompt 512 --new 512 \
-    --kernels cublas_fp16,best_int4,exllama_style --csv "$OUT/model-13b.csv" --json "$OUT/model-13b.json" \
-    "${extra[@]}" 2>&1 | tee -a "$OUT/model.txt" || status=1
+  # One run per kernel, so a call cut by its time limit keeps the kernels already measured.
+  for kernel in ${MODEL_KERNELS:-cublas_fp16 best_int4 exllama_style}; do
+    $CLI model --preset llama2-13b --batch 1,2,4,8,16 --prompt 512 --new 512 --kernels "$kernel" \
+      --csv "$OUT/model-13b-$kernel.csv" --json "$OUT/model-13b-$kernel.json" "${extra[@]}" 2>&1 |
+      tee -a "$OUT/model.txt" || status=1
+  done
 fi
 if want model-llama3; then
   $CLI model --preset llama3-8b --batch 1 --prompt 2048 --new 512 --kernels best_int4,cublas_fp16 \
