@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Renders q4bench-cli model CSV output as the Markdown tables of the README.
 
-  model_markdown.py table FILE.csv        the origin's table: one row per (kernel, batch)
-  model_markdown.py components FILE.csv   the profiled decode step of each record, by component
+  model_markdown.py table FILE.csv...        the origin's table: one row per (kernel, batch)
+  model_markdown.py components FILE.csv...   the profiled decode step of each record, by component
 
 Columns are read by name from the CSV header, which q4bench writes from its model record field
 table (core/model/model_record.cpp).
@@ -37,8 +37,9 @@ def table(rows):
 
 def components(rows):
     names = [n for n in LINEAR + OTHER if f"{n}_ms" in rows[0]]
-    print("| kernel | batch | measured ms | profiled ms | " + " | ".join(names) + " | outside linear layers |")
-    print("|---|---|---|---|" + "---|" * len(names) + "---|")
+    print("| kernel | batch | measured ms | profiled ms | profiled / measured | " + " | ".join(names) +
+          " | outside linear layers |")
+    print("|---|---|---|---|---|" + "---|" * len(names) + "---|")
     for r in rows:
         if r["status"] != "ok" or not r["profiled_step_ms"]:
             continue
@@ -46,18 +47,23 @@ def components(rows):
         outside = sum(parts[n] for n in OTHER if n in parts)
         total = sum(parts.values())
         cells = " | ".join(f"{parts[n]:.3f}" for n in names)
+        ratio = float(r["profiled_step_ms"]) / float(r["per_token_ms_mean"]) if r["per_token_ms_mean"] else None
         print(f"| {r['kernel']} | {r['batch']} | {number(r['per_token_ms_mean'], 3)} | {number(r['profiled_step_ms'], 3)} | "
-              f"{cells} | {outside / total * 100:.1f} % |")
+              f"{'-' if ratio is None else f'{ratio:.3f}'} | {cells} | {outside / total * 100:.1f} % |")
 
 
 if __name__ == "__main__":
     modes = {"table": table, "components": components}
-    if len(sys.argv) != 3 or sys.argv[1] not in modes:
+    if len(sys.argv) < 3 or sys.argv[1] not in modes:
         sys.exit(__doc__)
-    with open(sys.argv[2], newline="") as f:
-        records = list(csv.DictReader(f))
+    records = []
+    for path in sys.argv[2:]:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+        if rows:
+            missing = USED_KEYS - set(rows[0])
+            if missing:
+                sys.exit(f"{path}: not a q4bench model CSV: no column {', '.join(sorted(missing))}")
+        records += rows
     if records:
-        missing = USED_KEYS - set(records[0])
-        if missing:
-            sys.exit(f"{sys.argv[2]}: not a q4bench model CSV: no column {', '.join(sorted(missing))}")
-    modes[sys.argv[1]](records)
+        modes[sys.argv[1]](records)
