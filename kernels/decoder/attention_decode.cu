@@ -27,6 +27,7 @@
 
 #include "cuda/cuda_check.h"
 #include "decoder/decoder_device.cuh"
+#include "decoder/decoder_launch.h"
 #include "decoder/decoder_ops.h"
 
 namespace q4 {
@@ -114,6 +115,7 @@ __global__ void __launch_bounds__(kThreads, kResidentBlocks<D>) decodeAttentionK
     extern __shared__ __align__(16) unsigned char shared[];
     float* qs = reinterpret_cast<float*>(shared);  // [H][D], pre-scaled by log2(e) / sqrt(D)
     __half* tiles = reinterpret_cast<__half*>(shared + Layout::queryBytes);
+    dec::waitForPrerequisites();
     float* probs = reinterpret_cast<float*>(shared + Layout::queryBytes + Layout::tileBytes);
     __shared__ bool lastToArrive;
 
@@ -338,7 +340,7 @@ Status launchDecode(const DecodeParams& p, std::int64_t batch, cudaStream_t stre
         cudaFuncSetAttribute(decodeAttentionKernel<D, H>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes);
     if (raised != cudaSuccess) return cudaStatus(raised, "decode attention shared memory limit");
     const dim3 grid(unsigned(p.splits), unsigned(p.kvHeads * p.headBlocks), unsigned(batch));
-    decodeAttentionKernel<D, H><<<grid, kThreads, kBytes, stream>>>(p);
+    Q4_CUDA(launchDecoderKernel(decodeAttentionKernel<D, H>, grid, dim3(kThreads), kBytes, stream, p));
     return launchStatus("decode attention kernel");
 }
 

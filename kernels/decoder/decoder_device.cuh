@@ -6,6 +6,15 @@
 
 namespace q4::dec {
 
+// A kernel launched as a programmatic dependent (decoder_launch.h) may start before the kernel
+// before it has finished: it waits here, before any global memory access, until that kernel is
+// complete and its writes are visible. A no-op on a normal launch and before sm_90.
+__device__ __forceinline__ void waitForPrerequisites() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
 __device__ __forceinline__ float warpSum(float v) {
 #pragma unroll
     for (int offset = 16; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);

@@ -8,6 +8,7 @@
 
 #include "cuda/cuda_check.h"
 #include "decoder/decoder_device.cuh"
+#include "decoder/decoder_launch.h"
 #include "decoder/decoder_ops.h"
 
 namespace q4 {
@@ -21,6 +22,7 @@ constexpr std::int64_t kMaxElementBlocks = 8192;
 __global__ void embeddingKernel(const std::int32_t* __restrict__ tokens, int positions, long long tokenStride,
                                 long long tokenOffset, const uint4* __restrict__ table, int vocab, int hidden,
                                 float4* __restrict__ x) {
+    dec::waitForPrerequisites();
     const long long row = blockIdx.x;
     const long long sequence = row / positions, position = row % positions;
     int token = tokens[sequence * tokenStride + tokenOffset + position];
@@ -41,6 +43,7 @@ __global__ void embeddingKernel(const std::int32_t* __restrict__ tokens, int pos
 // x * r * w to fp16. The row is read twice (the second time from L1/L2).
 __global__ void rmsNormKernel(const float* __restrict__ x, long long firstRow, long long rowStep,
                               const uint2* __restrict__ weight, int hidden, float eps, uint2* __restrict__ out) {
+    dec::waitForPrerequisites();
     const long long inRow = firstRow + static_cast<long long>(blockIdx.x) * rowStep;
     const float4* row = reinterpret_cast<const float4*>(x + inRow * hidden);
     const int quads = hidden / 4;
@@ -64,6 +67,7 @@ __global__ void rmsNormKernel(const float* __restrict__ x, long long firstRow, l
 // One block per row: x += y, the sum of squares of the new x, then the fp16 output as rmsNormKernel.
 __global__ void addRmsNormKernel(float* __restrict__ x, const uint2* __restrict__ y, const uint2* __restrict__ weight,
                                  int hidden, float eps, uint2* __restrict__ out) {
+    dec::waitForPrerequisites();
     const int quads = hidden / 4;
     float4* row = reinterpret_cast<float4*>(x + static_cast<long long>(blockIdx.x) * hidden);
     const uint2* add = y + static_cast<long long>(blockIdx.x) * quads;
@@ -92,6 +96,7 @@ __global__ void addRmsNormKernel(float* __restrict__ x, const uint2* __restrict_
 }
 
 __global__ void residualAddKernel(float4* __restrict__ x, const uint2* __restrict__ y, long long quads) {
+    dec::waitForPrerequisites();
     for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < quads;
          i += static_cast<long long>(gridDim.x) * blockDim.x) {
         const uint2 h = y[i];
@@ -111,6 +116,7 @@ __device__ __forceinline__ float silu(float g) { return g / (1.0f + expf(-g)); }
 __global__ void siluMulKernel(const uint32_t* __restrict__ gate, long long gatePairStride,
                               const uint32_t* __restrict__ up, long long upPairStride, long long rows, int pairs,
                               uint32_t* __restrict__ out) {
+    dec::waitForPrerequisites();
     const long long total = rows * pairs;
     for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < total;
          i += static_cast<long long>(gridDim.x) * blockDim.x) {
@@ -132,9 +138,9 @@ Status launchEmbedding(const std::int32_t* tokens, std::int64_t rows, std::int64
                        cudaStream_t stream) {
     if (hidden % 8 != 0) return Status::failure("embedding: hidden size " + std::to_string(hidden) + " is not a multiple of 8");
     if (rows <= 0) return Status::success();
-    embeddingKernel<<<unsigned(rows), kRowThreads, 0, stream>>>(tokens, int(std::max<std::int64_t>(positions, 1)),
-                                                                 tokenStride, tokenOffset, static_cast<const uint4*>(table),
-                                                                 int(vocab), int(hidden), reinterpret_cast<float4*>(x));
+    Q4_CUDA(launchDecoderKernel(embeddingKernel, dim3(unsigned(rows)), dim3(kRowThreads), 0, stream, tokens,
+                                int(std::max<std::int64_t>(positions, 1)), tokenStride, tokenOffset,
+                                static_cast<const uint4*>(table), int(vocab), int(hidden), reinterpret_cast<float4*>(x)));
     return launchStatus("embedding kernel");
 }
 
@@ -142,8 +148,8 @@ Status launchRmsNorm(const float* x, std::int64_t rows, std::int64_t firstRow, s
                      const void* weight, std::int64_t hidden, float eps, void* out, cudaStream_t stream) {
     if (hidden % 4 != 0) return Status::failure("rms norm: hidden size " + std::to_string(hidden) + " is not a multiple of 4");
     if (rows <= 0) return Status::success();
-    rmsNormKernel<<<unsigned(rows), kRowThreads, 0, stream>>>(x, firstRow, rowStep, static_cast<const uint2*>(weight),
-                                                               int(hidden), eps, static_cast<uint2*>(out));
+    Q4_CUDA(launchDecoderKernel(rmsNormKernel, dim3(unsigned(rows)), dim3(kRowThreads), 0, stream, x, firstRow, rowStep,
+                                static_cast<const uint2*>(weight), int(hidden), eps, static_cast<uint2*>(out)));
     return launchStatus("rms norm kernel");
 }
 
@@ -151,9 +157,9 @@ Status launchAddRmsNorm(float* x, const void* y, std::int64_t rows, const void* 
                         void* out, cudaStream_t stream) {
     if (hidden % 4 != 0) return Status::failure("add + rms norm: hidden size " + std::to_string(hidden) + " is not a multiple of 4");
     if (rows <= 0) return Status::success();
-    addRmsNormKernel<<<unsigned(rows), kRowThreads, 0, stream>>>(x, static_cast<const uint2*>(y),
-                                                                  static_cast<const uint2*>(weight), int(hidden), eps,
-                                                                  static_cast<uint2*>(out));
+    Q4_CUDA(launchDecoderKernel(addRmsNormKernel, dim3(unsigned(rows)), dim3(kRowThreads), 0, stream, x,
+                                static_cast<const uint2*>(y), static_cast<const uint2*>(weight), int(hidden), eps,
+                                static_cast<uint2*>(out)));
     return launchStatus("add + rms norm kernel");
 }
 
@@ -161,8 +167,8 @@ Status launchResidualAdd(float* x, const void* y, std::int64_t count, cudaStream
     if (count % 4 != 0) return Status::failure("residual add: " + std::to_string(count) + " elements, not a multiple of 4");
     const std::int64_t quads = count / 4;
     if (quads == 0) return Status::success();
-    residualAddKernel<<<elementBlocks(quads), kElementThreads, 0, stream>>>(reinterpret_cast<float4*>(x),
-                                                                            static_cast<const uint2*>(y), quads);
+    Q4_CUDA(launchDecoderKernel(residualAddKernel, dim3(elementBlocks(quads)), dim3(kElementThreads), 0, stream,
+                                reinterpret_cast<float4*>(x), static_cast<const uint2*>(y), quads));
     return launchStatus("residual add kernel");
 }
 
@@ -172,9 +178,9 @@ Status launchSiluMul(const void* gate, std::int64_t gateStride, const void* up, 
         return Status::failure("silu * up: width and row strides must be even");
     const std::int64_t pairs = width / 2;
     if (rows <= 0 || pairs == 0) return Status::success();
-    siluMulKernel<<<elementBlocks(rows * pairs), kElementThreads, 0, stream>>>(
-        static_cast<const uint32_t*>(gate), gateStride / 2, static_cast<const uint32_t*>(up), upStride / 2, rows,
-        int(pairs), static_cast<uint32_t*>(out));
+    Q4_CUDA(launchDecoderKernel(siluMulKernel, dim3(elementBlocks(rows * pairs)), dim3(kElementThreads), 0, stream,
+                                static_cast<const uint32_t*>(gate), gateStride / 2, static_cast<const uint32_t*>(up),
+                                upStride / 2, rows, int(pairs), static_cast<uint32_t*>(out)));
     return launchStatus("silu * up kernel");
 }
 

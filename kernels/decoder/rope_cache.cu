@@ -7,6 +7,8 @@
 #include <cuda_fp16.h>
 
 #include "cuda/cuda_check.h"
+#include "decoder/decoder_device.cuh"
+#include "decoder/decoder_launch.h"
 #include "decoder/decoder_ops.h"
 
 namespace q4 {
@@ -31,6 +33,7 @@ struct RopeParams {
 // One block per row. Rotate-half: pair i is (i, i + d/2); out_i = x_i cos - x_{i+d/2} sin and
 // out_{i+d/2} = x_{i+d/2} cos + x_i sin.
 __global__ void __launch_bounds__(kThreads) ropeAppendKernel(RopeParams p) {
+    dec::waitForPrerequisites();
     const long long row = blockIdx.x;
     const long long sequence = row / p.positions;
     const long long position = (p.length ? static_cast<long long>(*p.length) : p.start) + row % p.positions;
@@ -94,7 +97,7 @@ Status launchRopeAppend(const RopeAppendArgs& args, cudaStream_t stream) {
     p.kvHeads = int(args.kvHeads);
     p.headDim = int(args.headDim);
     p.maxContext = int(args.maxContext);
-    ropeAppendKernel<<<unsigned(args.rows), kThreads, 0, stream>>>(p);
+    Q4_CUDA(launchDecoderKernel(ropeAppendKernel, dim3(unsigned(args.rows)), dim3(kThreads), 0, stream, p));
     return launchStatus("rope + cache append kernel");
 }
 

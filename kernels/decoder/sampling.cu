@@ -8,6 +8,8 @@
 #include <climits>
 
 #include "cuda/cuda_check.h"
+#include "decoder/decoder_device.cuh"
+#include "decoder/decoder_launch.h"
 #include "decoder/decoder_ops.h"
 
 namespace q4 {
@@ -31,6 +33,7 @@ __global__ void __launch_bounds__(kThreads) argmaxKernel(const float* __restrict
                                                          int* __restrict__ tokens, int* __restrict__ generated,
                                                          long long generatedStride, const int* __restrict__ length,
                                                          int offset) {
+    dec::waitForPrerequisites();
     __shared__ Best partial[kThreads / 32];
     const float* row = logits + static_cast<long long>(blockIdx.x) * vocab;
     Best best{-INFINITY, INT_MAX};
@@ -55,8 +58,14 @@ __global__ void __launch_bounds__(kThreads) argmaxKernel(const float* __restrict
         generated[static_cast<long long>(blockIdx.x) * generatedStride + position] = token;
 }
 
-__global__ void setLengthKernel(int* length, int value) { *length = value; }
-__global__ void incrementLengthKernel(int* length) { *length += 1; }
+__global__ void setLengthKernel(int* length, int value) {
+    dec::waitForPrerequisites();
+    *length = value;
+}
+__global__ void incrementLengthKernel(int* length) {
+    dec::waitForPrerequisites();
+    *length += 1;
+}
 
 }  // namespace
 
@@ -65,18 +74,18 @@ Status launchArgmax(const float* logits, std::int64_t rows, std::int64_t vocab, 
                     cudaStream_t stream) {
     if (rows <= 0) return Status::success();
     if (vocab <= 0) return Status::failure("argmax: empty vocabulary");
-    argmaxKernel<<<unsigned(rows), kThreads, 0, stream>>>(logits, int(vocab), tokens, generated, generatedStride, length,
-                                                         offset);
+    Q4_CUDA(launchDecoderKernel(argmaxKernel, dim3(unsigned(rows)), dim3(kThreads), 0, stream, logits, int(vocab), tokens,
+                                generated, generatedStride, length, offset));
     return launchStatus("argmax kernel");
 }
 
 Status launchSetLength(std::int32_t* length, std::int32_t value, cudaStream_t stream) {
-    setLengthKernel<<<1, 1, 0, stream>>>(length, value);
+    Q4_CUDA(launchDecoderKernel(setLengthKernel, dim3(1), dim3(1), 0, stream, length, value));
     return launchStatus("set length kernel");
 }
 
 Status launchIncrementLength(std::int32_t* length, cudaStream_t stream) {
-    incrementLengthKernel<<<1, 1, 0, stream>>>(length);
+    Q4_CUDA(launchDecoderKernel(incrementLengthKernel, dim3(1), dim3(1), 0, stream, length));
     return launchStatus("increment length kernel");
 }
 
