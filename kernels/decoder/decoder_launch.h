@@ -12,7 +12,8 @@
 
 namespace q4 {
 
-// The current device supports programmatic dependent launch (read once per device).
+// The current device supports programmatic dependent launch (read once per device), unless the
+// environment sets Q4BENCH_SERIAL_DECODER_LAUNCH (to measure what the overlap is worth).
 bool decoderDependentLaunch();
 
 template <typename... Params, typename... Args>
