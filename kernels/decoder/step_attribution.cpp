@@ -31,8 +31,11 @@ Expected<std::vector<std::size_t>> marksOfGraphOps(cudaGraph_t graph, const std:
         if (const auto at = markAfter.find(node); at != markAfter.end()) current = at->second;
         Q4_CUDA(cudaGraphNodeGetDependentNodes(node, nullptr, nullptr, &count));
         if (count > 1) return Error{"profile: the step's graph branches, it is not one chain"};
+        // Edge data must be asked for: programmatic-launch edges carry some, and the runtime
+        // refuses a query that would drop it.
         cudaGraphNode_t next = nullptr;
-        if (count == 1) Q4_CUDA(cudaGraphNodeGetDependentNodes(node, &next, nullptr, &count));
+        cudaGraphEdgeData edge{};
+        if (count == 1) Q4_CUDA(cudaGraphNodeGetDependentNodes(node, &next, &edge, &count));
         node = next;
     }
     return marks;

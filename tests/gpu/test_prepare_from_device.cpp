@@ -73,6 +73,8 @@ std::vector<HalfBits> runKernel(GpuKernel& kernel, GpuContext& context, const vo
     void* deviceC = nullptr;
     EXPECT_EQ(cudaMalloc(&deviceC, c.size() * sizeof(HalfBits)), cudaSuccess);
     EXPECT_EQ(cudaMemcpy(deviceC, c.data(), c.size() * sizeof(HalfBits), cudaMemcpyHostToDevice), cudaSuccess);
+    // A pageable copy may return before it lands, and the legacy stream does not order the kernel's.
+    EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
     const Status ran = kernel.run(a, deviceC, m, context);
     EXPECT_TRUE(ran) << ran.message;
     EXPECT_EQ(cudaStreamSynchronize(context.stream), cudaSuccess);
