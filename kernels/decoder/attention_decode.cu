@@ -38,8 +38,12 @@ constexpr int kThreads = 32 * kWarps;
 constexpr int kWarpKeys = 16;  // keys per sub-tile: two lanes per key when scoring
 constexpr int kStages = 2;     // sub-tiles in flight per warp
 constexpr int kMaxHeadsPerBlock = 8;
-constexpr int kMinSliceKeys = 64;      // no more splits than this gives: each slice costs a merge
-constexpr int kBlocksPerSmTarget = 4;  // about 1.3 waves of 3 resident blocks at head dim 128
+constexpr int kMinSliceKeys = 64;  // no more splits than this gives: each slice costs a merge
+// One wave of blocks, and at most 8 slices per head: the split sweep (docs/kernels.md, step 59)
+// is flat or rising past one block per SM, and past 8 slices the merge and the per-slice start
+// cost more than the extra blocks bring, even at 4000 keys.
+constexpr int kBlocksPerSmTarget = 1;
+constexpr int kMaxSplits = 8;
 
 // A staged K row is padded by 16 bytes so the 8 lanes of each 16-byte load phase, reading 8
 // different keys, hit distinct banks; V rows are read one whole row per warp and need no padding.
@@ -375,7 +379,7 @@ int decodeAttentionSplits(std::int64_t batch, std::int64_t heads, std::int64_t k
     const std::int64_t blocks = std::max<std::int64_t>(1, batch * kvHeads * headBlocksFor(heads, kvHeads));
     const std::int64_t want = (std::int64_t(kBlocksPerSmTarget) * std::max(multiprocessors, 1) + blocks - 1) / blocks;
     const std::int64_t most = std::max<std::int64_t>(1, (maxContext + kMinSliceKeys - 1) / kMinSliceKeys);
-    return int(std::clamp<std::int64_t>(want, 1, std::min<std::int64_t>(most, 65535)));
+    return int(std::clamp<std::int64_t>(want, 1, std::min<std::int64_t>(most, kMaxSplits)));
 }
 
 std::size_t decodeAttentionWorkspaceFloats(std::int64_t batch, std::int64_t heads, std::int64_t headDim, int splits) {

@@ -39,60 +39,88 @@ __global__ void embeddingKernel(const std::int32_t* __restrict__ tokens, int pos
     }
 }
 
-// One block per output row: the sum of squares in fp32 (block reduction), then one rounding of
-// x * r * w to fp16. The row is read twice (the second time from L1/L2).
-__global__ void rmsNormKernel(const float* __restrict__ x, long long firstRow, long long rowStep,
-                              const uint2* __restrict__ weight, int hidden, float eps, uint2* __restrict__ out) {
+constexpr int kHeldQuads = 4;  // quads of a row each thread keeps in registers between the passes
+
+__device__ __forceinline__ float sumOfSquares(float4 v) {
+    return v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+}
+
+__device__ __forceinline__ float4 plusHalves(float4 v, uint2 h) {
+    const float2 a = dec::halfPairToFloat2(h.x), b = dec::halfPairToFloat2(h.y);
+    return make_float4(v.x + a.x, v.y + a.y, v.z + b.x, v.w + b.y);
+}
+
+__device__ __forceinline__ uint2 normalized(float4 v, float r, uint2 w) {
+    const float2 wa = dec::halfPairToFloat2(w.x), wb = dec::halfPairToFloat2(w.y);
+    return make_uint2(dec::float2ToHalfPair(v.x * r * wa.x, v.y * r * wa.y),
+                      dec::float2ToHalfPair(v.z * r * wb.x, v.w * r * wb.y));
+}
+
+// One block per output row, sized to the row (normThreads), so each thread loads one or two quads
+// at once instead of looping: at batch 1 the kernel is a chain of load latencies, not bandwidth.
+// The sum of squares in fp32 (block reduction), then one rounding of x * r * w to fp16; the row
+// is read once (rows wider than kHeldQuads quads per thread re-read the rest).
+__global__ void __launch_bounds__(1024)
+    rmsNormKernel(const float* __restrict__ x, long long firstRow, long long rowStep, const uint2* __restrict__ weight,
+                  int hidden, float eps, uint2* __restrict__ out) {
     dec::waitForPrerequisites();
     const long long inRow = firstRow + static_cast<long long>(blockIdx.x) * rowStep;
     const float4* row = reinterpret_cast<const float4*>(x + inRow * hidden);
     const int quads = hidden / 4;
+    float4 held[kHeldQuads] = {};
     float squares = 0.0f;
-    for (int i = threadIdx.x; i < quads; i += blockDim.x) {
-        const float4 v = row[i];
-        squares += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+#pragma unroll
+    for (int j = 0; j < kHeldQuads; ++j) {
+        const int i = threadIdx.x + j * blockDim.x;
+        if (i < quads) held[j] = row[i];
+        squares += sumOfSquares(held[j]);
     }
-    const float total = dec::blockSum(squares);
-    const float r = rsqrtf(total / static_cast<float>(hidden) + eps);
+    for (int i = threadIdx.x + kHeldQuads * blockDim.x; i < quads; i += blockDim.x) squares += sumOfSquares(row[i]);
+    const float r = rsqrtf(dec::blockSum(squares) / static_cast<float>(hidden) + eps);
     uint2* to = out + static_cast<long long>(blockIdx.x) * quads;
-    for (int i = threadIdx.x; i < quads; i += blockDim.x) {
-        const float4 v = row[i];
-        const uint2 w = weight[i];
-        const float2 wa = dec::halfPairToFloat2(w.x), wb = dec::halfPairToFloat2(w.y);
-        to[i] = make_uint2(dec::float2ToHalfPair(v.x * r * wa.x, v.y * r * wa.y),
-                           dec::float2ToHalfPair(v.z * r * wb.x, v.w * r * wb.y));
+#pragma unroll
+    for (int j = 0; j < kHeldQuads; ++j) {
+        const int i = threadIdx.x + j * blockDim.x;
+        if (i < quads) to[i] = normalized(held[j], r, weight[i]);
     }
+    for (int i = threadIdx.x + kHeldQuads * blockDim.x; i < quads; i += blockDim.x)
+        to[i] = normalized(row[i], r, weight[i]);
 }
 
 // One block per row: x += y, the sum of squares of the new x, then the fp16 output as rmsNormKernel.
-__global__ void addRmsNormKernel(float* __restrict__ x, const uint2* __restrict__ y, const uint2* __restrict__ weight,
-                                 int hidden, float eps, uint2* __restrict__ out) {
+__global__ void __launch_bounds__(1024)
+    addRmsNormKernel(float* __restrict__ x, const uint2* __restrict__ y, const uint2* __restrict__ weight, int hidden,
+                     float eps, uint2* __restrict__ out) {
     dec::waitForPrerequisites();
     const int quads = hidden / 4;
     float4* row = reinterpret_cast<float4*>(x + static_cast<long long>(blockIdx.x) * hidden);
     const uint2* add = y + static_cast<long long>(blockIdx.x) * quads;
+    float4 held[kHeldQuads] = {};
     float squares = 0.0f;
-    for (int i = threadIdx.x; i < quads; i += blockDim.x) {
-        const uint2 h = add[i];
-        const float2 a = dec::halfPairToFloat2(h.x), b = dec::halfPairToFloat2(h.y);
-        float4 v = row[i];
-        v.x += a.x;
-        v.y += a.y;
-        v.z += b.x;
-        v.w += b.y;
+#pragma unroll
+    for (int j = 0; j < kHeldQuads; ++j) {
+        const int i = threadIdx.x + j * blockDim.x;
+        if (i < quads) {
+            held[j] = plusHalves(row[i], add[i]);
+            row[i] = held[j];
+        }
+        squares += sumOfSquares(held[j]);
+    }
+    for (int i = threadIdx.x + kHeldQuads * blockDim.x; i < quads; i += blockDim.x) {
+        const float4 v = plusHalves(row[i], add[i]);
         row[i] = v;
-        squares += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+        squares += sumOfSquares(v);
     }
-    const float total = dec::blockSum(squares);
-    const float r = rsqrtf(total / static_cast<float>(hidden) + eps);
+    const float r = rsqrtf(dec::blockSum(squares) / static_cast<float>(hidden) + eps);
     uint2* to = out + static_cast<long long>(blockIdx.x) * quads;
-    for (int i = threadIdx.x; i < quads; i += blockDim.x) {
-        const float4 v = row[i];  // this thread's own write above
-        const uint2 w = weight[i];
-        const float2 wa = dec::halfPairToFloat2(w.x), wb = dec::halfPairToFloat2(w.y);
-        to[i] = make_uint2(dec::float2ToHalfPair(v.x * r * wa.x, v.y * r * wa.y),
-                           dec::float2ToHalfPair(v.z * r * wb.x, v.w * r * wb.y));
+#pragma unroll
+    for (int j = 0; j < kHeldQuads; ++j) {
+        const int i = threadIdx.x + j * blockDim.x;
+        if (i < quads) to[i] = normalized(held[j], r, weight[i]);
     }
+    // This thread's own writes above.
+    for (int i = threadIdx.x + kHeldQuads * blockDim.x; i < quads; i += blockDim.x)
+        to[i] = normalized(row[i], r, weight[i]);
 }
 
 __global__ void residualAddKernel(float4* __restrict__ x, const uint2* __restrict__ y, long long quads) {
@@ -110,7 +138,9 @@ __global__ void residualAddKernel(float4* __restrict__ x, const uint2* __restric
     }
 }
 
-__device__ __forceinline__ float silu(float g) { return g / (1.0f + expf(-g)); }
+__device__ __forceinline__ float silu(float g) {
+    return g / (1.0f + expf(-g));
+}
 
 // Pairs of features: pair j of row r reads gate[r * gateStride + 2j] and up[r * upStride + 2j].
 __global__ void siluMulKernel(const uint32_t* __restrict__ gate, long long gatePairStride,
@@ -127,6 +157,12 @@ __global__ void siluMulKernel(const uint32_t* __restrict__ gate, long long gateP
     }
 }
 
+// A norm block has a thread per quad of the row, up to 1024 (a whole number of warps).
+unsigned normThreads(std::int64_t hidden) {
+    const std::int64_t quads = hidden / 4;
+    return unsigned(std::clamp<std::int64_t>((quads + 31) / 32 * 32, 32, 1024));
+}
+
 unsigned elementBlocks(std::int64_t items) {
     return unsigned(std::clamp<std::int64_t>((items + kElementThreads - 1) / kElementThreads, 1, kMaxElementBlocks));
 }
@@ -136,35 +172,41 @@ unsigned elementBlocks(std::int64_t items) {
 Status launchEmbedding(const std::int32_t* tokens, std::int64_t rows, std::int64_t positions, std::int64_t tokenStride,
                        std::int64_t tokenOffset, const void* table, std::int64_t vocab, std::int64_t hidden, float* x,
                        cudaStream_t stream) {
-    if (hidden % 8 != 0) return Status::failure("embedding: hidden size " + std::to_string(hidden) + " is not a multiple of 8");
+    if (hidden % 8 != 0)
+        return Status::failure("embedding: hidden size " + std::to_string(hidden) + " is not a multiple of 8");
     if (rows <= 0) return Status::success();
     Q4_CUDA(launchDecoderKernel(embeddingKernel, dim3(unsigned(rows)), dim3(kRowThreads), 0, stream, tokens,
                                 int(std::max<std::int64_t>(positions, 1)), tokenStride, tokenOffset,
-                                static_cast<const uint4*>(table), int(vocab), int(hidden), reinterpret_cast<float4*>(x)));
+                                static_cast<const uint4*>(table), int(vocab), int(hidden),
+                                reinterpret_cast<float4*>(x)));
     return launchStatus("embedding kernel");
 }
 
-Status launchRmsNorm(const float* x, std::int64_t rows, std::int64_t firstRow, std::int64_t rowStep,
-                     const void* weight, std::int64_t hidden, float eps, void* out, cudaStream_t stream) {
-    if (hidden % 4 != 0) return Status::failure("rms norm: hidden size " + std::to_string(hidden) + " is not a multiple of 4");
+Status launchRmsNorm(const float* x, std::int64_t rows, std::int64_t firstRow, std::int64_t rowStep, const void* weight,
+                     std::int64_t hidden, float eps, void* out, cudaStream_t stream) {
+    if (hidden % 4 != 0)
+        return Status::failure("rms norm: hidden size " + std::to_string(hidden) + " is not a multiple of 4");
     if (rows <= 0) return Status::success();
-    Q4_CUDA(launchDecoderKernel(rmsNormKernel, dim3(unsigned(rows)), dim3(kRowThreads), 0, stream, x, firstRow, rowStep,
-                                static_cast<const uint2*>(weight), int(hidden), eps, static_cast<uint2*>(out)));
+    Q4_CUDA(launchDecoderKernel(rmsNormKernel, dim3(unsigned(rows)), dim3(normThreads(hidden)), 0, stream, x, firstRow,
+                                rowStep, static_cast<const uint2*>(weight), int(hidden), eps,
+                                static_cast<uint2*>(out)));
     return launchStatus("rms norm kernel");
 }
 
 Status launchAddRmsNorm(float* x, const void* y, std::int64_t rows, const void* weight, std::int64_t hidden, float eps,
                         void* out, cudaStream_t stream) {
-    if (hidden % 4 != 0) return Status::failure("add + rms norm: hidden size " + std::to_string(hidden) + " is not a multiple of 4");
+    if (hidden % 4 != 0)
+        return Status::failure("add + rms norm: hidden size " + std::to_string(hidden) + " is not a multiple of 4");
     if (rows <= 0) return Status::success();
-    Q4_CUDA(launchDecoderKernel(addRmsNormKernel, dim3(unsigned(rows)), dim3(kRowThreads), 0, stream, x,
+    Q4_CUDA(launchDecoderKernel(addRmsNormKernel, dim3(unsigned(rows)), dim3(normThreads(hidden)), 0, stream, x,
                                 static_cast<const uint2*>(y), static_cast<const uint2*>(weight), int(hidden), eps,
                                 static_cast<uint2*>(out)));
     return launchStatus("add + rms norm kernel");
 }
 
 Status launchResidualAdd(float* x, const void* y, std::int64_t count, cudaStream_t stream) {
-    if (count % 4 != 0) return Status::failure("residual add: " + std::to_string(count) + " elements, not a multiple of 4");
+    if (count % 4 != 0)
+        return Status::failure("residual add: " + std::to_string(count) + " elements, not a multiple of 4");
     const std::int64_t quads = count / 4;
     if (quads == 0) return Status::success();
     Q4_CUDA(launchDecoderKernel(residualAddKernel, dim3(elementBlocks(quads)), dim3(kElementThreads), 0, stream,

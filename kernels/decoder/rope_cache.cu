@@ -1,4 +1,4 @@
-// RoPE and the KV-cache append, in one pass per row: q is rotated into its own buffer (attention
+// RoPE and the KV-cache append, in one pass: q is rotated into its own buffer (attention
 // reads it), k is rotated and v copied into the fp16 cache at the row's position. Angles come from
 // a table of (cos, sin) per position and pair, computed on the host in double from the model's
 // inverse frequencies, so no transcendental runs here. The position of the first row is read from
@@ -30,8 +30,10 @@ struct RopeParams {
     int positions, heads, kvHeads, headDim, maxContext;
 };
 
-// One block per row. Rotate-half: pair i is (i, i + d/2); out_i = x_i cos - x_{i+d/2} sin and
-// out_{i+d/2} = x_{i+d/2} cos + x_i sin.
+// One thread per item of a row: a q pair, a k pair or a v element; blockIdx.y walks the row's
+// items, so a single decode row spreads over tens of blocks instead of one (at batch 1 one block
+// per row made this kernel longer than the attention it feeds). Rotate-half: pair i is
+// (i, i + d/2); out_i = x_i cos - x_{i+d/2} sin and out_{i+d/2} = x_{i+d/2} cos + x_i sin.
 __global__ void __launch_bounds__(kThreads) ropeAppendKernel(RopeParams p) {
     dec::waitForPrerequisites();
     const long long row = blockIdx.x;
@@ -39,37 +41,38 @@ __global__ void __launch_bounds__(kThreads) ropeAppendKernel(RopeParams p) {
     const long long position = (p.length ? static_cast<long long>(*p.length) : p.start) + row % p.positions;
     if (position < 0 || position >= p.maxContext) return;
     const int half = p.headDim / 2;
-    const float2* angles = p.table + position * half;
+    const int qPairs = p.heads * half, kPairs = p.kvHeads * half;
+    int item = blockIdx.y * kThreads + threadIdx.x;
+    const long long headStride = static_cast<long long>(p.maxContext) * p.headDim;
+    const long long cacheRow = sequence * p.kvHeads * headStride + position * p.headDim;
 
-    const __half* q = p.q + row * p.qStride;
-    __half* qOut = p.qOut + row * static_cast<long long>(p.heads) * p.headDim;
-    for (int i = threadIdx.x; i < p.heads * half; i += kThreads) {
-        const int head = i / half, pair = i % half;
-        const float2 cs = angles[pair];
+    if (item < qPairs) {
+        const int head = item / half, pair = item % half;
+        const float2 cs = p.table[position * half + pair];
         const int at = head * p.headDim + pair;
+        const __half* q = p.q + row * p.qStride;
         const float x1 = __half2float(q[at]), x2 = __half2float(q[at + half]);
+        __half* qOut = p.qOut + row * static_cast<long long>(p.heads) * p.headDim;
         qOut[at] = __float2half_rn(x1 * cs.x - x2 * cs.y);
         qOut[at + half] = __float2half_rn(x2 * cs.x + x1 * cs.y);
+        return;
     }
-
-    const __half* k = p.k + row * p.kStride;
-    const long long headStride = static_cast<long long>(p.maxContext) * p.headDim;
-    __half* kTo = p.kCache + sequence * p.kvHeads * headStride + position * p.headDim;
-    for (int i = threadIdx.x; i < p.kvHeads * half; i += kThreads) {
-        const int head = i / half, pair = i % half;
-        const float2 cs = angles[pair];
+    item -= qPairs;
+    if (item < kPairs) {
+        const int head = item / half, pair = item % half;
+        const float2 cs = p.table[position * half + pair];
         const int at = head * p.headDim + pair;
+        const __half* k = p.k + row * p.kStride;
         const float x1 = __half2float(k[at]), x2 = __half2float(k[at + half]);
-        __half* to = kTo + head * headStride + pair;
+        __half* to = p.kCache + cacheRow + head * headStride + pair;
         to[0] = __float2half_rn(x1 * cs.x - x2 * cs.y);
         to[half] = __float2half_rn(x2 * cs.x + x1 * cs.y);
+        return;
     }
-
-    const __half* v = p.v + row * p.vStride;
-    __half* vTo = p.vCache + sequence * p.kvHeads * headStride + position * p.headDim;
-    for (int i = threadIdx.x; i < p.kvHeads * p.headDim; i += kThreads) {
-        const int head = i / p.headDim, d = i % p.headDim;
-        vTo[head * headStride + d] = v[i];
+    item -= kPairs;
+    if (item < p.kvHeads * p.headDim) {
+        const int head = item / p.headDim, d = item % p.headDim;
+        p.vCache[cacheRow + head * headStride + d] = p.v[row * p.vStride + item];
     }
 }
 
@@ -97,7 +100,12 @@ Status launchRopeAppend(const RopeAppendArgs& args, cudaStream_t stream) {
     p.kvHeads = int(args.kvHeads);
     p.headDim = int(args.headDim);
     p.maxContext = int(args.maxContext);
-    Q4_CUDA(launchDecoderKernel(ropeAppendKernel, dim3(unsigned(args.rows)), dim3(kThreads), 0, stream, p));
+    const std::int64_t items = (args.heads + args.kvHeads) * (args.headDim / 2) + args.kvHeads * args.headDim;
+    const std::int64_t blocksPerRow = (items + kThreads - 1) / kThreads;
+    if (blocksPerRow > 65535)
+        return Status::failure("rope: " + std::to_string(items) + " items per row exceed the grid");
+    Q4_CUDA(launchDecoderKernel(ropeAppendKernel, dim3(unsigned(args.rows), unsigned(blocksPerRow)), dim3(kThreads), 0,
+                                stream, p));
     return launchStatus("rope + cache append kernel");
 }
 
