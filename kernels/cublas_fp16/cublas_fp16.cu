@@ -50,8 +50,6 @@ public:
             tensors.k = k_;
             tensors.n = n_;
             tensors.zeroFormat = layer.zeroFormat;
-            // A pageable upload may return before its copy lands; the legacy stream does not order ours.
-            Q4_CUDA(cudaStreamSynchronize(cudaStreamLegacy));
             Q4_CHECK(launchGptqDequant(tensors, weights_.data(), context.stream));
             Q4_CHECK(cudaStatus(cudaStreamSynchronize(context.stream), "cublas_fp16 dequantize"));
         }

@@ -104,8 +104,12 @@ Expected<DeviceBuffer> DeviceAllocator::allocateOwned(std::size_t bytes, MemoryU
 Expected<DeviceBuffer> DeviceAllocator::upload(const void* host, std::size_t bytes, MemoryUse use) {
     auto buffer = allocateOwned(bytes, use);
     if (!buffer) return buffer;
-    if (cudaError_t e = cudaMemcpy(buffer->data(), host, bytes, cudaMemcpyHostToDevice); e != cudaSuccess)
-        return Error{std::string("upload of ") + useName(use) + ": " + cudaGetErrorString(e)};
+    // From pageable memory cudaMemcpy may return before its copy lands, and the legacy stream it
+    // runs on does not order the non-blocking streams kernels use: wait, so an uploaded buffer is
+    // ready for any stream.
+    cudaError_t e = cudaMemcpy(buffer->data(), host, bytes, cudaMemcpyHostToDevice);
+    if (e == cudaSuccess) e = cudaStreamSynchronize(cudaStreamLegacy);
+    if (e != cudaSuccess) return Error{std::string("upload of ") + useName(use) + ": " + cudaGetErrorString(e)};
     return buffer;
 }
 

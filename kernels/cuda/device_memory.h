@@ -48,7 +48,8 @@ public:
 
     // Fails with the size and use named ("cannot allocate 134.2 MB of weights: out of memory").
     Expected<DeviceBuffer> allocate(std::size_t bytes, MemoryUse use);
-    // Copies host data into a new buffer (always its own allocation, shared workspace or not).
+    // Copies host data into a new buffer (always its own allocation, shared workspace or not); the
+    // copy has landed when this returns.
     Expected<DeviceBuffer> upload(const void* host, std::size_t bytes, MemoryUse use);
 
     // Shared workspace, for an owner that prepares many kernels which then run one after another
