@@ -41,6 +41,19 @@ TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupS
     return plan;
 }
 
+std::size_t tcInt4PartialFloats(const TcInt4Plan& plan, std::int64_t n) {
+    return plan.slices > 1 ? std::size_t(plan.slices) * std::size_t(plan.mPerLaunch) * std::size_t(n) : 0;
+}
+
+std::size_t tcInt4PartialFloats(std::int64_t maxM, std::int64_t n, std::int64_t k, int groupSize, int multiprocessors) {
+    std::size_t floats = 0;
+    for (std::int64_t tileRows : {8, 16, 32}) {
+        const TcInt4Plan plan = planTcInt4(std::min(tileRows, maxM), n, k, groupSize, multiprocessors);
+        floats = std::max(floats, tcInt4PartialFloats(plan, n));
+    }
+    return floats;
+}
+
 namespace {
 
 // dependent: launched right after the act-order reordering, as its programmatic dependent (sm_90),
@@ -74,9 +87,7 @@ Status TcInt4::prepareFromDevice(const GptqLayer& layer, const void* deviceQweig
     if (!words) return Status::failure(words.error());
     weights_ = std::move(words).value();
     Q4_CHECK(prepareTensors(*layout, point, context));
-    // The sorted row order is the act-order source-column table just uploaded. A pageable upload
-    // may return before its copy lands, and the legacy stream does not order this one: wait for it.
-    Q4_CUDA(cudaStreamSynchronize(cudaStreamLegacy));
+    // The sorted row order is the act-order source-column table just uploaded.
     const auto* sortedToRow = layout->permutation.empty() ? nullptr : sourceColumn_.as<std::int32_t>();
     return launchFragmentWords(deviceQweight, sortedToRow, layer.n, layer.k, weights_.data(), context.stream);
 }
@@ -96,13 +107,7 @@ Status TcInt4::prepareTensors(const FragmentLayout& layout, const SweepPoint& po
     Q4_CHECK(uploadVector(alloc, sortedPosition, MemoryUse::GIdx, sortedPosition_));
     Q4_CHECK(uploadVector(alloc, layout.permutation, MemoryUse::GIdx, sourceColumn_));
 
-    // Partials for the largest split any m up to point.m will use (the split depends on m's tiles).
-    std::size_t partialFloats = 0;
-    for (std::int64_t m : {std::int64_t(1), std::int64_t(9), std::int64_t(17), point.m}) {  // one per m tile count
-        if (m > point.m) continue;
-        const TcInt4Plan plan = planTcInt4(m, n_, k_, groupSize_, multiprocessors_);
-        if (plan.slices > 1) partialFloats = std::max(partialFloats, std::size_t(plan.slices) * plan.mPerLaunch * n_);
-    }
+    const std::size_t partialFloats = tcInt4PartialFloats(point.m, n_, k_, groupSize_, multiprocessors_);
     if (partialFloats > 0) {
         auto partials = alloc.allocate(partialFloats * sizeof(float), MemoryUse::Workspace);
         if (!partials) return Status::failure(partials.error());
@@ -121,6 +126,15 @@ Status TcInt4::prepareTensors(const FragmentLayout& layout, const SweepPoint& po
 
 Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) {
     const TcInt4Plan plan = planTcInt4(m, n_, k_, groupSize_, multiprocessors_);
+    // Refuse a plan that would leave outputs unwritten (a slice without k) or write partials past the
+    // workspace, into neighbouring allocations: the n blocks' counters among them, after which no
+    // block is the last of its n block and none writes the sum.
+    const std::int64_t covered = std::int64_t(plan.slices) * plan.sliceK;
+    if (plan.sliceK <= 0 || covered < k_ || covered - plan.sliceK >= k_)
+        return Status::failure("tc_int4: " + std::to_string(plan.slices) + " slices of " +
+                               std::to_string(plan.sliceK) + " do not split k=" + std::to_string(k_));
+    if (tcInt4PartialFloats(plan, n_) * sizeof(float) > partials_.bytes())
+        return Status::failure("tc_int4: m=" + std::to_string(m) + " needs more split-k partials than prepared");
     const int nBlocks = int((n_ + 127) / 128);
     auto sorted = sortedActivations(a, m, context);
     if (!sorted) return Status::failure(sorted.error());

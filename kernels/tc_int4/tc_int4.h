@@ -19,6 +19,11 @@ struct TcInt4Plan {
 // Smallest split that fills the chip's resident blocks in whole waves (at least 90 %), with
 // a slice's activations small enough to stage in shared memory.
 TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupSize, int multiprocessors);
+// The fp32 split-k partials one launch of plan writes: [slices][mPerLaunch][n], none unsplit.
+std::size_t tcInt4PartialFloats(const TcInt4Plan& plan, std::int64_t n);
+// The partials every m from 1 to maxM needs: the split depends on m only through its m tile
+// count, so the most rows of each count (8, 16, 32, capped at maxM) write the most.
+std::size_t tcInt4PartialFloats(std::int64_t maxM, std::int64_t n, std::int64_t k, int groupSize, int multiprocessors);
 
 class TcInt4 final : public GpuKernel {
 public:

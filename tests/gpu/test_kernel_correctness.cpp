@@ -295,6 +295,89 @@ TEST_P(KernelCorrectness, MatchesFp32Reference) {
 
 INSTANTIATE_TEST_SUITE_P(Registry, KernelCorrectness, ::testing::ValuesIn(registeredKernelIds()), testName);
 
+// tc_int4 and the dispatcher on small layers whose k splits at one and two m tiles but not at four,
+// prepared for a large m and run at every m of one and two launches. Each m tile count's largest m
+// writes the most split-k partials; at m = 13 on n = 256, k = 384 they once overran a workspace
+// sized by the count's smallest m, and the output was left unwritten.
+class SmallSplitK : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SmallSplitK, EveryMMatchesFp32Reference) {
+    Q4_REQUIRE_GPU();
+    const KernelEntry* entry = findEntry(GetParam());
+    ASSERT_NE(entry, nullptr);
+    test::GpuTestContext gpu;
+    struct Shape {
+        std::int64_t n, k;
+        int group;
+        bool actOrder;
+    };
+    const Shape shapes[] = {{256, 384, -1, false}, {192, 512, 128, true}, {80, 640, 128, false},
+                            {208, 448, 32, true},  {336, 576, 64, false}};
+    constexpr std::int64_t kPreparedM = 300;
+    std::vector<std::int64_t> ms;
+    for (std::int64_t m = 1; m <= 64; ++m) ms.push_back(m);
+    ms.push_back(kPreparedM);
+    for (const Shape& shape : shapes) {
+        LayerConfig config;
+        config.n = shape.n;
+        config.k = shape.k;
+        config.quant.groupSize = shape.group;
+        config.quant.actOrder = shape.actOrder;
+        config.quant.symmetric = false;
+        SCOPED_TRACE(GetParam() + " " + describe(config));
+        const std::int64_t n = shape.n, k = shape.k;
+        const SweepPoint point{kPreparedM, n, k, "", config.quant};
+        const Status supported = entry->supports(point, gpu.context(nullptr));
+        ASSERT_TRUE(supported) << supported.message;
+        auto data = makeLayerData(n, k, config.quant, kSeed);
+        ASSERT_TRUE(data) << data.error();
+
+        DeviceAllocator buffers;
+        const std::vector<HalfBits> a = makeActivations(kPreparedM, k, mixSeed(kSeed, std::uint64_t(k)));
+        auto aDevice = buffers.upload(a.data(), a.size() * sizeof(HalfBits), MemoryUse::Activations);
+        ASSERT_TRUE(aDevice) << aDevice.error();
+        auto wDevice = buffers.upload(data->dequantized.data(), data->dequantized.size() * sizeof(float),
+                                      MemoryUse::Weights);
+        ASSERT_TRUE(wDevice) << wDevice.error();
+        const std::size_t cCount = std::size_t(kPreparedM * n);
+        auto cDevice = buffers.allocate(cCount * sizeof(HalfBits), MemoryUse::Output);
+        ASSERT_TRUE(cDevice) << cDevice.error();
+        auto refDevice = buffers.allocate(cCount * sizeof(float), MemoryUse::Output);
+        ASSERT_TRUE(refDevice) << refDevice.error();
+
+        DeviceAllocator kernelMemory;  // declared before the kernel: outlives its buffers
+        GpuContext context = gpu.context(&kernelMemory);
+        std::unique_ptr<GpuKernel> kernel = entry->create();
+        const Status prepared = kernel->prepare(data->layer, point, context);
+        ASSERT_TRUE(prepared) << "prepare: " << prepared.message;
+        ASSERT_EQ(cudaStreamSynchronize(gpu.stream()), cudaSuccess);
+
+        for (std::int64_t m : ms) {
+            SCOPED_TRACE("m=" + std::to_string(m) + " path=" + kernel->path(m));
+            ASSERT_EQ(cudaMemsetAsync(cDevice->data(), kPoison & 0xff, cDevice->bytes(), gpu.stream()), cudaSuccess);
+            const Status ran = kernel->run(aDevice->data(), cDevice->data(), m, context);
+            ASSERT_TRUE(ran) << "run: " << ran.message;
+            const cudaError_t synced = cudaStreamSynchronize(gpu.stream());
+            ASSERT_EQ(synced, cudaSuccess) << "kernel failed on the device: " << cudaGetErrorString(synced);
+            ASSERT_TRUE(launchReferenceFp32(aDevice->data(), wDevice->as<float>(), refDevice->as<float>(), m, n, k,
+                                            gpu.stream()));
+            ASSERT_EQ(cudaStreamSynchronize(gpu.stream()), cudaSuccess);
+            std::vector<HalfBits> c;
+            std::vector<float> reference;
+            ASSERT_TRUE(download(c, cDevice->data(), cCount));
+            ASSERT_TRUE(download(reference, refDevice->data(), std::size_t(m * n)));
+            EXPECT_EQ(std::count(c.begin() + m * n, c.end(), kPoison), std::ptrdiff_t(cCount - std::size_t(m * n)))
+                << "elements written past row m";
+            c.resize(std::size_t(m * n));
+            EXPECT_EQ(std::count(c.begin(), c.end(), kPoison), 0) << "elements left unwritten";
+            EXPECT_LT(relativeError(toFloat(c), reference), kTolerance);
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(TcInt4Family, SmallSplitK, ::testing::Values(std::string("tc_int4"), std::string("best_int4")),
+                         testName);
+
 // The reference itself against the CPU product in double, with act-order scattering the groups.
 TEST(ReferenceFp32, MatchesCpuReferenceProduct) {
     Q4_REQUIRE_GPU();

@@ -100,6 +100,26 @@ TEST(TcInt4Layout, PlanFillsTheChipAndCoversK) {
     EXPECT_EQ(wide.sliceK, 512);
 }
 
+TEST(TcInt4Layout, PartialsCoverEveryMUpToThePreparedOne) {
+    // A k that splits at one and two m tiles but not at four: the two-tile split's 16 rows write
+    // the most (sized by its fewest, 9 rows, m = 10..16 wrote past the partials).
+    EXPECT_EQ(q4::planTcInt4(13, 256, 384, -1, 132).slices, 2);
+    EXPECT_EQ(q4::planTcInt4(17, 256, 384, -1, 132).slices, 1);
+    struct Shape {
+        std::int64_t n, k;
+        int group;
+    };
+    for (const Shape& s : {Shape{256, 384, -1}, Shape{192, 512, 128}, Shape{80, 640, 128}, Shape{144, 1024, 32},
+                           Shape{4096, 4096, 128}, Shape{13824, 2048, 128}})
+        for (int sms : {108, 132})
+            for (std::int64_t maxM : {1, 5, 8, 9, 13, 16, 17, 32, 300, 4097}) {
+                const std::size_t prepared = q4::tcInt4PartialFloats(maxM, s.n, s.k, s.group, sms);
+                for (std::int64_t m = 1; m <= std::min<std::int64_t>(maxM, 40); ++m)
+                    EXPECT_LE(q4::tcInt4PartialFloats(q4::planTcInt4(m, s.n, s.k, s.group, sms), s.n), prepared)
+                        << "n=" << s.n << " k=" << s.k << " " << sms << " SMs, prepared m=" << maxM << ", m=" << m;
+            }
+}
+
 TEST(WgmmaInt4, OtherDevicesAreToldWhy) {
     q4::SweepPoint point;
     point.m = 64;
