@@ -1,7 +1,10 @@
 // How close to the bandwidth floor can any kernel get? Times a bare streaming read of exactly the
 // bytes a W4A16 problem at m = 1 moves (q4bench's minimumBytes), from a cold L2 and timed the way
 // the harness times kernels (launch queued behind a blocked stream, events around it), in several
-// read patterns, and reports the best against the floor at the device's copy bandwidth.
+// read patterns, and reports the best against the floor at the device's copy bandwidth. Each
+// pattern is timed twice: cold (one read after the harness's L2 flush) and stream (q4bench's
+// --l2 stream: one CUDA graph reads distinct copies of the bytes, together at least four times
+// the L2, back to back; the time per read is the graph's over the copies).
 // Built as q4stream-probe (sm_90a); `scripts/device-run.sh probe` runs it.
 //   q4stream-probe [NxK ...]        (default: n = k = 8192 and the Llama-2-13B decode shapes)
 #include <cuda_runtime.h>
@@ -10,18 +13,19 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "../kernels/tc_int4/tc_int4_kernel.cuh"  // loadStreaming: the weight loads of the int4 kernels
 
-#define CHECK(call)                                                                       \
-    do {                                                                                  \
-        const cudaError_t e = (call);                                                     \
-        if (e != cudaSuccess) {                                                           \
-            std::fprintf(stderr, "%s failed: %s\n", #call, cudaGetErrorString(e));        \
-            std::exit(1);                                                                 \
-        }                                                                                 \
+#define CHECK(call)                                                                \
+    do {                                                                           \
+        const cudaError_t e = (call);                                              \
+        if (e != cudaSuccess) {                                                    \
+            std::fprintf(stderr, "%s failed: %s\n", #call, cudaGetErrorString(e)); \
+            std::exit(1);                                                          \
+        }                                                                          \
     } while (0)
 
 namespace {
@@ -80,11 +84,10 @@ __global__ void readBulk(const unsigned char* __restrict__ data, size_t bytes, u
     auto issue = [&](size_t piece) {
         uint64_t* bar = &full[(piece - begin) % kStages];
         asm volatile("mbarrier.arrive.expect_tx.shared.b64 _, [%0], %1;" ::"r"(sharedAddress(bar)), "r"(kPiece));
-        asm volatile(
-            "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(
-                sharedAddress(ring + (piece - begin) % kStages * kPiece)),
-            "l"(data + piece * kPiece), "r"(kPiece), "r"(sharedAddress(bar))
-            : "memory");
+        asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(
+                         sharedAddress(ring + (piece - begin) % kStages * kPiece)),
+                     "l"(data + piece * kPiece), "r"(kPiece), "r"(sharedAddress(bar))
+                     : "memory");
     };
     if (threadIdx.x == 0) {
         for (int s = 0; s < kStages; ++s)
@@ -145,6 +148,27 @@ public:
             float ms = 0;
             CHECK(cudaEventElapsedTime(&ms, start_, stop_));
             if (i > 0) samples.push_back(ms * 1e3);
+        }
+        std::sort(samples.begin(), samples.end());
+        return samples[samples.size() / 2];
+    }
+
+    // Median of 40 replays of graph, in microseconds per read: no flush (the copies evict each
+    // other), the replay queued behind the held stream as the cold samples are.
+    double streamMedian(cudaGraphExec_t graph, int copies) {
+        std::vector<double> samples;
+        for (int i = 0; i <= 40; ++i) {  // the first is a warm-up
+            *flag_ = 0;
+            holdStream<<<1, 1, 0, stream_>>>(flagDevice_);
+            CHECK(cudaEventRecord(start_, stream_));
+            CHECK(cudaGraphLaunch(graph, stream_));
+            CHECK(cudaEventRecord(stop_, stream_));
+            *flag_ = 1;
+            CHECK(cudaEventSynchronize(stop_));
+            CHECK(cudaGetLastError());
+            float ms = 0;
+            CHECK(cudaEventElapsedTime(&ms, start_, stop_));
+            if (i > 0) samples.push_back(ms * 1e3 / copies);
         }
         std::sort(samples.begin(), samples.end());
         return samples[samples.size() / 2];
@@ -215,38 +239,62 @@ int main(int argc, char** argv) {
     std::printf("empty kernel (%d blocks): %.2f us\n", sms,
                 timer.median([&] { emptyKernel<<<sms, 256, 0, timer.stream()>>>(); }));
 
-    size_t largest = 0;
-    for (auto [n, k] : shapes) largest = std::max(largest, problemBytes(n, k));
-    unsigned char* data = nullptr;
-    CHECK(cudaMalloc(&data, largest + 16384));
-    CHECK(cudaMemset(data, 0x37, largest + 16384));
+    int l2 = 0;
+    CHECK(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, 0));
     CHECK(cudaFuncSetAttribute(readBulk<4, 16384>, cudaFuncAttributeMaxDynamicSharedMemorySize, 4 * 16384));
+
+    // A read pattern: its name and a launch reading `bytes` from a given copy.
+    using Read = std::function<void(const unsigned char*, size_t)>;
+    std::vector<std::pair<std::string, Read>> patterns;
+    for (int blocks : {1, 2, 4, 8})
+        for (int threads : {256, 512}) {
+            if (blocks * threads > 2048) continue;
+            patterns.emplace_back(
+                "loads, 4 deep, " + std::to_string(blocks) + " x " + std::to_string(threads) + " per SM",
+                [&timer, sms, blocks, threads](const unsigned char* from, size_t bytes) {
+                    readLoads<4><<<sms * blocks, threads, 0, timer.stream()>>>(reinterpret_cast<const uint4*>(from),
+                                                                               bytes / 16, timer.sink());
+                });
+        }
+    for (int blocks : {1, 2})
+        patterns.emplace_back("bulk copies, 4 x 16 KB, " + std::to_string(blocks) + " block(s) per SM",
+                              [&timer, sms, blocks](const unsigned char* from, size_t bytes) {
+                                  readBulk<4, 16384>
+                                      <<<sms * blocks, 128, 4 * 16384, timer.stream()>>>(from, bytes, timer.sink());
+                              });
 
     for (auto [n, k] : shapes) {
         const size_t bytes = problemBytes(n, k);
+        const size_t stride = (bytes + 16384 + 4095) / 4096 * 4096;  // bulk reads may pass the end by a piece
+        const int copies = int(std::clamp<size_t>((4 * size_t(l2) + bytes - 1) / bytes, 2, 1024));
+        unsigned char* data = nullptr;
+        CHECK(cudaMalloc(&data, stride * copies));
+        CHECK(cudaMemset(data, 0x37, stride * copies));
         const double floorUs = bytes / copy * 1e6;
-        std::printf("\nm = 1, n = %zu, k = %zu: %zu bytes, floor %.2f us\n", n, k, bytes, floorUs);
-        double best = 0;
-        auto report = [&](const std::string& name, double us) {
-            std::printf("  %-34s %7.2f us  %5.1f %% of floor\n", name.c_str(), us, 100 * floorUs / us);
-            if (best == 0 || us < best) best = us;
-        };
-        const uint4* words = reinterpret_cast<const uint4*>(data);
-        const size_t count = bytes / 16;
-        for (int blocks : {1, 2, 4, 8})
-            for (int threads : {256, 512}) {
-                if (blocks * threads > 2048) continue;
-                const auto name = "loads, 4 deep, " + std::to_string(blocks) + " x " + std::to_string(threads) + " per SM";
-                report(name, timer.median([&] {
-                    readLoads<4><<<sms * blocks, threads, 0, timer.stream()>>>(words, count, timer.sink());
-                }));
-            }
-        for (int blocks : {1, 2})
-            report("bulk copies, 4 x 16 KB, " + std::to_string(blocks) + " block(s) per SM", timer.median([&] {
-                       readBulk<4, 16384><<<sms * blocks, 128, 4 * 16384, timer.stream()>>>(data, bytes, timer.sink());
-                   }));
-        std::printf("  best: %.2f us = %.1f %% of floor\n", best, 100 * floorUs / best);
+        std::printf("\nm = 1, n = %zu, k = %zu: %zu bytes, floor %.2f us; stream over %d copies\n", n, k, bytes,
+                    floorUs, copies);
+        std::printf("  %-40s %18s %18s\n", "pattern", "cold", "stream");
+        double bestCold = 0, bestStream = 0;
+        for (const auto& pattern : patterns) {
+            const Read& read = pattern.second;
+            const double cold = timer.median([&] { read(data, bytes); });
+            cudaGraph_t graph = nullptr;
+            cudaGraphExec_t replay = nullptr;
+            CHECK(cudaStreamBeginCapture(timer.stream(), cudaStreamCaptureModeThreadLocal));
+            for (int c = 0; c < copies; ++c) read(data + size_t(c) * stride, bytes);
+            CHECK(cudaStreamEndCapture(timer.stream(), &graph));
+            CHECK(cudaGraphInstantiate(&replay, graph, 0));
+            const double stream = timer.streamMedian(replay, copies);
+            CHECK(cudaGraphExecDestroy(replay));
+            CHECK(cudaGraphDestroy(graph));
+            std::printf("  %-40s %7.2f us %5.1f %% %7.2f us %5.1f %%\n", pattern.first.c_str(), cold,
+                        100 * floorUs / cold, stream, 100 * floorUs / stream);
+            if (bestCold == 0 || cold < bestCold) bestCold = cold;
+            if (bestStream == 0 || stream < bestStream) bestStream = stream;
+        }
+        std::printf("  best: cold %.2f us = %.1f %% of floor; stream %.2f us = %.1f %% of floor\n", bestCold,
+                    100 * floorUs / bestCold, bestStream, 100 * floorUs / bestStream);
+        CHECK(cudaFree(data));
     }
-    CHECK(cudaFree(data));
     return 0;
 }

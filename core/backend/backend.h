@@ -55,6 +55,12 @@ public:
     virtual std::int64_t peakBytes() const { return memory().total(); }
     virtual std::string path() const { return {}; }  // dispatchers name the path they chose
     virtual std::optional<double> permuteSeconds() { return std::nullopt; }
+    // L2Mode::Stream: seconds per run over one pass through distinct copies of the weights that
+    // together exceed the L2 (backends that can hold them; Backend::supportsTiming says which).
+    virtual Expected<double> timeStream(const TimingOptions& /*timing*/) {
+        return Error{"this backend has no layer-stream timing"};
+    }
+    virtual std::optional<std::int64_t> streamCopies() const { return std::nullopt; }  // after timeStream
     // Device telemetry after sampling (clock, power, temperature, throttling, energy per op),
     // where the device reports it; fields stay empty otherwise.
     virtual void addTelemetry(Record& /*record*/) {}
@@ -71,6 +77,11 @@ public:
     virtual std::int64_t memoryLimitBytes() const = 0;
     // Empty status when the kernel can run the point, else why not ("k=96 is not a multiple of 64").
     virtual Status supports(const std::string& kernelId, const SweepPoint& point) const = 0;
+    // Empty status when the backend can time this way, else why not.
+    virtual Status supportsTiming(const TimingOptions& timing) const {
+        if (timing.l2 == L2Mode::Stream) return Status::failure("l2=stream is timed by GPU backends only");
+        return Status::success();
+    }
     virtual Expected<std::unique_ptr<KernelInstance>> prepare(const std::string& kernelId, const Problem& problem) = 0;
     // Failure that ends the sweep (a sticky device error); checked after every record.
     virtual Status health() { return Status::success(); }

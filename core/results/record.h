@@ -58,6 +58,7 @@ struct Record {
     // settings
     L2Mode l2Mode = L2Mode::Cold;
     bool cudaGraph = false;
+    std::optional<std::int64_t> streamCopies;  // l2=stream: distinct copies of the weights cycled over
     std::uint64_t seed = 0;
     // outcome
     RecordStatus status = RecordStatus::Ok;

@@ -40,6 +40,7 @@ std::vector<RecordField> buildFields() {
         enumField<Record, ZeroFormat>("zero_format", "Zeros", Q4_MEMBER(zeroFormat)),
         enumField<Record, L2Mode>("l2_mode", "L2", Q4_MEMBER(l2Mode)),
         flagField<Record>("cuda_graph", "Graph", Q4_MEMBER(cudaGraph)),
+        integerField<Record>("stream_copies", "Copies", H::Count, 1, kMaxDimension, Q4_MEMBER(streamCopies)),
         {"seed", "Seed", H::Count, FieldType::Unsigned, [](const Record& r) -> FieldValue { return r.seed; },
          [](Record& r, const FieldValue& v) -> Status {
              if (absent(v)) return outOfRange("given");

@@ -30,9 +30,10 @@ std::string formatError(double error) {
 }
 
 // One sample in seconds per launch: cold, a single launch after a flush; hot, a batch sized on the
-// first sample.
+// first sample; stream, one pass over the copies of the weights.
 Expected<double> takeSample(KernelInstance& kernel, const TimingOptions& timing, int& hotBatch) {
     if (timing.l2 == L2Mode::Cold) return kernel.timeLaunches(1, timing);
+    if (timing.l2 == L2Mode::Stream) return kernel.timeStream(timing);
     if (hotBatch == 0) {
         auto single = kernel.timeLaunches(1, timing);
         if (!single) return single;
@@ -55,6 +56,11 @@ Expected<std::vector<float>> runForValidation(KernelInstance& kernel, const Timi
 void measureKernel(Backend& backend, const MeasureRequest& request, const CancelToken& cancel, Record& record) {
     const SweepPoint& point = request.problem->point;
     if (Status why = backend.supports(request.kernelId, point); !why) {
+        record.status = RecordStatus::Unsupported;
+        record.message = why.message;
+        return;
+    }
+    if (Status why = backend.supportsTiming(request.timing); !why) {
         record.status = RecordStatus::Unsupported;
         record.message = why.message;
         return;
@@ -130,6 +136,7 @@ void measureKernel(Backend& backend, const MeasureRequest& request, const Cancel
     }
     record.time = summarize(samples);
     record.permuteSeconds = kernel.permuteSeconds();
+    record.streamCopies = kernel.streamCopies();
     if (record.status == RecordStatus::Ok) kernel.addTelemetry(record);
     record.memPeakBytes = kernel.peakBytes();  // workspace may grow during runs
 }

@@ -117,7 +117,8 @@ const std::vector<FieldRule>& rules() {
              return readNumber(key, text, 0, false, kMaxSamplingSeconds, s.timing.timeoutSeconds);
          },
          [](const S& s) { return numberText(s.timing.timeoutSeconds); }},
-        {{"timing.l2", "--l2", "L2", "cold (flushed by reads before every sample, default) or hot"},
+        {{"timing.l2", "--l2", "L2", "cold (flushed by reads before every sample, default), hot or stream (launches cycle over copies of the "
+          "weights larger than the L2, from one CUDA graph)"},
          [](S& s, auto key, auto text) { return readEnum(key, text, s.timing.l2); },
          [](const S& s) { return std::string(nameOf(s.timing.l2)); }},
         {{"timing.cuda_graph", "--cuda-graph", "CUDA graph", "Replay each launch from a CUDA graph: yes or no"},

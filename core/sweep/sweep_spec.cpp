@@ -103,7 +103,8 @@ constexpr NamedValue<YesNoBoth> kYesNoBothNames[] = {
     {YesNoBoth::No, "off"},    {YesNoBoth::Yes, "on"},   {YesNoBoth::No, "false"},
     {YesNoBoth::Yes, "true"},
 };
-constexpr NamedValue<L2Mode> kL2ModeNames[] = {{L2Mode::Cold, "cold"}, {L2Mode::Hot, "hot"}};
+constexpr NamedValue<L2Mode> kL2ModeNames[] = {
+    {L2Mode::Cold, "cold"}, {L2Mode::Hot, "hot"}, {L2Mode::Stream, "stream"}};
 }  // namespace
 
 NameTable<YesNoBoth> namesOf(YesNoBoth) { return kYesNoBothNames; }

@@ -20,8 +20,12 @@ YesNoBoth choiceOf(const std::vector<bool>& values);
 enum class L2Mode {
     Cold,  // flushed by reads before every sample (the default)
     Hot,   // back-to-back launches on one copy of the weights
+    // Back-to-back launches over enough distinct copies of the weights to exceed the L2 several
+    // times, replayed from one CUDA graph: cold weights without a flush or launch gap per sample,
+    // as a model's decode step runs its layers (GPU backends only).
+    Stream,
 };
-NameTable<L2Mode> namesOf(L2Mode);  // cold, hot
+NameTable<L2Mode> namesOf(L2Mode);  // cold, hot, stream
 
 struct TimingOptions {
     int warmup = 3;              // untimed runs before sampling

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 
 #include "cuda/ceilings.h"
@@ -22,6 +23,12 @@ namespace {
 const char* const kBaseline = "cublas_fp16";
 constexpr HalfBits kPoison = 0xFFFF;  // fp16 NaN: any element a kernel fails to write stays NaN
 constexpr double kEnergyBurstSeconds = 0.1;
+// l2=stream: the copies' weights exceed the L2 this many times, so each launch finds its weights
+// evicted by the ones before; tiny layers stop at the copy cap (their record names the count).
+constexpr double kStreamL2Multiple = 4.0;
+constexpr std::int64_t kMaxStreamCopies = 1024;
+// Copies of one kernel must agree with its first copy (split-k kernels may round differently).
+constexpr double kStreamCopyTolerance = 1e-3;
 
 // "9.0" -> 90, as kernels compare it.
 int computeCapabilityNumber(const std::string& text) {
@@ -49,16 +56,18 @@ bool isSticky(cudaError_t e) {
 
 class CudaKernelInstance final : public KernelInstance {
 public:
-    CudaKernelInstance(std::unique_ptr<GpuKernel> kernel, GpuContext context, GpuTimer& timer,
+    CudaKernelInstance(const KernelEntry& entry, GpuContext context, GpuTimer& timer, std::size_t l2Bytes,
                        const NvmlMonitor* nvml)
-        : kernel_(std::move(kernel)), context_(context), timer_(timer), nvml_(nvml) {}
+        : entry_(entry), kernel_(entry.create()), context_(context), timer_(timer), l2Bytes_(l2Bytes), nvml_(nvml) {}
     CudaKernelInstance(const CudaKernelInstance&) = delete;
     CudaKernelInstance& operator=(const CudaKernelInstance&) = delete;
     ~CudaKernelInstance() override {
         if (graph_) cudaGraphExecDestroy(graph_);
+        if (streamGraph_) cudaGraphExecDestroy(streamGraph_);
     }
 
     Status setUp(const Problem& problem) {
+        problem_ = &problem;
         const SweepPoint& p = problem.point;
         m_ = p.m;
         n_ = p.n;
@@ -104,6 +113,20 @@ public:
             timing.l2 == L2Mode::Cold);
     }
 
+    // One replay of a graph that runs every copy once, back to back; the copies are made on the
+    // first call. Their memory is the measurement's, not the kernel's: it is kept apart.
+    Expected<double> timeStream(const TimingOptions& /*timing*/) override {
+        if (!streamGraph_) Q4_CHECK(setUpStream());
+        auto seconds = timer_.time(
+            [&]() { return cudaStatus(cudaGraphLaunch(streamGraph_, context_.stream), "stream graph launch"); }, false);
+        if (!seconds) return seconds;
+        return seconds.value() / double(streamKernels_.size() + 1);
+    }
+    std::optional<std::int64_t> streamCopies() const override {
+        if (!streamGraph_) return std::nullopt;
+        return std::int64_t(streamKernels_.size() + 1);
+    }
+
     MemoryBreakdown memory() const override { return allocator_.breakdown(); }
     std::int64_t peakBytes() const override { return allocator_.peakBytes(); }
     std::string path() const override { return kernel_->path(m_); }
@@ -140,6 +163,52 @@ public:
     }
 
 private:
+    // Prepares the copies (each validated against the kernel's own output), then captures the
+    // kernel and every copy in one graph and replays it once, untimed.
+    Status setUpStream() {
+        const MemoryBreakdown mem = allocator_.breakdown();
+        const double layerBytes = double(std::max<std::int64_t>(mem.weights + mem.scales + mem.zeros + mem.gIdx, 1));
+        const std::int64_t copies =
+            std::clamp<std::int64_t>(std::int64_t(std::ceil(kStreamL2Multiple * double(l2Bytes_) / layerBytes)), 2,
+                                     kMaxStreamCopies);
+        auto first = runOnce(*kernel_, context_);
+        if (!first) return Status::failure("stream: " + first.error());
+        streamContext_ = context_;
+        streamContext_.allocator = &streamAllocator_;
+        for (std::int64_t i = 1; i < copies; ++i) {
+            auto copy = entry_.create();
+            Q4_CHECK(copy->prepare(*problem_->layer, problem_->point, streamContext_));
+            Q4_CUDA(cudaStreamSynchronize(context_.stream));
+            auto output = runOnce(*copy, streamContext_);
+            if (!output) return Status::failure("stream copy " + std::to_string(i) + ": " + output.error());
+            const double difference = relativeError(output.value(), first.value());
+            if (!(difference <= kStreamCopyTolerance))
+                return Status::failure("stream copy " + std::to_string(i) + " differs from the first by " +
+                                       std::to_string(difference));
+            streamKernels_.push_back(std::move(copy));
+        }
+        cudaGraph_t graph = nullptr;
+        Q4_CHECK(cudaStatus(cudaStreamBeginCapture(context_.stream, cudaStreamCaptureModeThreadLocal), "begin capture"));
+        Status launched = kernel_->run(a_.data(), c_.data(), m_, context_);
+        for (auto& copy : streamKernels_)
+            if (launched) launched = copy->run(a_.data(), c_.data(), m_, streamContext_);
+        const Status ended = cudaStatus(cudaStreamEndCapture(context_.stream, &graph), "end capture");
+        if (!launched) return launched;
+        if (!ended) return ended;
+        const Status instantiated = cudaStatus(cudaGraphInstantiate(&streamGraph_, graph, 0), "graph instantiate");
+        cudaGraphDestroy(graph);
+        Q4_CHECK(instantiated);
+        Q4_CHECK(cudaStatus(cudaGraphLaunch(streamGraph_, context_.stream), "stream graph launch"));
+        return cudaStatus(cudaStreamSynchronize(context_.stream), "stream warm-up");
+    }
+
+    // C from one poisoned run of kernel, as fp32.
+    Expected<std::vector<float>> runOnce(GpuKernel& kernel, GpuContext& context) {
+        Q4_CHECK(poisonOutput());
+        Q4_CHECK(kernel.run(a_.data(), c_.data(), m_, context));
+        return readOutput();
+    }
+
     Status captureGraph() {
         cudaGraph_t graph = nullptr;
         Q4_CHECK(cudaStatus(cudaStreamBeginCapture(context_.stream, cudaStreamCaptureModeThreadLocal), "begin capture"));
@@ -153,13 +222,21 @@ private:
     }
 
     DeviceAllocator allocator_;  // declared first: destroyed after every buffer it tracks
+    DeviceAllocator streamAllocator_;
+    const KernelEntry& entry_;
     std::unique_ptr<GpuKernel> kernel_;
     GpuContext context_;
     GpuTimer& timer_;
+    std::size_t l2Bytes_;
     const NvmlMonitor* nvml_;
+    const Problem* problem_ = nullptr;  // outlives the instance (the engine measures it, then drops it)
     DeviceBuffer a_, c_;
     std::int64_t m_ = 0, n_ = 0;
     cudaGraphExec_t graph_ = nullptr;
+    // l2=stream: the copies after the kernel itself, their context and the graph that runs them all.
+    std::vector<std::unique_ptr<GpuKernel>> streamKernels_;
+    GpuContext streamContext_;
+    cudaGraphExec_t streamGraph_ = nullptr;
 };
 
 class CudaBackend final : public Backend {
@@ -209,11 +286,13 @@ public:
         if (Status shape = validateLayerShape(point.k, point.n, point.quant.groupSize); !shape) return shape;
         return entry->supports(point, context_);
     }
+    Status supportsTiming(const TimingOptions&) const override { return Status::success(); }
 
     Expected<std::unique_ptr<KernelInstance>> prepare(const std::string& kernelId, const Problem& problem) override {
         const KernelEntry* entry = find(kernelId);
         if (!entry) return Error{"unknown kernel '" + kernelId + "'"};
-        auto instance = std::make_unique<CudaKernelInstance>(entry->create(), context_, *timer_, nvml_.get());
+        auto instance = std::make_unique<CudaKernelInstance>(*entry, context_, *timer_, std::size_t(info_.l2Bytes),
+                                                             nvml_.get());
         if (Status s = instance->setUp(problem); !s) return Error{s.message};
         return std::unique_ptr<KernelInstance>(std::move(instance));
     }

@@ -34,6 +34,16 @@ public:
         const double jitter = (++samples_ % 2) ? 1.5 : 0.5;
         return launches * kernel_.secondsPerLaunch * jitter;
     }
+    Expected<double> timeStream(const TimingOptions& timing) override {
+        ++backend_.streamSamples[kernel_.id];
+        for (std::int64_t i = 0; i < FakeBackend::kFakeStreamCopies; ++i)
+            if (Status s = launch(timing); !s) return s.asError();
+        return kernel_.secondsPerLaunch;
+    }
+    std::optional<std::int64_t> streamCopies() const override {
+        return backend_.streamSamples.count(kernel_.id) ? std::optional<std::int64_t>(FakeBackend::kFakeStreamCopies)
+                                                        : std::nullopt;
+    }
     MemoryBreakdown memory() const override { return MemoryBreakdown{.weights = 1000}; }
 
 private:

@@ -48,6 +48,9 @@ public:
         const FakeKernel& k = find(id);
         return k.unsupportedReason.empty() ? Status::success() : Status::failure(k.unsupportedReason);
     }
+    Status supportsTiming(const TimingOptions& timing) const override {
+        return streamTiming ? Status::success() : Backend::supportsTiming(timing);
+    }
     Expected<std::unique_ptr<KernelInstance>> prepare(const std::string& id, const Problem& problem) override;
     Status health() override { return deviceFailed_ ? Status::failure("fake sticky error") : Status::success(); }
     Expected<std::vector<float>> reference(const Problem& problem, const std::vector<float>&) override {
@@ -61,6 +64,9 @@ public:
         return kernels_.front();
     }
     std::map<std::string, std::vector<int>> launchesPerTiming;  // kernel -> launches of each timeLaunches call
+    bool streamTiming = false;  // supports l2=stream: each sample is one timeStream call over kFakeStreamCopies
+    static constexpr std::int64_t kFakeStreamCopies = 6;
+    std::map<std::string, int> streamSamples;  // kernel -> timeStream calls
 
 private:
     std::vector<FakeKernel> kernels_;

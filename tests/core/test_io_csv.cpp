@@ -50,6 +50,7 @@ Record measuredRecord() {
     r.zeroFormat = ZeroFormat::V2;
     r.l2Mode = L2Mode::Cold;
     r.cudaGraph = true;
+    r.streamCopies = 9;
     r.seed = 1234;
     r.status = RecordStatus::Ok;
     r.time = {200, 2.125e-5, 2.1337e-5, 3.1e-7, 0.01453, 2.08e-5, 2.29e-5, 2.1e-5, 2.17e-5};
@@ -127,6 +128,7 @@ void expectSameRecord(const Record& a, const Record& b) {
     EXPECT_EQ(a.zeroFormat, b.zeroFormat);
     EXPECT_EQ(a.l2Mode, b.l2Mode);
     EXPECT_EQ(a.cudaGraph, b.cudaGraph);
+    EXPECT_EQ(a.streamCopies, b.streamCopies);
     EXPECT_EQ(a.seed, b.seed);
     EXPECT_EQ(a.status, b.status);
     EXPECT_EQ(a.message, b.message);
@@ -187,7 +189,7 @@ TEST(RecordStatusNames, RoundTrip) {
 TEST(CsvColumns, HeaderOrder) {
     const std::vector<std::string> expected = {
         "run_id", "index", "backend", "device", "kernel", "family", "path", "checkpoint", "layer", "m", "n", "k", "group_size",
-        "act_order", "symmetric", "zero_format", "l2_mode", "cuda_graph", "seed", "status", "message", "timed_out",
+        "act_order", "symmetric", "zero_format", "l2_mode", "cuda_graph", "stream_copies", "seed", "status", "message", "timed_out",
         "samples", "time_ms_median", "time_ms_mean", "time_ms_stdev", "time_cv", "time_ms_min", "time_ms_max",
         "time_ms_p10", "time_ms_p90", "rel_error", "bytes", "flops", "gbps", "tflops", "floor_ms", "fraction_of_floor",
         "speedup_vs_baseline", "permute_ms", "mem_peak_mb", "mem_weights_bytes", "mem_scales_bytes", "mem_zeros_bytes",

@@ -39,6 +39,7 @@ Record fullRecord() {
     r.zeroFormat = ZeroFormat::V1;
     r.l2Mode = L2Mode::Hot;
     r.cudaGraph = true;
+    r.streamCopies = 9;
     r.seed = 18446744073709551557ull;  // above int64, to catch signed storage
     r.status = RecordStatus::Ok;
     r.message = "path \"fallback\", reason: m < 4";
@@ -146,7 +147,7 @@ TEST(RecordJson, AbsentOptionalsAreNull) {
     const json j = json::parse(recordToJson(sparseRecord()));
     for (const char* key : {"rel_error", "gbps", "tflops", "floor_ms", "fraction_of_floor", "speedup_vs_baseline",
                             "permute_ms", "sm_clock_mhz", "power_w", "temperature_c", "energy_j_per_op",
-                            "throttle_reasons"})
+                            "throttle_reasons", "stream_copies"})
         EXPECT_TRUE(j.at(key).is_null()) << key;
 
     auto back = recordFromJson(j.dump());
@@ -438,7 +439,7 @@ TEST(SweepSpecJson, UnknownKeysAndWrongTypesAreNamed) {
     EXPECT_EQ(specError(R"({"n": "4:1:x2"})"), "sweep spec: n: range '4:1:x2' has start 4 greater than end 1");
     EXPECT_EQ(specError(R"({"tolerance": "tight"})"),
               "sweep spec: tolerance: 'tight' must be a number > 0 and <= 1e+06");
-    EXPECT_EQ(specError(R"({"timing": {"l2": "warm"}})"), "sweep spec: timing.l2: 'warm' must be one of cold or hot");
+    EXPECT_EQ(specError(R"({"timing": {"l2": "warm"}})"), "sweep spec: timing.l2: 'warm' must be one of cold, hot or stream");
     EXPECT_NE(specError(R"({"timing": {"cuda_graph": 2}})").find("timing.cuda_graph:"), std::string::npos);
     EXPECT_NE(specError(R"({"timing": {"min_time_s": "inf"}})").find("timing.min_time_s:"), std::string::npos);
     EXPECT_EQ(specError(R"({"act_order": "maybe"})"), "sweep spec: act_order: 'maybe' must be one of no, yes or both");

@@ -133,6 +133,35 @@ TEST(RunnerProtocol, HotSamplesBatchLaunchesColdOnesDoNot) {
     for (int launches : backend.launchesPerTiming["tiny"]) EXPECT_EQ(launches, 1);
 }
 
+TEST(RunnerProtocol, StreamSamplesComeFromTheBackendsStreamTimingAndNameTheCopies) {
+    FakeBackend backend({{.id = "tiny", .secondsPerLaunch = 2e-6}});
+    backend.streamTiming = true;
+    SweepSpec spec = smallSpec({"tiny"});
+    spec.m = {1};
+    spec.timing.l2 = L2Mode::Stream;
+    const RunResult result = run(backend, spec);
+    ASSERT_EQ(result.records.size(), 1u);
+    const Record& r = result.records[0];
+    EXPECT_EQ(r.status, RecordStatus::Ok) << r.message;
+    EXPECT_EQ(r.l2Mode, L2Mode::Stream);
+    EXPECT_EQ(r.streamCopies, FakeBackend::kFakeStreamCopies);
+    EXPECT_DOUBLE_EQ(r.time.median, 2e-6);
+    EXPECT_GE(backend.streamSamples["tiny"], r.time.samples);
+    EXPECT_TRUE(backend.launchesPerTiming["tiny"].empty());  // no cold or hot sample was taken
+}
+
+TEST(RunnerProtocol, StreamOnABackendWithoutItIsUnsupportedWithTheReason) {
+    FakeBackend backend({{.id = "tiny"}});
+    SweepSpec spec = smallSpec({"tiny"});
+    spec.m = {1};
+    spec.timing.l2 = L2Mode::Stream;
+    const RunResult result = run(backend, spec);
+    ASSERT_EQ(result.records.size(), 1u);
+    EXPECT_EQ(result.records[0].status, RecordStatus::Unsupported);
+    EXPECT_NE(result.records[0].message.find("l2=stream"), std::string::npos) << result.records[0].message;
+    EXPECT_FALSE(result.records[0].streamCopies.has_value());
+}
+
 TEST(RunnerProtocol, CancelIsHonouredDuringWarmUp) {
     CancelToken cancel;
     int launches = 0;

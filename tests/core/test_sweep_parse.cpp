@@ -104,7 +104,7 @@ TEST(EnumNames, YesNoBothAcceptsNamesAndSynonyms) {
 
 TEST(EnumNames, CanonicalNamesRoundTrip) {
     for (YesNoBoth mode : {YesNoBoth::No, YesNoBoth::Yes, YesNoBoth::Both}) EXPECT_EQ(*valueOf<YesNoBoth>(nameOf(mode)), mode);
-    for (L2Mode mode : {L2Mode::Cold, L2Mode::Hot}) EXPECT_EQ(*valueOf<L2Mode>(nameOf(mode)), mode);
+    for (L2Mode mode : {L2Mode::Cold, L2Mode::Hot, L2Mode::Stream}) EXPECT_EQ(*valueOf<L2Mode>(nameOf(mode)), mode);
     EXPECT_STREQ(nameOf(YesNoBoth::Both), "both");
     EXPECT_STREQ(nameOf(L2Mode::Cold), "cold");
 }

@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -191,6 +192,44 @@ TEST(Harness, CudaGraphReplayIsTimed) {
     auto t = instance.value()->timeLaunches(1, timing);
     ASSERT_TRUE(t) << t.error();
     EXPECT_GT(*t, 0.0);
+}
+
+// l2=stream: the copies' weights together exceed the L2 four times (or stop at the cap), they are
+// the measurement's memory and not the kernel's, and every sample is a time per run.
+TEST(Harness, StreamModeCyclesOverCopiesLargerThanTheL2) {
+    Q4_REQUIRE_GPU();
+    auto backend = BackendRegistry::instance().create("cuda", 0);
+    ASSERT_TRUE(backend) << backend.error();
+    const double l2 = double(backend.value()->deviceInfo().l2Bytes);
+    ASSERT_TRUE(backend.value()->supportsTiming(TimingOptions{.l2 = L2Mode::Stream}));
+    auto data = makeProblem(3, 2048, 1536);
+    ASSERT_TRUE(data);
+    for (const char* id : {"cublas_fp16", "best_int4", "exllama_style"}) {
+        SCOPED_TRACE(id);
+        auto instance = backend.value()->prepare(id, data->problem);
+        ASSERT_TRUE(instance) << instance.error();
+        KernelInstance& kernel = *instance.value();
+        const MemoryBreakdown before = kernel.memory();
+        const double layerBytes = double(before.weights + before.scales + before.zeros + before.gIdx);
+        EXPECT_FALSE(kernel.streamCopies().has_value());
+        TimingOptions stream;
+        stream.l2 = L2Mode::Stream;
+        for (int i = 0; i < 5; ++i) {
+            auto t = kernel.timeStream(stream);
+            ASSERT_TRUE(t) << t.error();
+            EXPECT_GT(*t, 0.0);
+            EXPECT_LT(*t, 0.01);
+        }
+        ASSERT_TRUE(kernel.streamCopies().has_value());
+        const std::int64_t copies = *kernel.streamCopies();
+        EXPECT_GE(copies, 2);
+        EXPECT_TRUE(double(copies) * layerBytes >= 4.0 * l2 || copies == 1024) << copies << " copies";
+        EXPECT_EQ(kernel.memory().weights, before.weights);
+        // The output is still the kernel's: the last copy's run left a correct C.
+        auto output = kernel.readOutput();
+        ASSERT_TRUE(output) << output.error();
+        EXPECT_EQ(std::count_if(output->begin(), output->end(), [](float v) { return !std::isfinite(v); }), 0);
+    }
 }
 
 TEST(Harness, SweepThroughCudaBackend) {
