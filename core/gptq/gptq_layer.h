@@ -67,6 +67,9 @@ void convertZeroFormat(GptqLayer& layer, ZeroFormat to);
 // Checks k, n and group size for a layer (k % 8, n % 8, k % group, group > 0 or -1).
 Status validateLayerShape(std::int64_t k, std::int64_t n, int groupSize);
 
+// Checks that g_idx has k entries, each a group 0..groups-1.
+Status validateGroupIndex(const std::vector<std::int32_t>& gIdx, std::int64_t k, std::int64_t groups);
+
 // Round-to-nearest quantization of w [k, n] (row-major). gIdx (size k) assigns rows to groups;
 // empty means the natural order (row r in group r / groupSize). The rule is GPTQ's quantizer:
 // asymmetric: scale = (max - min) / 15, zero = round(-min / scale); symmetric: the range is

@@ -19,6 +19,8 @@ HalfBits storedScale(float range) {
     return bits;
 }
 
+}  // namespace
+
 Status validateGroupIndex(const std::vector<std::int32_t>& gIdx, std::int64_t k, std::int64_t groups) {
     if (std::int64_t(gIdx.size()) != k)
         return Status::failure("g_idx has " + std::to_string(gIdx.size()) + " entries: it must have k=" +
@@ -29,8 +31,6 @@ Status validateGroupIndex(const std::vector<std::int32_t>& gIdx, std::int64_t k,
                                    " is out of range: groups are 0.." + std::to_string(groups - 1));
     return Status::success();
 }
-
-}  // namespace
 
 Status validateLayerShape(std::int64_t k, std::int64_t n, int groupSize) {
     if (k <= 0) return Status::failure("k=" + std::to_string(k) + " must be positive");

@@ -1,0 +1,115 @@
+#include "sparsity/sparse_gptq_layer.h"
+
+#include <cstddef>
+#include <string>
+
+#include "sparsity/sparse_metadata.h"
+
+namespace q4 {
+namespace {
+
+std::string str(std::int64_t v) {
+    return std::to_string(v);
+}
+
+// "keptQweight has 10 values: it must have k/16*n=64"
+Status checkSize(const char* name, std::size_t size, std::int64_t expected, const char* rule) {
+    if (std::int64_t(size) == expected) return Status::success();
+    return Status::failure(std::string(name) + " has " + str(std::int64_t(size)) + " values: it must have " + rule +
+                           "=" + str(expected));
+}
+
+Status checkPattern(Sparsity sparsity) {
+    if (sparsity == Sparsity::Sparse16of32 || sparsity == Sparsity::Sparse2of4) return Status::success();
+    return Status::failure(std::string("a compressed layer needs 16:32 or 2:4 sparsity, not ") + nameOf(sparsity));
+}
+
+// Shape rules and the sizes of what sparse and dense layers share.
+Status checkShared(std::int64_t k, std::int64_t n, int groupSize, Sparsity sparsity,
+                   const std::vector<std::int32_t>& qzeros, const std::vector<HalfBits>& scales) {
+    if (Status s = checkPattern(sparsity); !s) return s;
+    if (Status s = validateLayerShape(k, n, groupSize); !s) return s;
+    if (Status s = validateSparsity(k, sparsity); !s) return s;
+    const std::int64_t groups = k / effectiveGroupSize(groupSize, k);
+    if (Status s = checkSize("qzeros", qzeros.size(), groups * n / 8, "G*n/8"); !s) return s;
+    return checkSize("scales", scales.size(), groups * n, "G*n");
+}
+
+}  // namespace
+
+Expected<KeepMask> keepMaskOf(const SparseGptqLayer& layer) {
+    const std::int64_t k = layer.k, n = layer.n;
+    if (Status s = checkShared(k, n, layer.groupSize, layer.sparsity, layer.qzeros, layer.scales); !s)
+        return s.asError();
+    if (Status s = checkSize("keptQweight", layer.keptQweight.size(), k / 16 * n, "k/16*n"); !s) return s.asError();
+    if (Status s = validateGroupIndex(layer.gIdx, k, layer.numGroups()); !s) return s.asError();
+    return decodeMetadata(layer.metadata, k, n, layer.sparsity);
+}
+
+Status validateSparseLayer(const SparseGptqLayer& layer) {
+    const Expected<KeepMask> mask = keepMaskOf(layer);
+    return mask ? Status::success() : Status::failure(mask.error());
+}
+
+Expected<SparseGptqLayer> compressPruned(const GptqLayer& dense, const KeepMask& mask, Sparsity sparsity) {
+    const std::int64_t k = dense.k, n = dense.n;
+    if (Status s = checkShared(k, n, dense.groupSize, sparsity, dense.qzeros, dense.scales); !s) return s.asError();
+    if (Status s = checkSize("qweight", dense.qweight.size(), k / 8 * n, "k/8*n"); !s) return s.asError();
+    if (!dense.gIdx.empty())
+        if (Status s = validateGroupIndex(dense.gIdx, k, dense.numGroups()); !s) return s.asError();
+    if (Status s = validateKeepMask(mask, k, n, sparsity); !s) return s.asError();
+
+    // Kept nibbles form a [k/2, n] matrix: slot s of column c is its s-th kept row.
+    const std::vector<std::uint8_t> q = unpackWeights(dense.qweight, k, n);
+    std::vector<std::uint8_t> kept(std::size_t(k / 2 * n));
+    std::vector<std::int64_t> slot(std::size_t(n), 0);
+    for (std::int64_t r = 0; r < k; ++r)
+        for (std::int64_t c = 0; c < n; ++c)
+            if (mask[std::size_t(r * n + c)])
+                kept[std::size_t(slot[std::size_t(c)]++ * n + c)] = q[std::size_t(r * n + c)];
+
+    SparseGptqLayer sparse;
+    sparse.sparsity = sparsity;
+    sparse.k = k;
+    sparse.n = n;
+    sparse.groupSize = dense.groupSize;
+    sparse.zeroFormat = dense.zeroFormat;
+    sparse.keptQweight = packWeights(kept, k / 2, n);
+    sparse.metadata = encodeMetadata(mask, k, n, sparsity);
+    sparse.qzeros = dense.qzeros;
+    sparse.scales = dense.scales;
+    sparse.gIdx = dense.gIdx.empty() ? naturalGroupIndex(k, dense.groupSize) : dense.gIdx;
+    return sparse;
+}
+
+Expected<GptqLayer> expandToDense(const SparseGptqLayer& layer) {
+    const Expected<KeepMask> mask = keepMaskOf(layer);
+    if (!mask) return mask.takeError();
+    const std::int64_t k = layer.k, n = layer.n;
+    const std::vector<std::uint8_t> kept = unpackWeights(layer.keptQweight, k / 2, n);
+    const std::vector<std::uint8_t> zeros = unpackZeros(layer.qzeros, layer.numGroups(), n);
+
+    std::vector<std::uint8_t> q(std::size_t(k * n));
+    std::vector<std::int64_t> slot(std::size_t(n), 0);
+    for (std::int64_t r = 0; r < k; ++r) {
+        const std::int64_t group = layer.gIdx[std::size_t(r)];
+        for (std::int64_t c = 0; c < n; ++c) {
+            const auto at = std::size_t(r * n + c);
+            q[at] = (*mask)[at] ? kept[std::size_t(slot[std::size_t(c)]++ * n + c)]
+                                : std::uint8_t(decodeZero(zeros[std::size_t(group * n + c)], layer.zeroFormat));
+        }
+    }
+
+    GptqLayer dense;
+    dense.k = k;
+    dense.n = n;
+    dense.groupSize = layer.groupSize;
+    dense.zeroFormat = layer.zeroFormat;
+    dense.qweight = packWeights(q, k, n);
+    dense.qzeros = layer.qzeros;
+    dense.scales = layer.scales;
+    dense.gIdx = layer.gIdx;
+    return dense;
+}
+
+}  // namespace q4
