@@ -11,6 +11,7 @@
 #include "common/expected.h"
 #include "gptq/gptq_layer.h"
 #include "model/model_instance.h"
+#include "sparsity/sparse_gptq_layer.h"
 #include "results/record.h"
 #include "results/run_info.h"
 #include "sweep/sweep_spec.h"
@@ -26,7 +27,18 @@ struct KernelInfo {
     std::string constraints;  // human-readable shape limits
     bool ranked = true;       // false for the validation reference
     bool baseline = false;    // speedups are measured against this kernel
+    // The sparsity patterns it runs. Dense weight kernels run none only; the baseline and the
+    // references also run the pruned weights densely, so sparse points keep a baseline.
+    std::vector<Sparsity> sparsity{Sparsity::None};
 };
+
+// Empty when the kernel runs the pattern, else why not ("tc_int4 runs dense weights only").
+Status supportsSparsity(const KernelInfo& kernel, Sparsity sparsity);
+// Every pattern: for kernels that run any weights densely.
+std::vector<Sparsity> allSparsities();
+// The kernels a sweep runs, in its order: the ids it names, or for "all" every kernel that runs
+// at least one of its sparsity patterns (a dense sweep lists no sparse-only kernel).
+std::vector<std::string> sweepKernels(const SweepSpec& spec, const std::vector<KernelInfo>& kernels);
 
 // One problem's inputs on the host; backends copy what they need.
 struct Problem {
@@ -34,6 +46,9 @@ struct Problem {
     const GptqLayer* layer = nullptr;   // quantized weights
     const std::vector<HalfBits>* a = nullptr;  // activations fp16 [m, k]
     std::uint64_t layerId = 0;  // changes whenever the layer does, so backends may cache per layer
+    // Sparse points: the kept nibbles and metadata of *layer (which holds the same weights densely,
+    // each dropped nibble its zero point, so dense kernels compute the same product).
+    const SparseGptqLayer* sparse = nullptr;
 };
 
 // A kernel prepared for one problem. It offers the primitives; the protocol that strings them

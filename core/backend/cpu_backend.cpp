@@ -65,11 +65,15 @@ public:
     std::vector<KernelInfo> kernels() const override {
         return {
             {kBaseline, "cpu-reference",
-             "CPU: fp32 product over weights dequantized once at prepare (i-k-j loop, one thread). The CPU baseline.",
-             "any valid GPTQ shape", true, true},
+             "CPU: fp32 product over weights dequantized once at prepare (i-k-j loop, one thread). The CPU baseline; "
+             "sparse points run their pruned weights densely.",
+             "any valid GPTQ shape", true, true, allSparsities()},
             {"cpu_int4_fused", "cpu-int4",
              "CPU: reads the packed int4 qweight directly and dequantizes 8 rows at a time (one thread).",
              "any valid GPTQ shape", true},
+            {"cpu_sparse_int4", "cpu-sparse",
+             "CPU: reads the kept nibbles and the 16:32 mask or 2:4 index metadata of a sparse layer (one thread).",
+             "sparse points (16:32, 2:4)", true, false, {Sparsity::Sparse16of32, Sparsity::Sparse2of4}},
         };
     }
 
@@ -82,7 +86,10 @@ public:
 
     Status supports(const std::string& kernelId, const SweepPoint& point) const override {
         for (const auto& k : kernels())
-            if (k.id == kernelId) return validateLayerShape(point.k, point.n, point.quant.groupSize);
+            if (k.id == kernelId) {
+                if (Status s = supportsSparsity(k, point.sparsity); !s) return s;
+                return validateLayerShape(point.k, point.n, point.quant.groupSize);
+            }
         return Status::failure("unknown kernel '" + kernelId + "' on the cpu backend");
     }
 
@@ -90,6 +97,10 @@ public:
         if (!problem.layer || !problem.a) return Error{"problem has no inputs"};
         if (kernelId == kBaseline) return makeCpuFp32Reference(problem);
         if (kernelId == "cpu_int4_fused") return makeCpuInt4Fused(problem);
+        if (kernelId == "cpu_sparse_int4") {
+            if (!problem.sparse) return Error{"cpu_sparse_int4 needs a sparse point"};
+            return makeCpuSparseInt4(problem);
+        }
         return Error{"unknown kernel '" + kernelId + "' on the cpu backend"};
     }
 

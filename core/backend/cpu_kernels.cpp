@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "run/problem_data.h"
+#include "sparsity/sparse_metadata.h"
 
 namespace q4 {
 namespace {
@@ -131,8 +132,60 @@ private:
     std::vector<float> tile_;                  // [8, n]
 };
 
+// Reads the compressed form of a sparse layer: per column and 32-row word, the metadata names the
+// 16 kept rows and the kept nibbles follow in row order, 8 per int32; w = (q - z) * s.
+class CpuSparseInt4 final : public CpuKernelBase {
+public:
+    explicit CpuSparseInt4(const Problem& p) : CpuKernelBase(p), layer_(*p.sparse) {
+        const std::int64_t groups = layer_.numGroups();
+        scales_.resize(std::size_t(groups * n_));
+        zeros_.resize(scales_.size());
+        for (std::int64_t g = 0; g < groups; ++g)
+            for (std::int64_t j = 0; j < n_; ++j) {
+                scales_[std::size_t(g * n_ + j)] = halfToFloat(layer_.scales[std::size_t(g * n_ + j)]);
+                zeros_[std::size_t(g * n_ + j)] = float(zeroPoint(*p.layer, g, j));
+            }
+    }
+    MemoryBreakdown memory() const override {
+        MemoryBreakdown mem = ioMemory();
+        mem.weights = std::int64_t((layer_.keptQweight.size() + layer_.metadata.size()) * sizeof(std::int32_t));
+        mem.scales = std::int64_t(scales_.size() * sizeof(float));
+        mem.zeros = std::int64_t(zeros_.size() * sizeof(float));
+        mem.gIdx = std::int64_t(layer_.gIdx.size() * sizeof(std::int32_t));
+        return mem;
+    }
+
+private:
+    void compute() override {
+        std::fill(c_.begin(), c_.end(), 0.0f);
+        int offsets[16];
+        float w[16];
+        for (std::int64_t word = 0; word < k_ / 32; ++word)
+            for (std::int64_t col = 0; col < n_; ++col) {
+                const int kept = keptOffsets(layer_.metadata[std::size_t(word * n_ + col)], layer_.sparsity, offsets);
+                for (int t = 0; t < kept; ++t) {
+                    const std::int64_t row = word * 32 + offsets[t];
+                    const std::uint32_t packed = std::uint32_t(layer_.keptQweight[std::size_t((word * 2 + t / 8) * n_ + col)]);
+                    const std::size_t g = std::size_t(layer_.gIdx[std::size_t(row)] * n_ + col);
+                    w[t] = (float((packed >> (4 * (t % 8))) & 0xF) - zeros_[g]) * scales_[g];
+                }
+                for (std::int64_t i = 0; i < m_; ++i) {
+                    const float* a = &a_[std::size_t(i * k_ + word * 32)];
+                    float sum = 0.0f;
+                    for (int t = 0; t < kept; ++t) sum += a[offsets[t]] * w[t];
+                    c_[std::size_t(i * n_ + col)] += sum;
+                }
+            }
+    }
+    const SparseGptqLayer& layer_;  // the problem's, alive while the instance is
+    std::vector<float> scales_, zeros_;  // [G, n]: the scale and the true zero point
+};
+
 }  // namespace
 
+std::unique_ptr<KernelInstance> makeCpuSparseInt4(const Problem& problem) {
+    return std::make_unique<CpuSparseInt4>(problem);
+}
 std::unique_ptr<KernelInstance> makeCpuFp32Reference(const Problem& problem) {
     return std::make_unique<CpuFp32Reference>(problem);
 }

@@ -502,6 +502,11 @@ std::string sweepSpecToJson(const SweepSpec& spec) {
     j["act_order"] = nameOf(spec.actOrder);
     j["symmetric"] = spec.symmetric;
     j["zero_format"] = nameOf(spec.zeroFormat);
+    if (spec.sparsity != SweepSpec().sparsity) {  // written only when used, so other specs read as before
+        Json patterns = Json::array();
+        for (Sparsity s : spec.sparsity) patterns.push_back(nameOf(s));
+        j["sparsity"] = patterns;
+    }
     j["kernels"] = spec.kernels;
     j["backend"] = spec.backend;
     j["seed"] = spec.seed;

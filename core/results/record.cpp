@@ -18,7 +18,8 @@ bool isTimed(const Record& record) { return record.status == RecordStatus::Ok &&
 
 bool samePoint(const Record& a, const Record& b) {
     return a.m == b.m && a.n == b.n && a.k == b.k && a.layer == b.layer && a.checkpoint == b.checkpoint && a.groupSize == b.groupSize &&
-           a.actOrder == b.actOrder && a.symmetric == b.symmetric && a.zeroFormat == b.zeroFormat;
+           a.actOrder == b.actOrder && a.symmetric == b.symmetric && a.zeroFormat == b.zeroFormat &&
+           a.sparsity == b.sparsity;
 }
 
 bool samePointAndKernel(const Record& a, const Record& b) { return a.kernel == b.kernel && samePoint(a, b); }

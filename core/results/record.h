@@ -55,6 +55,7 @@ struct Record {
     bool actOrder = false;
     bool symmetric = true;
     ZeroFormat zeroFormat = ZeroFormat::V1;
+    Sparsity sparsity = Sparsity::None;
     // settings
     L2Mode l2Mode = L2Mode::Cold;
     bool cudaGraph = false;
@@ -66,6 +67,9 @@ struct Record {
     bool timedOut = false;
     Statistics time;  // seconds per operation
     std::optional<double> relError;
+    // Sparse points: ||A W_sparse - A W_dense|| / ||A W_dense||, both the dequantized GPTQ weights of
+    // the same random weights (pruned, and not), on the point's activations: what sparsity costs.
+    std::optional<double> pruningError;
     // derived
     double bytes = 0;  // fewest bytes the operation must move
     double flops = 0;  // 2 m n k

@@ -38,6 +38,7 @@ std::vector<RecordField> buildFields() {
         flagField<Record>("act_order", "Act-order", Q4_MEMBER(actOrder)),
         flagField<Record>("symmetric", "Symmetric", Q4_MEMBER(symmetric)),
         enumField<Record, ZeroFormat>("zero_format", "Zeros", Q4_MEMBER(zeroFormat)),
+        enumField<Record, Sparsity>("sparsity", "Sparsity", Q4_MEMBER(sparsity)),
         enumField<Record, L2Mode>("l2_mode", "L2", Q4_MEMBER(l2Mode)),
         flagField<Record>("cuda_graph", "Graph", Q4_MEMBER(cudaGraph)),
         integerField<Record>("stream_copies", "Copies", H::Count, 1, kMaxDimension, Q4_MEMBER(streamCopies)),
@@ -61,6 +62,7 @@ std::vector<RecordField> buildFields() {
         numberField<Record>("time_ms_p90", "p90 (ms)", H::Duration, kMs, 0, false, Q4_MEMBER(time.p90)),
         // +inf when the output held NaN/Inf: such a record is Incorrect, and its error says so.
         numberField<Record>("rel_error", "Rel. error", H::Ratio, 1, 0, true, Q4_MEMBER(relError)),
+        numberField<Record>("pruning_error", "Pruning error", H::Ratio, 1, 0, false, Q4_MEMBER(pruningError)),
         numberField<Record>("bytes", "Bytes", H::Bytes, 1, 0, false, Q4_MEMBER(bytes)),
         numberField<Record>("flops", "FLOP", H::Count, 1, 0, false, Q4_MEMBER(flops)),
         numberField<Record>("gbps", "GB/s", H::Rate, 1, 0, false, Q4_MEMBER(gbps)),

@@ -7,7 +7,8 @@ namespace q4 {
 double minimumBytes(const SweepPoint& p) {
     const double groupSize = double(effectiveGroupSize(p.quant.groupSize, p.k));
     const double groups = double(p.k) / groupSize;
-    double bytes = double(p.k) * double(p.n) / 2;  // int4 weights
+    // int4 weights: the kept nibbles and their metadata at sparse points
+    double bytes = double(compressedWeightBytes(p.k, p.n, p.sparsity) + metadataBytes(p.k, p.n, p.sparsity));
     bytes += groups * double(p.n) * 2;              // fp16 scales
     bytes += groups * double(p.n) / 2;              // int4 zeros
     if (p.quant.actOrder) bytes += double(p.k) * 4;  // g_idx
@@ -16,7 +17,10 @@ double minimumBytes(const SweepPoint& p) {
     return bytes;
 }
 
-double flopCount(const SweepPoint& p) { return 2.0 * double(p.m) * double(p.n) * double(p.k); }
+double flopCount(const SweepPoint& p) {
+    const double keptK = double(p.k) * keptPerRun(p.sparsity) / runLength(p.sparsity);
+    return 2.0 * double(p.m) * double(p.n) * keptK;
+}
 
 void fillDerivedMetrics(Record& r, const SweepPoint& point, const Ceilings& ceilings) {
     r.bytes = minimumBytes(point);

@@ -18,12 +18,12 @@ Expected<LayerSource> LayerSource::forSpec(const SweepSpec& spec) {
 }
 
 Expected<LayerData> LayerSource::load(const SweepPoint& point) const {
-    if (!checkpoint_) return makeLayerData(point.n, point.k, point.quant, seed_);
+    if (!checkpoint_) return makeLayerData(point.n, point.k, point.quant, seed_, point.sparsity);
     const CheckpointLayer* layer = checkpoint_->findLayer(point.layer);
     if (!layer) return Error{"the checkpoint has no layer '" + point.layer + "'", "layers"};
     auto loaded = checkpoint_->loadLayer(*layer);
     if (!loaded) return loaded.takeError();
-    LayerData data{std::move(loaded).value(), {}};
+    LayerData data{std::move(loaded).value(), {}, std::nullopt, {}};
     data.dequantized = dequantize(data.layer);
     return data;
 }

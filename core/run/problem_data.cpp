@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "sparsity/prune.h"
+
 namespace q4 {
 namespace {
 
@@ -30,9 +32,11 @@ std::uint64_t mixSeed(std::uint64_t seed, std::uint64_t value) {
     return r.next();
 }
 
-Expected<LayerData> makeLayerData(std::int64_t n, std::int64_t k, const QuantConfig& quant, std::uint64_t seed) {
+Expected<LayerData> makeLayerData(std::int64_t n, std::int64_t k, const QuantConfig& quant, std::uint64_t seed,
+                                  Sparsity sparsity) {
     Status shape = validateLayerShape(k, n, quant.groupSize);
     if (!shape) return Error{shape.message};
+    if (Status pattern = validateSparsity(k, sparsity); !pattern) return pattern.asError();
     std::uint64_t layerSeed = mixSeed(mixSeed(mixSeed(seed, std::uint64_t(n)), std::uint64_t(k)),
                                       std::uint64_t(quant.groupSize + 1) * 2 + (quant.symmetric ? 1 : 0));
     Random random(layerSeed);
@@ -47,7 +51,18 @@ Expected<LayerData> makeLayerData(std::int64_t n, std::int64_t k, const QuantCon
                                                     : naturalGroupIndex(k, quant.groupSize);
     auto layer = quantizeRtn(w, k, n, quant, gIdx);
     if (!layer) return Error{layer.error()};
-    LayerData data{std::move(layer).value(), {}};
+    if (sparsity == Sparsity::None) {
+        LayerData data{std::move(layer).value(), {}, std::nullopt, {}};
+        data.dequantized = dequantize(data.layer);
+        return data;
+    }
+    auto mask = magnitudeMask(w, k, n, sparsity);
+    if (!mask) return mask.takeError();
+    auto pruned = quantizePruned(w, k, n, quant, *mask, sparsity, gIdx);
+    if (!pruned) return pruned.takeError();
+    auto compressed = compressPruned(*pruned, *mask, sparsity);
+    if (!compressed) return compressed.takeError();
+    LayerData data{std::move(pruned).value(), {}, std::move(compressed).value(), dequantize(*layer)};
     data.dequantized = dequantize(data.layer);
     return data;
 }

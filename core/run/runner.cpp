@@ -57,10 +57,24 @@ Record recordSkeleton(const RunInfo& info, const SweepSpec& spec, const SweepPoi
     r.actOrder = point.quant.actOrder;
     r.symmetric = point.quant.symmetric;
     r.zeroFormat = point.quant.zeroFormat;
+    r.sparsity = point.sparsity;
     r.l2Mode = spec.timing.l2;
     r.cudaGraph = spec.timing.cudaGraph;
     r.seed = spec.seed;
     return r;
+}
+
+// The sparse point's product against its dense twin's (the same random weights, unpruned), both
+// through the backend's reference. The twin's weights get their own id, so a backend that caches
+// the reference weights per layer does not mistake one for the other.
+std::optional<double> measurePruningError(Backend& backend, const Problem& problem, const LayerData& data,
+                                          const std::vector<float>& sparseProduct) {
+    Problem twin = problem;
+    twin.layerId = problem.layerId | (std::uint64_t(1) << 63);
+    twin.sparse = nullptr;
+    auto dense = backend.reference(twin, data.unpruned);
+    if (!dense) return std::nullopt;
+    return relativeError(sparseProduct, *dense);
 }
 
 const Record* completedRecord(const std::vector<Record>& completed, const Record& skeleton) {
@@ -102,7 +116,7 @@ Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunO
     auto source = LayerSource::forSpec(spec);
     if (!source) return source.takeError();
     const std::string checkpoint = source->checkpointName();
-    const std::vector<std::string> kernels = runOrder(selectedKernels(spec, known), backend.baselineKernel());
+    const std::vector<std::string> kernels = runOrder(sweepKernels(spec, backend.kernels()), backend.baselineKernel());
     std::vector<KernelInfo> infos;
     for (const auto& id : kernels)
         for (const auto& k : backend.kernels())
@@ -144,13 +158,16 @@ Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunO
                      " k=" + std::to_string(point.k) + ": " + layerError);
         }
         const std::vector<HalfBits> a = makeActivations(point.m, point.k, spec.seed);
-        Problem problem{point, layerData ? &layerData->layer : nullptr, &a, layerId};
+        Problem problem{point, layerData ? &layerData->layer : nullptr, &a, layerId,
+                        layerData && layerData->sparse ? &*layerData->sparse : nullptr};
         std::optional<std::vector<float>> reference;
         std::string referenceError = layerError;
+        std::optional<double> pruningError;
         if (layerData) {
             auto ref = backend.reference(problem, layerData->dequantized);
             if (ref) reference = std::move(ref).value();
             else referenceError = "reference: " + ref.error();
+            if (reference && layerData->sparse) pruningError = measurePruningError(backend, problem, *layerData, *reference);
         }
 
         std::optional<double> baselineSeconds;
@@ -171,6 +188,7 @@ Expected<RunResult> runSweep(Backend& backend, const SweepSpec& spec, const RunO
                 MeasureRequest request{kernel.id, &problem, &*reference, spec.timing, spec.tolerance};
                 measureKernel(backend, request, cancel, record);
             }
+            record.pruningError = pruningError;
             fillDerivedMetrics(record, point, result.info.ceilings);
             const bool timed = isTimed(record);
             if (timed && kernel.id == backend.baselineKernel()) baselineSeconds = record.time.median;

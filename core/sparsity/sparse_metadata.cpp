@@ -51,6 +51,20 @@ std::vector<std::uint32_t> encodeMetadata(const KeepMask& mask, std::int64_t k, 
     return metadata;
 }
 
+int keptOffsets(std::uint32_t word, Sparsity sparsity, int rows[16]) {
+    int count = 0;
+    if (sparsity == Sparsity::Sparse16of32) {
+        for (int i = 0; i < 32 && count < 16; ++i)
+            if ((word >> i) & 1u) rows[count++] = i;
+        return count;
+    }
+    for (int g = 0; g < kGroupsPerWord; ++g) {
+        rows[count++] = 4 * g + int((word >> (4 * g)) & 3u);
+        rows[count++] = 4 * g + int((word >> (4 * g + 2)) & 3u);
+    }
+    return count;
+}
+
 Expected<KeepMask> decodeMetadata(const std::vector<std::uint32_t>& metadata, std::int64_t k, std::int64_t n,
                                   Sparsity sparsity) {
     if (sparsity == Sparsity::None) return Error{"none sparsity has no metadata"};

@@ -17,6 +17,9 @@ namespace q4 {
 // The metadata of a mask that validateKeepMask accepts. Empty for None.
 std::vector<std::uint32_t> encodeMetadata(const KeepMask& mask, std::int64_t k, std::int64_t n, Sparsity sparsity);
 
+// The rows (offsets 0..31, increasing) one valid metadata word keeps, into rows[16]; returns 16.
+int keptOffsets(std::uint32_t word, Sparsity sparsity, int rows[16]);
+
 // The mask that metadata describes, or why it describes none: wrong size, a 16:32 word without
 // exactly 16 bits set, 2:4 offsets not strictly increasing. Safe on any input.
 Expected<KeepMask> decodeMetadata(const std::vector<std::uint32_t>& metadata, std::int64_t k, std::int64_t n,

@@ -42,6 +42,21 @@ Status readEnum(std::string_view key, std::string_view text, E& out) {
 // cannot make a run go on forever.
 Status readNumber(std::string_view key, std::string_view text, double low, bool lowIncluded, double high,
                   double& out);
+// A comma-separated list of names of E, each once, at least one ("none,2:4").
+template <class E>
+Status readEnumList(std::string_view key, std::string_view text, std::vector<E>& out) {
+    std::vector<E> values;
+    for (std::string_view item : split(text, ',')) {
+        E value{};
+        if (Status s = readEnum(key, trim(item), value); !s) return s;
+        for (E seen : values)
+            if (seen == value) return fieldError(key, quoted(trim(item)) + " is listed twice");
+        values.push_back(value);
+    }
+    out = std::move(values);
+    return Status::success();
+}
+
 Status readAxis(std::string_view key, std::string_view text, std::vector<std::int64_t>& out);  // "1,2,4" or ranges
 Status readGroupSizes(std::string_view key, std::string_view text, std::vector<int>& out);
 Status readKernels(std::string_view key, std::string_view text, std::vector<std::string>& out);

@@ -80,6 +80,15 @@ const std::vector<FieldRule>& rules() {
         {{"zero_format", "--zero-format", "Zero format", "Zero-point storage: v1 (gptq) or v2 (gptq_v2) (default v1)"},
          [](S& s, auto key, auto text) { return readEnum(key, text, s.zeroFormat); },
          [](const S& s) { return std::string(nameOf(s.zeroFormat)); }},
+        {{"sparsity", "--sparsity", "Sparsity",
+          "Structured sparsity along k, comma-separated: none, 16:32, 2:4 (default none); sparse points prune the "
+          "same random weights by magnitude"},
+         [](S& s, auto key, auto text) { return readEnumList(key, text, s.sparsity); },
+         [](const S& s) {
+             std::string text;
+             for (Sparsity v : s.sparsity) text += (text.empty() ? "" : ",") + std::string(nameOf(v));
+             return text;
+         }},
         {{"kernels", "--kernels", "Kernels", "Kernel ids, comma-separated, or all (default all)"},
          [](S& s, auto key, auto text) { return readKernels(key, text, s.kernels); },
          [](const S& s) {

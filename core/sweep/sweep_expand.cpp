@@ -86,7 +86,8 @@ Status checkCheckpointAxes(const SweepSpec& spec) {
     const std::pair<const char*, bool> axes[] = {{"group_sizes", spec.groupSizes != defaults.groupSizes},
                                                  {"act_order", spec.actOrder != defaults.actOrder},
                                                  {"symmetric", spec.symmetric != defaults.symmetric},
-                                                 {"zero_format", spec.zeroFormat != defaults.zeroFormat}};
+                                                 {"zero_format", spec.zeroFormat != defaults.zeroFormat},
+                                                 {"sparsity", spec.sparsity != defaults.sparsity}};
     for (const auto& [key, changed] : axes)
         if (changed)
             return Status::failure(std::string(key) + ": a checkpoint gives each layer's quantization; leave " + key +
@@ -95,23 +96,26 @@ Status checkCheckpointAxes(const SweepSpec& spec) {
     return Status::success();
 }
 
-// Every shape crossed with the quantization axes.
+// Every shape crossed with the quantization and sparsity axes.
 Expected<std::vector<SweepPoint>> syntheticPoints(const SweepSpec& spec) {
     auto shapes = shapesOf(spec);
     if (!shapes) return shapes.takeError();
     std::vector<SweepPoint> points;
-    for (int group : spec.groupSizes) {
-        for (bool symmetric : spec.symmetric) {
-            for (bool actOrder : valuesOf(spec.actOrder)) {
-                for (const PresetLayer& shape : *shapes) {
-                    for (std::int64_t m : spec.m) {
-                        SweepPoint point;
-                        point.m = m;
-                        point.n = shape.n;
-                        point.k = shape.k;
-                        point.layer = shape.name;
-                        point.quant = QuantConfig{group, symmetric, actOrder, spec.zeroFormat};
-                        points.push_back(std::move(point));
+    for (Sparsity sparsity : spec.sparsity) {
+        for (int group : spec.groupSizes) {
+            for (bool symmetric : spec.symmetric) {
+                for (bool actOrder : valuesOf(spec.actOrder)) {
+                    for (const PresetLayer& shape : *shapes) {
+                        for (std::int64_t m : spec.m) {
+                            SweepPoint point;
+                            point.m = m;
+                            point.n = shape.n;
+                            point.k = shape.k;
+                            point.layer = shape.name;
+                            point.quant = QuantConfig{group, symmetric, actOrder, spec.zeroFormat};
+                            point.sparsity = sparsity;
+                            points.push_back(std::move(point));
+                        }
                     }
                 }
             }
@@ -165,7 +169,7 @@ Status validatePoint(const SweepPoint& point) {
         return Status::failure("k=" + str(point.k) + " is not a multiple of group size " + std::to_string(group), "k");
     if (point.k % 8 != 0)
         return Status::failure("k=" + str(point.k) + " is not a multiple of 8 (int4 weights pack 8 rows per int32)", "k");
-    return Status::success();
+    return validateSparsity(point.k, point.sparsity);
 }
 
 // Worst case, counted as if everything lived on the device at once:
@@ -211,7 +215,8 @@ Expected<std::int64_t> countSweepPoints(const SweepSpec& spec) {
     // Each factor is at most a range's 100,000 values, so the product of five fits in a double
     // exactly enough to compare against the limit.
     const double count = double(spec.m.size()) * double(shapes) * double(spec.groupSizes.size()) *
-                         double(spec.symmetric.size()) * double(valuesOf(spec.actOrder).size());
+                         double(spec.symmetric.size()) * double(valuesOf(spec.actOrder).size()) *
+                         double(spec.sparsity.size());
     if (count > double(kMaxSweepPoints))
         return Error{"the sweep has " + str(count) + " points, more than the limit of " + str(kMaxSweepPoints) +
                          ": narrow the m, n or k ranges"};
@@ -226,6 +231,7 @@ Expected<std::vector<SweepPoint>> expandSweep(const SweepSpec& spec, const std::
         if (Status status = validateGroupSize(group); !status) return status.asError();
     }
     if (spec.symmetric.empty()) return Error{"the symmetric list is empty", "symmetric"};
+    if (spec.sparsity.empty()) return Error{"the sparsity list is empty", "sparsity"};
     if (spec.m.empty()) return Error{"the m list is empty", "m"};
     if (Status kernels = validateKernels(spec.kernels, knownKernels); !kernels) return kernels.asError();
     if (auto count = countSweepPoints(spec); !count) return count.takeError();

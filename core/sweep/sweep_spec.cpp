@@ -128,7 +128,7 @@ YesNoBoth choiceOf(const std::vector<bool>& values) {
 bool sameLayer(const SweepPoint& a, const SweepPoint& b) {
     return a.n == b.n && a.k == b.k && a.layer == b.layer && a.quant.groupSize == b.quant.groupSize &&
            a.quant.symmetric == b.quant.symmetric && a.quant.actOrder == b.quant.actOrder &&
-           a.quant.zeroFormat == b.quant.zeroFormat;
+           a.quant.zeroFormat == b.quant.zeroFormat && a.sparsity == b.sparsity;
 }
 
 }  // namespace q4

@@ -7,6 +7,7 @@
 #include "common/enum_names.h"
 #include "common/expected.h"
 #include "gptq/gptq_layer.h"
+#include "sparsity/sparsity.h"
 
 namespace q4 {
 
@@ -52,6 +53,9 @@ struct SweepSpec {
     YesNoBoth actOrder = YesNoBoth::No;
     std::vector<bool> symmetric{true};
     ZeroFormat zeroFormat = ZeroFormat::V1;
+    // Structured sparsity of the weights: each pattern prunes the same random weights by
+    // magnitude along k (sparsity/prune.h). Checkpoints are dense: only none goes with one.
+    std::vector<Sparsity> sparsity{Sparsity::None};
     std::vector<std::string> kernels{"all"};
     std::string backend = "auto";  // a registered backend's name, or auto
     std::uint64_t seed = 1234;
@@ -63,6 +67,7 @@ struct SweepPoint {
     std::int64_t m = 1, n = 0, k = 0;
     std::string layer;  // preset or checkpoint layer name, else empty
     QuantConfig quant;
+    Sparsity sparsity = Sparsity::None;
 };
 
 // Same weights: a backend may reuse one prepared layer for every m of it.

@@ -78,7 +78,7 @@ public:
         if (!c) return Status::failure(c.error());
         c_ = std::move(c).value();
         context_.allocator = &allocator_;
-        Status prepared = kernel_->prepare(*problem.layer, p, context_);
+        Status prepared = prepareKernel(*kernel_, context_);
         if (prepared) prepared = cudaStatus(cudaStreamSynchronize(context_.stream), "prepare");
         return prepared;
     }
@@ -177,7 +177,7 @@ private:
         streamContext_.allocator = &streamAllocator_;
         for (std::int64_t i = 1; i < copies; ++i) {
             auto copy = entry_.create();
-            Q4_CHECK(copy->prepare(*problem_->layer, problem_->point, streamContext_));
+            Q4_CHECK(prepareKernel(*copy, streamContext_));
             Q4_CUDA(cudaStreamSynchronize(context_.stream));
             auto output = runOnce(*copy, streamContext_);
             if (!output) return Status::failure("stream copy " + std::to_string(i) + ": " + output.error());
@@ -200,6 +200,11 @@ private:
         Q4_CHECK(instantiated);
         Q4_CHECK(cudaStatus(cudaGraphLaunch(streamGraph_, context_.stream), "stream graph launch"));
         return cudaStatus(cudaStreamSynchronize(context_.stream), "stream warm-up");
+    }
+
+    Status prepareKernel(GpuKernel& kernel, GpuContext& context) {
+        if (problem_->sparse) return kernel.prepareSparse(*problem_->sparse, *problem_->layer, problem_->point, context);
+        return kernel.prepare(*problem_->layer, problem_->point, context);
     }
 
     // C from one poisoned run of kernel, as fp32.
@@ -284,6 +289,7 @@ public:
         const KernelEntry* entry = find(kernelId);
         if (!entry) return Status::failure("unknown kernel '" + kernelId + "'");
         if (Status shape = validateLayerShape(point.k, point.n, point.quant.groupSize); !shape) return shape;
+        if (Status sparsity = supportsSparsity(entry->info, point.sparsity); !sparsity) return sparsity;
         return entry->supports(point, context_);
     }
     Status supportsTiming(const TimingOptions&) const override { return Status::success(); }

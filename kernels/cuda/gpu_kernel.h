@@ -39,6 +39,14 @@ public:
     // override it, so a model's int4 weights need no host pass.
     virtual Status prepareFromDevice(const GptqLayer& layer, const void* deviceQweight, const SweepPoint& point,
                                      GpuContext& context);
+    // prepare() for a sparse point: sparse holds the kept nibbles and metadata, dense the same
+    // weights with each dropped nibble at its zero point. The default prepares dense, which
+    // computes the pruned product: right for kernels that run any weights densely (the baseline,
+    // the reference); sparse kernels override it.
+    virtual Status prepareSparse(const SparseGptqLayer& /*sparse*/, const GptqLayer& dense, const SweepPoint& point,
+                                 GpuContext& context) {
+        return prepare(dense, point, context);
+    }
     // a: fp16 [m, k] row-major; c: fp16 [m, n] row-major; 1 <= m <= prepared m.
     // Launches only: no synchronization, no allocation.
     virtual Status run(const void* a, void* c, std::int64_t m, GpuContext& context) = 0;

@@ -32,8 +32,8 @@ private:
 KernelEntry fp32ReferenceEntry() {
     return {{"fp32_reference", "reference",
              "The validation reference: fp32 weights dequantized on the host, a tiled fp32 product with fp32 "
-             "accumulation. Listed for its cost, not ranked.",
-             "any valid GPTQ shape; needs 4*k*n bytes of fp32 weights", false},
+             "accumulation. Listed for its cost, not ranked. Sparse points run their pruned weights densely.",
+             "any valid GPTQ shape; needs 4*k*n bytes of fp32 weights", false, false, allSparsities()},
             [](const SweepPoint&, const GpuContext&) { return Status::success(); },
             [] { return std::make_unique<Fp32Reference>(); }};
 }

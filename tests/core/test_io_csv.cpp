@@ -51,6 +51,8 @@ Record measuredRecord() {
     r.l2Mode = L2Mode::Cold;
     r.cudaGraph = true;
     r.streamCopies = 9;
+    r.sparsity = Sparsity::Sparse2of4;
+    r.pruningError = 0.125;
     r.seed = 1234;
     r.status = RecordStatus::Ok;
     r.time = {200, 2.125e-5, 2.1337e-5, 3.1e-7, 0.01453, 2.08e-5, 2.29e-5, 2.1e-5, 2.17e-5};
@@ -129,6 +131,8 @@ void expectSameRecord(const Record& a, const Record& b) {
     EXPECT_EQ(a.l2Mode, b.l2Mode);
     EXPECT_EQ(a.cudaGraph, b.cudaGraph);
     EXPECT_EQ(a.streamCopies, b.streamCopies);
+    EXPECT_EQ(a.sparsity, b.sparsity);
+    EXPECT_EQ(a.pruningError, b.pruningError);
     EXPECT_EQ(a.seed, b.seed);
     EXPECT_EQ(a.status, b.status);
     EXPECT_EQ(a.message, b.message);
@@ -189,9 +193,9 @@ TEST(RecordStatusNames, RoundTrip) {
 TEST(CsvColumns, HeaderOrder) {
     const std::vector<std::string> expected = {
         "run_id", "index", "backend", "device", "kernel", "family", "path", "checkpoint", "layer", "m", "n", "k", "group_size",
-        "act_order", "symmetric", "zero_format", "l2_mode", "cuda_graph", "stream_copies", "seed", "status", "message", "timed_out",
+        "act_order", "symmetric", "zero_format", "sparsity", "l2_mode", "cuda_graph", "stream_copies", "seed", "status", "message", "timed_out",
         "samples", "time_ms_median", "time_ms_mean", "time_ms_stdev", "time_cv", "time_ms_min", "time_ms_max",
-        "time_ms_p10", "time_ms_p90", "rel_error", "bytes", "flops", "gbps", "tflops", "floor_ms", "fraction_of_floor",
+        "time_ms_p10", "time_ms_p90", "rel_error", "pruning_error", "bytes", "flops", "gbps", "tflops", "floor_ms", "fraction_of_floor",
         "speedup_vs_baseline", "permute_ms", "mem_peak_mb", "mem_weights_bytes", "mem_scales_bytes", "mem_zeros_bytes",
         "mem_gidx_bytes", "mem_activations_bytes", "mem_output_bytes", "mem_workspace_bytes", "mem_peak_bytes",
         "prepare_ms", "sm_clock_mhz", "power_w", "temperature_c", "energy_j_per_op", "throttle_reasons"};

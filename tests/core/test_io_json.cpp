@@ -40,6 +40,8 @@ Record fullRecord() {
     r.l2Mode = L2Mode::Hot;
     r.cudaGraph = true;
     r.streamCopies = 9;
+    r.sparsity = Sparsity::Sparse16of32;
+    r.pruningError = 0.25;
     r.seed = 18446744073709551557ull;  // above int64, to catch signed storage
     r.status = RecordStatus::Ok;
     r.message = "path \"fallback\", reason: m < 4";
@@ -147,7 +149,7 @@ TEST(RecordJson, AbsentOptionalsAreNull) {
     const json j = json::parse(recordToJson(sparseRecord()));
     for (const char* key : {"rel_error", "gbps", "tflops", "floor_ms", "fraction_of_floor", "speedup_vs_baseline",
                             "permute_ms", "sm_clock_mhz", "power_w", "temperature_c", "energy_j_per_op",
-                            "throttle_reasons", "stream_copies"})
+                            "throttle_reasons", "stream_copies", "pruning_error"})
         EXPECT_TRUE(j.at(key).is_null()) << key;
 
     auto back = recordFromJson(j.dump());

@@ -46,7 +46,7 @@ std::unique_ptr<ProblemData> makeProblem(std::int64_t m, std::int64_t n, std::in
     auto layer = makeLayerData(n, k, point.quant, kSeed);
     if (!layer) return nullptr;
     auto data = std::make_unique<ProblemData>(ProblemData{std::move(layer).value(), makeActivations(m, k, kSeed), {}});
-    data->problem = Problem{point, &data->layer.layer, &data->a, 1};
+    data->problem = Problem{point, &data->layer.layer, &data->a, 1, nullptr};
     return data;
 }
 
