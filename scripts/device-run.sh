@@ -14,6 +14,11 @@
 # weights, prompt 512, 512 new tokens, batch 1-16, cublas_fp16 / best_int4 / exllama_style (or
 # MODEL_KERNELS), into model-13b-KERNEL.{csv,json}; model-llama3: Llama-3-8B, prompt 2048, batch 1, into model-llama3.{csv,json};
 # model-batch: best_int4 and cublas_fp16 at batch 16-64, into model-batch.csv. All log to model.txt.
+# stream: the int4 targets and decode shapes again with --l2 stream (launches cycling over copies of
+# the weights larger than the L2), into stream-*.csv.
+# torch: scripts/torch_linear_check.py, PyTorch's F.linear timed like cublas_fp16, into torch-linear.txt.
+# sparse: n = k = 8192 and the Llama-2-13B decode shapes at m = 1..4096, sparsity none, 16:32 and 2:4,
+# through SPARSE_KERNELS (default cublas_fp16,best_int4,wmma_int4), into sparse-*.{csv,json}.
 # GPU_TEST_FILTER, when set, is the GPU suite's --gtest_filter. With no stage named, all run. Needs CUDA, cmake, ninja, GoogleTest sources, CLI11, nlohmann-json.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -92,6 +97,25 @@ fi
 if want model-batch; then
   $CLI model --preset llama2-13b --batch 16,24,32,48,64 --prompt 512 --new 512 --kernels cublas_fp16,best_int4 \
     --min-generations 2 --csv "$OUT/model-batch.csv" "${extra[@]}" 2>&1 | tee -a "$OUT/model.txt" || status=1
+fi
+if want stream; then
+  for sweep in resources/sweeps/int4-targets.json resources/sweeps/llama2-13b-decode.json; do
+    $CLI --sweep "$sweep" --l2 stream --csv "$OUT/stream-$(basename "$sweep" .json).csv" "${extra[@]}" 2>&1 |
+      tee -a "$OUT/tables.txt" || status=1
+  done
+fi
+if want torch; then
+  python3 scripts/torch_linear_check.py --m 1,2,4,8,16,32,64,128,256,1024,4096 >"$OUT/torch-linear.txt" 2>&1 ||
+    status=1
+  cat "$OUT/torch-linear.txt"
+fi
+if want sparse; then
+  for shapes in "--n 8192 --k 8192" "--preset llama2-13b-fused"; do
+    name=$([[ $shapes == *preset* ]] && echo decode || echo 8192)
+    $CLI $shapes --m 1:4096:x2 --group-size 128 --sparsity none,16:32,2:4 \
+      --kernels "${SPARSE_KERNELS:-cublas_fp16,best_int4,wmma_int4}" --csv "$OUT/sparse-$name.csv" \
+      --json "$OUT/sparse-$name.json" "${extra[@]}" 2>&1 | tee -a "$OUT/tables.txt" || status=1
+  done
 fi
 if want probe; then
   { cmake --preset gpu-server -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" >/dev/null &&
