@@ -258,6 +258,7 @@ public:
         backend->context_.stream = backend->stream_;
         backend->context_.multiprocessors = info->multiprocessors;
         backend->context_.computeCapability = computeCapabilityNumber(info->computeCapability);
+        backend->context_.timer = backend->timer_.get();
         backend->nvml_ = NvmlMonitor::open(device);  // null without NVML: telemetry fields stay empty
         return std::unique_ptr<Backend>(std::move(backend));
     }

@@ -19,11 +19,19 @@ namespace q4 {
 // What a kernel gets from the backend. Each prepared kernel has its own allocator, so its
 // memory is exactly what it allocated. Kernels that use cuBLAS create their own handle with a
 // workspace from this allocator, so cuBLAS scratch is counted too.
+class GpuTimer;
+
 struct GpuContext {
     cudaStream_t stream = nullptr;
     DeviceAllocator* allocator = nullptr;
     int multiprocessors = 0;
     int computeCapability = 0;  // 90 for sm_90
+    // The backend's timer, for kernels that choose among their paths by timing them at prepare
+    // (on the timer's stream, cold L2); null: they choose by rule.
+    GpuTimer* timer = nullptr;
+    // A model decoder's layers: no kernel may keep a second, larger copy of the weights (an fp16
+    // expansion), since the model's memory is the point of int4.
+    bool compactWeights = false;
 };
 
 class GpuKernel {

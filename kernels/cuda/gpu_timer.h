@@ -23,6 +23,7 @@ public:
     // Seconds between the start and stop events around enqueue(). enqueue launches work on the stream.
     Expected<double> time(const std::function<Status()>& enqueue, bool flushL2);
     Status flushL2();
+    cudaStream_t stream() const { return stream_; }  // where time() records its events
 
 private:
     GpuTimer() = default;

@@ -168,6 +168,7 @@ public:
                 const GpuContext& context)
         : arch_(arch), kernel_(kernel), options_(options), context_(context) {
         context_.allocator = &allocator_;
+        context_.compactWeights = true;
         maxM_ = std::max(options_.maxBatch, std::min(options_.maxBatch * options_.maxContext, kPrefillRows));
         qDim_ = arch_.heads * arch_.headDim;
         kvDim_ = arch_.kvHeads * arch_.headDim;
