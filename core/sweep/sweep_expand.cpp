@@ -106,16 +106,9 @@ Expected<std::vector<SweepPoint>> syntheticPoints(const SweepSpec& spec) {
             for (bool symmetric : spec.symmetric) {
                 for (bool actOrder : valuesOf(spec.actOrder)) {
                     for (const PresetLayer& shape : *shapes) {
-                        for (std::int64_t m : spec.m) {
-                            SweepPoint point;
-                            point.m = m;
-                            point.n = shape.n;
-                            point.k = shape.k;
-                            point.layer = shape.name;
-                            point.quant = QuantConfig{group, symmetric, actOrder, spec.zeroFormat};
-                            point.sparsity = sparsity;
-                            points.push_back(std::move(point));
-                        }
+                        const QuantConfig quant{group, symmetric, actOrder, spec.zeroFormat};
+                        for (std::int64_t m : spec.m)
+                            points.push_back(SweepPoint{m, shape.n, shape.k, shape.name, quant, sparsity});
                     }
                 }
             }
@@ -130,15 +123,9 @@ Expected<std::vector<SweepPoint>> checkpointPoints(const SweepSpec& spec) {
     if (!layers) return layers.takeError();
     std::vector<SweepPoint> points;
     for (const CheckpointLayer& layer : *layers) {
-        for (std::int64_t m : spec.m) {
-            SweepPoint point;
-            point.m = m;
-            point.n = layer.n;
-            point.k = layer.k;
-            point.layer = layer.name;
-            point.quant = QuantConfig{layer.groupSize, layer.symmetric, layer.actOrder, layer.zeroFormat};
-            points.push_back(std::move(point));
-        }
+        const QuantConfig quant{layer.groupSize, layer.symmetric, layer.actOrder, layer.zeroFormat};
+        for (std::int64_t m : spec.m)
+            points.push_back(SweepPoint{m, layer.n, layer.k, layer.name, quant, Sparsity::None});
     }
     return points;
 }

@@ -56,6 +56,19 @@ __device__ __forceinline__ uint2 normalized(float4 v, float r, uint2 w) {
                       dec::float2ToHalfPair(v.z * r * wb.x, v.w * r * wb.y));
 }
 
+// Both norms' second pass: to = x * r * w rounded to fp16, from the quads this thread holds and,
+// past them, from the row (this thread's own values, written or read in the first pass).
+__device__ __forceinline__ void storeNormalized(const float4 (&held)[kHeldQuads], const float4* row, float r,
+                                                const uint2* __restrict__ weight, int quads, uint2* __restrict__ to) {
+#pragma unroll
+    for (int j = 0; j < kHeldQuads; ++j) {
+        const int i = threadIdx.x + j * blockDim.x;
+        if (i < quads) to[i] = normalized(held[j], r, weight[i]);
+    }
+    for (int i = threadIdx.x + kHeldQuads * blockDim.x; i < quads; i += blockDim.x)
+        to[i] = normalized(row[i], r, weight[i]);
+}
+
 // One block per output row, sized to the row (normThreads), so each thread loads one or two quads
 // at once instead of looping: at batch 1 the kernel is a chain of load latencies, not bandwidth.
 // The sum of squares in fp32 (block reduction), then one rounding of x * r * w to fp16; the row
@@ -77,14 +90,7 @@ __global__ void __launch_bounds__(1024)
     }
     for (int i = threadIdx.x + kHeldQuads * blockDim.x; i < quads; i += blockDim.x) squares += sumOfSquares(row[i]);
     const float r = rsqrtf(dec::blockSum(squares) / static_cast<float>(hidden) + eps);
-    uint2* to = out + static_cast<long long>(blockIdx.x) * quads;
-#pragma unroll
-    for (int j = 0; j < kHeldQuads; ++j) {
-        const int i = threadIdx.x + j * blockDim.x;
-        if (i < quads) to[i] = normalized(held[j], r, weight[i]);
-    }
-    for (int i = threadIdx.x + kHeldQuads * blockDim.x; i < quads; i += blockDim.x)
-        to[i] = normalized(row[i], r, weight[i]);
+    storeNormalized(held, row, r, weight, quads, out + static_cast<long long>(blockIdx.x) * quads);
 }
 
 // One block per row: x += y, the sum of squares of the new x, then the fp16 output as rmsNormKernel.
@@ -112,15 +118,7 @@ __global__ void __launch_bounds__(1024)
         squares += sumOfSquares(v);
     }
     const float r = rsqrtf(dec::blockSum(squares) / static_cast<float>(hidden) + eps);
-    uint2* to = out + static_cast<long long>(blockIdx.x) * quads;
-#pragma unroll
-    for (int j = 0; j < kHeldQuads; ++j) {
-        const int i = threadIdx.x + j * blockDim.x;
-        if (i < quads) to[i] = normalized(held[j], r, weight[i]);
-    }
-    // This thread's own writes above.
-    for (int i = threadIdx.x + kHeldQuads * blockDim.x; i < quads; i += blockDim.x)
-        to[i] = normalized(row[i], r, weight[i]);
+    storeNormalized(held, row, r, weight, quads, out + static_cast<long long>(blockIdx.x) * quads);
 }
 
 __global__ void residualAddKernel(float4* __restrict__ x, const uint2* __restrict__ y, long long quads) {
