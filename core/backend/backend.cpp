@@ -22,6 +22,7 @@ Status supportsSparsity(const KernelInfo& kernel, Sparsity sparsity) {
 
 std::vector<std::string> sweepKernels(const SweepSpec& spec, const std::vector<KernelInfo>& kernels) {
     std::vector<std::string> ids;
+    ids.reserve(kernels.size());
     for (const KernelInfo& k : kernels) ids.push_back(k.id);
     std::vector<std::string> selected = selectedKernels(spec, ids);
     if (!(spec.kernels.size() == 1 && spec.kernels.front() == "all")) return selected;
