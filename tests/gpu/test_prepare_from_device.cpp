@@ -1,8 +1,9 @@
 // GpuKernel::prepareFromDevice against prepare: a kernel prepared from qweight already on the
 // device holds the same memory and gives the same output, to the bit, as one prepared from the host
 // layer, for every kernel that lays weights out on the device (tc_int4 and those built on it,
-// cublas_fp16) and for the default path (dequant_cublas). Shapes cover act-order with groups 32 and
-// 128, one group over k, both zero formats, and odd m on both sides of every dispatch threshold.
+// cublas_fp16 and cublas_fp16_kn) and for the default path (dequant_cublas). Shapes cover act-order
+// with groups 32 and 128, one group over k, both zero formats, and odd m on both sides of every
+// dispatch threshold.
 // The staging words are overwritten after prepare, so a kernel that kept reading them would fail.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
@@ -152,7 +153,7 @@ TEST_P(PrepareFromDevice, GivesTheHostPreparedOutputToTheBit) {
 INSTANTIATE_TEST_SUITE_P(Kernels, PrepareFromDevice,
                          ::testing::Values(std::string("tc_int4"), std::string("best_int4"), std::string("gemv_int4"),
                                            std::string("wgmma_int4"), std::string("cublas_fp16"),
-                                           std::string("dequant_cublas")),
+                                           std::string("cublas_fp16_kn"), std::string("dequant_cublas")),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 // tc_int4's layout itself: the words laid out on the device are the host layout's, word for word,
