@@ -185,9 +185,11 @@ TEST(SweepPanel, KernelChecklistFollowsTheBackend) {
 
     list->item(0)->setCheckState(Qt::Unchecked);
     EXPECT_TRUE(panel.isValid());
-    EXPECT_EQ(panel.spec().kernels, (std::vector<std::string>{catalog[1].id}));
+    std::vector<std::string> rest;
+    for (std::size_t i = 1; i < catalog.size(); ++i) rest.push_back(catalog[i].id);
+    EXPECT_EQ(panel.spec().kernels, rest);
 
-    list->item(1)->setCheckState(Qt::Unchecked);
+    for (int row = 1; row < list->count(); ++row) list->item(row)->setCheckState(Qt::Unchecked);
     EXPECT_FALSE(panel.isValid());
     EXPECT_TRUE(panel.validationMessage().contains("kernel list is empty"));
     EXPECT_TRUE(marked(list));
@@ -245,6 +247,7 @@ TEST(SweepPanel, SetSpecRoundTrips) {
     spec.actOrder = q4::YesNoBoth::Yes;
     spec.symmetric = {false};
     spec.zeroFormat = q4::ZeroFormat::V2;
+    spec.sparsity = {q4::Sparsity::Sparse16of32, q4::Sparsity::None};
     spec.kernels = {"cpu_int4_fused"};
     spec.backend = "cpu";
     spec.seed = 987654321;
@@ -264,6 +267,28 @@ TEST(SweepPanel, SetSpecRoundTrips) {
     spec.preset = "llama2-13b";
     panel.setSpec(spec);
     EXPECT_EQ(q4::sweepSpecToJson(panel.spec()), q4::sweepSpecToJson(spec));
+}
+
+TEST(SweepPanel, SparsityIsAnAxisAndAllFollowsIt) {
+    q4ui::SweepPanel panel;
+    panel.setBackends(cpuOnly());
+    setText(panel, "mEdit", "1");
+    setText(panel, "kEdit", "4096");
+    ASSERT_TRUE(panel.isValid()) << panel.validationMessage().toStdString();
+    EXPECT_EQ(panel.pointCount(), 4);  // act-order both x the 2 dense cpu kernels: the sparse one has no point
+    setText(panel, "sparsityEdit", "none,2:4");
+    ASSERT_TRUE(panel.isValid()) << panel.validationMessage().toStdString();
+    EXPECT_EQ(panel.spec().sparsity, (std::vector<q4::Sparsity>{q4::Sparsity::None, q4::Sparsity::Sparse2of4}));
+    EXPECT_EQ(panel.pointCount(), 12);  // 4 points x 3 cpu kernels
+    setText(panel, "sparsityEdit", "2:4,1:2");
+    EXPECT_FALSE(panel.isValid());
+    EXPECT_TRUE(marked(child<QLineEdit>(panel, "sparsityEdit")));
+    EXPECT_TRUE(panel.validationMessage().contains("'1:2'")) << panel.validationMessage().toStdString();
+    setText(panel, "sparsityEdit", "16:32");
+    setText(panel, "groupEdit", "-1");
+    setText(panel, "kEdit", "4104");
+    EXPECT_FALSE(panel.isValid());
+    EXPECT_TRUE(panel.validationMessage().contains("not a multiple of 32")) << panel.validationMessage().toStdString();
 }
 
 TEST(SweepPanel, CountsPointsTimesKernels) {

@@ -104,7 +104,8 @@ bool shapesPoints(std::string_view key) {
 }
 
 bool isQuantizationKey(std::string_view key) {
-    return key == "group_sizes" || key == "act_order" || key == "symmetric" || key == "zero_format";
+    return key == "group_sizes" || key == "act_order" || key == "symmetric" || key == "zero_format" ||
+           key == "sparsity";
 }
 
 bool isCheckpointKey(std::string_view key) { return key == "checkpoint" || key == "layers" || key == "unique_shapes"; }
@@ -271,14 +272,16 @@ QWidget* SweepPanel::buildQuantization() {
     QComboBox* actOrder = makeEnumCombo<q4::YesNoBoth>("actOrderCombo");
     QComboBox* symmetric = makeEnumCombo<q4::YesNoBoth>("symmetricCombo");
     QComboBox* zeroFormat = makeEnumCombo<q4::ZeroFormat>("zeroFormatCombo");
+    QLineEdit* sparsity = makeLineEdit("sparsityEdit");
     addField(form, "group_sizes", groupEdit_, errors);
     addField(form, "act_order", actOrder, errors);
     addField(form, "symmetric", symmetric, errors);
     addField(form, "zero_format", zeroFormat, errors);
+    addField(form, "sparsity", sparsity, errors);
     form->addRow(errors);
     sectionErrors_.push_back(errors);
 
-    connect(groupEdit_, &QLineEdit::textChanged, this, &SweepPanel::revalidate);
+    for (QLineEdit* edit : {groupEdit_, sparsity}) connect(edit, &QLineEdit::textChanged, this, &SweepPanel::revalidate);
     for (QComboBox* combo : {actOrder, symmetric, zeroFormat})
         connect(combo, &QComboBox::currentIndexChanged, this, &SweepPanel::revalidate);
     return box;
@@ -605,7 +608,7 @@ void SweepPanel::checkWithEngine(QStringList& errors) {
         return;
     }
     points_ = int(points->size());
-    kernelCount_ = int(q4::selectedKernels(spec_, known).size());
+    kernelCount_ = int(q4::sweepKernels(spec_, catalog_).size());
     const std::string name = backend.backend == "auto" ? q4::BackendRegistry::instance().resolveAuto() : backend.backend;
     estimate_ = estimateSweepSeconds(*points, kernelCount_, spec_.timing, ratesFor(name));
 }
