@@ -17,7 +17,10 @@ Status supportsSparsity(const KernelInfo& kernel, Sparsity sparsity) {
         return Status::success();
     if (sparsity != Sparsity::None && kernel.sparsity == std::vector<Sparsity>{Sparsity::None})
         return Status::failure(kernel.id + " runs dense weights only (sparsity " + nameOf(sparsity) + ")");
-    return Status::failure(kernel.id + " does not run " + nameOf(sparsity) + " weights");
+    std::string patterns;
+    for (Sparsity s : kernel.sparsity) patterns += (patterns.empty() ? "" : ", ") + std::string(nameOf(s));
+    if (sparsity == Sparsity::None) return Status::failure(kernel.id + " runs sparse weights only (" + patterns + ")");
+    return Status::failure(kernel.id + " does not run " + nameOf(sparsity) + " weights (only " + patterns + ")");
 }
 
 std::vector<std::string> sweepKernels(const SweepSpec& spec, const std::vector<KernelInfo>& kernels) {

@@ -32,7 +32,8 @@ struct KernelInfo {
     std::vector<Sparsity> sparsity{Sparsity::None};
 };
 
-// Empty when the kernel runs the pattern, else why not ("tc_int4 runs dense weights only").
+// Empty when the kernel runs the pattern, else why not ("tc_int4 runs dense weights only
+// (sparsity 2:4)", "sparse_int4 runs sparse weights only (2:4)").
 Status supportsSparsity(const KernelInfo& kernel, Sparsity sparsity);
 // Every pattern: for kernels that run any weights densely.
 std::vector<Sparsity> allSparsities();

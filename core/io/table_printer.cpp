@@ -26,6 +26,7 @@ const ConsoleColumn kColumns[] = {
     {"k", "k", 7, S::AsIs, false},
     {"kernel", "implementation", -20, S::AsIs, false},
     {"act_order", "act_order", -9, S::YesNo, false},
+    {"sparsity", "sparsity", -8, S::AsIs, false},
     {"time_ms_median", "time ms/op", 12, S::Fixed4, true},
     {"mem_peak_mb", "max mem MB", 11, S::Fixed1, false},
     {"rel_error", "rel error", 10, S::Scientific, false},

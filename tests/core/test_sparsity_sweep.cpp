@@ -142,7 +142,7 @@ TEST(SparsityCpuRun, DenseOnlyKernelsAreUnsupportedAndTheSparseKernelValidates) 
             EXPECT_EQ(r.message, "cpu_int4_fused runs dense weights only (sparsity " + std::string(nameOf(r.sparsity)) + ")");
         } else if (r.kernel == "cpu_sparse_int4" && !sparse) {
             EXPECT_EQ(r.status, RecordStatus::Unsupported);
-            EXPECT_EQ(r.message, "cpu_sparse_int4 does not run none weights");
+            EXPECT_EQ(r.message, "cpu_sparse_int4 runs sparse weights only (16:32, 2:4)");
         } else {
             EXPECT_EQ(r.status, RecordStatus::Ok) << r.message;
             ASSERT_TRUE(r.relError.has_value());
