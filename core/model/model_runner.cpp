@@ -30,14 +30,16 @@ Expected<std::unique_ptr<ModelWeightSource>> openWeights(const ModelSpec& spec) 
     return makeRandomWeights(*arch, spec.preset, {spec.groupSize, spec.actOrder, spec.seed});
 }
 
-// "all" is every ranked kernel (the validation reference would hold the model in fp32).
+// "all" is every ranked kernel that runs dense weights (the validation reference would hold the
+// model in fp32; models are dense).
 Expected<std::vector<KernelInfo>> selectKernels(const Backend& backend, const std::vector<std::string>& wanted) {
     std::vector<KernelInfo> out;
     const std::vector<KernelInfo> known = backend.kernels();
     for (const std::string& id : wanted) {
         if (id == "all") {
             for (const KernelInfo& k : known)
-                if (k.ranked && std::none_of(out.begin(), out.end(), [&](const KernelInfo& o) { return o.id == k.id; }))
+                if (k.ranked && supportsSparsity(k, Sparsity::None) &&
+                    std::none_of(out.begin(), out.end(), [&](const KernelInfo& o) { return o.id == k.id; }))
                     out.push_back(k);
             continue;
         }

@@ -305,8 +305,9 @@ public:
     }
 
     Status supportsModel(const std::string& kernelId) const override {
-        if (!find(kernelId)) return Status::failure("unknown kernel '" + kernelId + "'");
-        return Status::success();
+        const KernelEntry* entry = find(kernelId);
+        if (!entry) return Status::failure("unknown kernel '" + kernelId + "'");
+        return supportsSparsity(entry->info, Sparsity::None);  // models are dense
     }
 
     Expected<std::unique_ptr<ModelInstance>> loadModel(const ModelWeightSource& weights, const std::string& kernelId,

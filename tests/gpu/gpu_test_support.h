@@ -34,6 +34,16 @@ inline const std::string& gpuUnavailableReason() {
 
 inline bool gpuAvailable() { return gpuUnavailableReason().empty(); }
 
+// The registered kernels that run dense weights, in registry order (sparse-only kernels have their
+// own tests).
+inline std::vector<std::string> denseKernelIds() {
+    std::vector<std::string> ids;
+    for (const KernelEntry& entry : kernelRegistry())
+        if (std::find(entry.info.sparsity.begin(), entry.info.sparsity.end(), Sparsity::None) != entry.info.sparsity.end())
+            ids.push_back(entry.info.id);
+    return ids;
+}
+
 // A non-blocking stream on device 0 and the GpuContext a backend would hand a kernel.
 class GpuTestContext {
 public:

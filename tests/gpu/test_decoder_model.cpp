@@ -156,12 +156,6 @@ std::string paramName(const ::testing::TestParamInfo<std::tuple<std::string, boo
     return name;
 }
 
-std::vector<std::string> registeredKernelIds() {
-    std::vector<std::string> ids;
-    for (const auto& entry : kernelRegistry()) ids.push_back(entry.info.id);
-    return ids;
-}
-
 class DecoderModel : public ::testing::TestWithParam<std::tuple<std::string, bool>> {};
 
 TEST_P(DecoderModel, MatchesCpuReference) {
@@ -295,7 +289,7 @@ TEST_P(DecoderModel, MatchesCpuReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Registry, DecoderModel,
-                         ::testing::Combine(::testing::ValuesIn(registeredKernelIds()), ::testing::Bool()), paramName);
+                         ::testing::Combine(::testing::ValuesIn(test::denseKernelIds()), ::testing::Bool()), paramName);
 
 // Input checks name the field, and a new batch size starts over with fresh buffers.
 TEST(DecoderModelChecks, RefusesBadInputsAndChangesBatch) {

@@ -151,12 +151,6 @@ const KernelEntry* findEntry(const std::string& id) {
     return nullptr;
 }
 
-std::vector<std::string> registeredKernelIds() {
-    std::vector<std::string> ids;
-    for (const auto& entry : kernelRegistry()) ids.push_back(entry.info.id);
-    return ids;
-}
-
 std::string testName(const ::testing::TestParamInfo<std::string>& info) {
     std::string name = info.param;
     for (char& ch : name)
@@ -293,7 +287,7 @@ TEST_P(KernelCorrectness, MatchesFp32Reference) {
                 checkedPoints, worstText, unsupportedPoints);
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, KernelCorrectness, ::testing::ValuesIn(registeredKernelIds()), testName);
+INSTANTIATE_TEST_SUITE_P(Registry, KernelCorrectness, ::testing::ValuesIn(test::denseKernelIds()), testName);
 
 // tc_int4 and the dispatcher on small layers whose k splits at one and two m tiles but not at four,
 // prepared for a large m and run at every m of one and two launches. Each m tile count's largest m
