@@ -1,0 +1,51 @@
+#pragma once
+// sparse_int4: our 2:4 sparse W4A16 GEMM on sparse tensor cores (see sparse_int4.cu).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "cuda/gpu_kernel.h"
+#include "sparse_int4/sparse_layout.h"
+
+namespace q4 {
+
+// The launch shape chosen for a problem: m rows per launch (8 per m tile), k slices (split-k),
+// and the shared memory a block needs.
+struct SparseInt4Plan {
+    int mPerLaunch = 32;
+    int mTiles = 4;
+    int slices = 1;
+    int sliceK = 0;  // a multiple of 64
+    int sharedBytes = 0;
+    int residentSlots = 0;  // blocks the chip holds at once for this kernel's occupancy
+};
+// groupSize: the layout's (0 with per-row groups, which stage no scales). The fewest slices that
+// fill the chip's resident blocks in whole waves, each at least as long as the weight pipeline,
+// with a slice's activations within 64 KiB of shared memory.
+SparseInt4Plan planSparseInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupSize, int multiprocessors);
+// The fp32 split-k partials one launch of plan writes: [slices][mPerLaunch][n], none unsplit.
+std::size_t sparseInt4PartialFloats(const SparseInt4Plan& plan, std::int64_t n);
+// The partials every m from 1 to maxM needs: the plan depends on m only through its m tile count,
+// so the most rows of each count (8, 16, 32, capped at maxM) write the most.
+std::size_t sparseInt4PartialFloats(std::int64_t maxM, std::int64_t n, std::int64_t k, int groupSize,
+                                    int multiprocessors);
+
+class SparseInt4 final : public GpuKernel {
+public:
+    // Dense points are not this kernel's: the backend refuses them (KernelInfo::sparsity).
+    Status prepare(const GptqLayer& layer, const SweepPoint& point, GpuContext& context) override;
+    Status prepareSparse(const SparseGptqLayer& sparse, const GptqLayer& dense, const SweepPoint& point,
+                         GpuContext& context) override;
+    Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override;
+    std::string path(std::int64_t m) const override;
+
+private:
+    DeviceBuffer words_, metadata_, scales_, zeros_, gIdx_, partials_, counters_;
+    std::int64_t n_ = 0, k_ = 0;
+    int groupSize_ = 0;  // 0: per-row groups
+    int multiprocessors_ = 132;
+};
+
+Status sparseInt4Supports(const SweepPoint& point, const GpuContext& context);
+
+}  // namespace q4
