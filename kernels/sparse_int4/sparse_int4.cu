@@ -154,7 +154,6 @@ __device__ __forceinline__ void dequantizePerRow(uint32_t (&frag)[4], uint32_t w
 template <int MT, bool PerRowGroups>
 __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) sparseInt4Kernel(Params p) {
     extern __shared__ __align__(16) unsigned char shared[];
-    __shared__ int isLastBlock;
     const int rowStride = p.sliceK + kRowPad;
     __half* aTile = reinterpret_cast<__half*>(shared);
     uint32_t* scaleTable = reinterpret_cast<uint32_t*>(shared + activationBytes(MT, p.sliceK));
@@ -286,64 +285,7 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) sparseInt4Kernel(Pa
             if (inGroup) finishGroup();
     }
 
-    // Every output this lane owns, as (row m, column n, value).
-    const int nBase = nTile * 16 + g;
-    auto forEachOutput = [&](auto&& visit) {  // D fragment: rows n = g (d0, d1) and g + 8 (d2, d3); columns m = 2t, 2t + 1
-#pragma unroll
-        for (int mt = 0; mt < MT; ++mt)
-#pragma unroll
-            for (int e = 0; e < 4; ++e) {
-                const int row = mt * 8 + 2 * t + (e & 1);
-                if (row < p.m) visit(row, nBase + (e >> 1) * 8, acc[mt][e]);
-            }
-    };
-    if (p.slices == 1) {
-        if (warpActive)
-            forEachOutput([&](int row, int col, float v) { p.c[size_t(row) * p.n + col] = __float2half(v); });
-        return;
-    }
-    if (warpActive) {
-        float* mine = p.partials + size_t(blockIdx.y) * p.m * p.n;
-        forEachOutput([&](int row, int col, float v) { mine[size_t(row) * p.n + col] = v; });
-    }
-    // The barrier orders the block's partial stores before thread 0's arrival, whose release (acq_rel
-    // at gpu scope) publishes them; the last block's acquire makes every slice visible to it.
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        int arrived;
-        asm volatile("atom.acq_rel.gpu.global.add.s32 %0, [%1], 1;"
-                     : "=r"(arrived)
-                     : "l"(p.counters + blockIdx.x)
-                     : "memory");
-        isLastBlock = arrived == p.slices - 1;
-    }
-    __syncthreads();
-    if (!isLastBlock) return;
-
-    // The last block of this feature block sums every slice in order: deterministic. Four columns
-    // per thread, kUnroll slices loaded before they are added.
-    const int colBase = blockIdx.x * kWarps * 16;
-    const int quads = min(kWarps * 16, p.n - colBase) / 4;
-    const size_t sliceStride = size_t(p.m) * p.n / 4;  // float4s
-    constexpr int kUnroll = 8;
-    for (int i = threadIdx.x; i < p.m * quads; i += kThreads) {
-        const int row = i / quads, col = colBase + (i - row * quads) * 4;
-        const float4* from = reinterpret_cast<const float4*>(p.partials + size_t(row) * p.n + col);
-        float4 sum = make_float4(0, 0, 0, 0);
-        for (int s0 = 0; s0 < p.slices; s0 += kUnroll) {
-            float4 v[kUnroll];
-#pragma unroll
-            for (int u = 0; u < kUnroll; ++u)
-                if (s0 + u < p.slices) v[u] = __ldcg(from + (s0 + u) * sliceStride);
-#pragma unroll
-            for (int u = 0; u < kUnroll; ++u)
-                if (s0 + u < p.slices) sum = make_float4(sum.x + v[u].x, sum.y + v[u].y, sum.z + v[u].z, sum.w + v[u].w);
-        }
-        __half2* to = reinterpret_cast<__half2*>(p.c + size_t(row) * p.n + col);
-        to[0] = __floats2half2_rn(sum.x, sum.y);
-        to[1] = __floats2half2_rn(sum.z, sum.w);
-    }
-    if (threadIdx.x == 0) p.counters[blockIdx.x] = 0;  // ready for the next launch
+    tc::storeOutputs<MT>(p, acc, nTile, g, t, warpActive);
 }
 
 }  // namespace sp

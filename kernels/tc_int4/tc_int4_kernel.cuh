@@ -158,11 +158,79 @@ __device__ __forceinline__ void tensorCorePair(float (&acc)[MT][4], const uint32
     }
 }
 
+// The end of both int4 mma kernels (tc_int4 here, sparse_int4), called by every thread of the
+// block: a lane's accumulators (the D fragments of its 16-feature tile nTile, MT m tiles) go to C
+// when k is not split; otherwise to the block's slice of fp32 partials, and the last block of the
+// feature block to arrive sums the slices in order into C and resets its counter.
+template <int MT, class KernelParams>
+__device__ __forceinline__ void storeOutputs(const KernelParams& p, const float (&acc)[MT][4], int nTile, int g, int t,
+                                             bool warpActive) {
+    __shared__ int isLastBlock;
+    // Every output this lane owns, as (row m, column n, value).
+    const int nBase = nTile * 16 + g;
+    auto forEachOutput = [&](auto&& visit) {  // D fragment: rows n = g (d0, d1) and g + 8 (d2, d3); columns m = 2t, 2t + 1
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+                const int row = mt * 8 + 2 * t + (e & 1);
+                if (row < p.m) visit(row, nBase + (e >> 1) * 8, acc[mt][e]);
+            }
+    };
+    if (p.slices == 1) {
+        if (warpActive)
+            forEachOutput([&](int row, int col, float v) { p.c[size_t(row) * p.n + col] = __float2half(v); });
+        return;
+    }
+    if (warpActive) {
+        float* mine = p.partials + size_t(blockIdx.y) * p.m * p.n;
+        forEachOutput([&](int row, int col, float v) { mine[size_t(row) * p.n + col] = v; });
+    }
+    // The barrier orders the block's partial stores before thread 0's arrival, whose release
+    // (acq_rel at gpu scope) publishes them; the last block's acquire makes all slices visible.
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        int arrived;
+        asm volatile("atom.acq_rel.gpu.global.add.s32 %0, [%1], 1;"
+                     : "=r"(arrived)
+                     : "l"(p.counters + blockIdx.x)
+                     : "memory");
+        isLastBlock = arrived == p.slices - 1;
+    }
+    __syncthreads();
+    if (!isLastBlock) return;
+
+    // The last block of this n block sums every slice in order: deterministic. Four columns per
+    // thread and kUnroll slices loaded before they are added, so the block waits a few
+    // latencies, not one per slice and output.
+    const int colBase = blockIdx.x * kWarps * 16;
+    const int quads = min(kWarps * 16, p.n - colBase) / 4;
+    const size_t sliceStride = size_t(p.m) * p.n / 4;  // float4s
+    constexpr int kUnroll = 8;
+    for (int i = threadIdx.x; i < p.m * quads; i += kThreads) {
+        const int row = i / quads, col = colBase + (i - row * quads) * 4;
+        const float4* from = reinterpret_cast<const float4*>(p.partials + size_t(row) * p.n + col);
+        float4 sum = make_float4(0, 0, 0, 0);
+        for (int s0 = 0; s0 < p.slices; s0 += kUnroll) {
+            float4 v[kUnroll];
+#pragma unroll
+            for (int u = 0; u < kUnroll; ++u)
+                if (s0 + u < p.slices) v[u] = __ldcg(from + (s0 + u) * sliceStride);
+#pragma unroll
+            for (int u = 0; u < kUnroll; ++u)
+                if (s0 + u < p.slices) sum = make_float4(sum.x + v[u].x, sum.y + v[u].y, sum.z + v[u].z, sum.w + v[u].w);
+        }
+        __half2* to = reinterpret_cast<__half2*>(p.c + size_t(row) * p.n + col);
+        to[0] = __floats2half2_rn(sum.x, sum.y);
+        to[1] = __floats2half2_rn(sum.z, sum.w);
+    }
+    if (threadIdx.x == 0) p.counters[blockIdx.x] = 0;  // ready for the next launch
+}
+
 // MT: m tiles of 8 rows handled per launch (m <= 8 MT).
 template <int MT>
 __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params p) {
     extern __shared__ __align__(16) unsigned char shared[];
-    __shared__ int isLastBlock;
     const int rowStride = p.sliceK + kRowPad;
     __half* aTile = reinterpret_cast<__half*>(shared);
     uint32_t* scaleTable = reinterpret_cast<uint32_t*>(shared + activationBytes(MT, p.sliceK));
@@ -268,65 +336,7 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
         if (inGroup) finishGroup();
     }
 
-    // Every output this lane owns, as (row m, column n, value).
-    const int nBase = nTile * 16 + g;
-    auto forEachOutput = [&](auto&& visit) {  // D fragment: rows n = g (d0, d1) and g + 8 (d2, d3); columns m = 2t, 2t + 1
-#pragma unroll
-        for (int mt = 0; mt < MT; ++mt)
-#pragma unroll
-            for (int e = 0; e < 4; ++e) {
-                const int row = mt * 8 + 2 * t + (e & 1);
-                if (row < p.m) visit(row, nBase + (e >> 1) * 8, acc[mt][e]);
-            }
-    };
-    if (p.slices == 1) {
-        if (warpActive)
-            forEachOutput([&](int row, int col, float v) { p.c[size_t(row) * p.n + col] = __float2half(v); });
-        return;
-    }
-    if (warpActive) {
-        float* mine = p.partials + size_t(blockIdx.y) * p.m * p.n;
-        forEachOutput([&](int row, int col, float v) { mine[size_t(row) * p.n + col] = v; });
-    }
-    // The barrier orders the block's partial stores before thread 0's arrival, whose release
-    // (acq_rel at gpu scope) publishes them; the last block's acquire makes all slices visible.
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        int arrived;
-        asm volatile("atom.acq_rel.gpu.global.add.s32 %0, [%1], 1;"
-                     : "=r"(arrived)
-                     : "l"(p.counters + blockIdx.x)
-                     : "memory");
-        isLastBlock = arrived == p.slices - 1;
-    }
-    __syncthreads();
-    if (!isLastBlock) return;
-
-    // The last block of this n block sums every slice in order: deterministic. Four columns per
-    // thread and kUnroll slices loaded before they are added, so the block waits a few
-    // latencies, not one per slice and output.
-    const int colBase = blockIdx.x * kWarps * 16;
-    const int quads = min(kWarps * 16, p.n - colBase) / 4;
-    const size_t sliceStride = size_t(p.m) * p.n / 4;  // float4s
-    constexpr int kUnroll = 8;
-    for (int i = threadIdx.x; i < p.m * quads; i += kThreads) {
-        const int row = i / quads, col = colBase + (i - row * quads) * 4;
-        const float4* from = reinterpret_cast<const float4*>(p.partials + size_t(row) * p.n + col);
-        float4 sum = make_float4(0, 0, 0, 0);
-        for (int s0 = 0; s0 < p.slices; s0 += kUnroll) {
-            float4 v[kUnroll];
-#pragma unroll
-            for (int u = 0; u < kUnroll; ++u)
-                if (s0 + u < p.slices) v[u] = __ldcg(from + (s0 + u) * sliceStride);
-#pragma unroll
-            for (int u = 0; u < kUnroll; ++u)
-                if (s0 + u < p.slices) sum = make_float4(sum.x + v[u].x, sum.y + v[u].y, sum.z + v[u].z, sum.w + v[u].w);
-        }
-        __half2* to = reinterpret_cast<__half2*>(p.c + size_t(row) * p.n + col);
-        to[0] = __floats2half2_rn(sum.x, sum.y);
-        to[1] = __floats2half2_rn(sum.z, sum.w);
-    }
-    if (threadIdx.x == 0) p.counters[blockIdx.x] = 0;  // ready for the next launch
+    storeOutputs<MT>(p, acc, nTile, g, t, warpActive);
 }
 
 }  // namespace q4::tc
