@@ -103,9 +103,9 @@ public:
     virtual Status health() { return Status::success(); }
     // The validation reference C [m, n] for a problem (fp32 or better accumulation).
     virtual Expected<std::vector<float>> reference(const Problem& problem, const std::vector<float>& dequantized) = 0;
-    // Empty status when the backend's decoder can run its linear layers through kernelId (each
-    // layer shape is then checked with supports()), else why not.
-    virtual Status supportsModel(const std::string& /*kernelId*/) const {
+    // Empty status when the backend's decoder can run its linear layers, pruned to sparsity,
+    // through kernelId (each layer shape is then checked with supports()), else why not.
+    virtual Status supportsModel(const std::string& /*kernelId*/, Sparsity /*sparsity*/) const {
         return Status::failure("the " + name() + " backend does not run models");
     }
     // Loads a decoder whose linear layers run through kernelId, for the model view.

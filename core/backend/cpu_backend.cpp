@@ -110,14 +110,14 @@ public:
 
     // The reference decoder computes every linear layer the same way (double accumulation over
     // dequantized weights), so only the reference kernel names it.
-    Status supportsModel(const std::string& kernelId) const override {
+    Status supportsModel(const std::string& kernelId, Sparsity /*sparsity*/) const override {
         if (kernelId == kBaseline) return Status::success();
         return Status::failure("the cpu backend runs models with " + std::string(kBaseline) + " only");
     }
 
     Expected<std::unique_ptr<ModelInstance>> loadModel(const ModelWeightSource& weights, const std::string& kernelId,
                                                        const ModelLoadOptions& options) override {
-        if (Status s = supportsModel(kernelId); !s) return s.asError();
+        if (Status s = supportsModel(kernelId, options.sparsity); !s) return s.asError();
         return loadCpuDecoder(weights, options);
     }
 

@@ -344,7 +344,7 @@ Expected<std::unique_ptr<ModelInstance>> loadCpuDecoder(const ModelWeightSource&
     if (options.maxContext < 1)
         return Error{"max_context=" + str(options.maxContext) + " must be at least 1", "max_context"};
     if (Status s = checkRopeContext(arch, options.maxContext); !s) return s.asError();
-    auto model = loadDenseModel(weights, maxBytes);
+    auto model = loadDenseModel(weights, maxBytes, options.sparsity);
     if (!model) return model.takeError();
     return std::unique_ptr<ModelInstance>(
         std::make_unique<CpuDecoder>(std::move(model).value(), options, maxBytes, secondsSince(start)));

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "model/block_linears.h"
+#include "model/prune_linears.h"
 
 namespace q4 {
 namespace {
@@ -27,7 +28,7 @@ DenseLinear dequantized(const DecoderLinear& linear, std::int64_t outOffset) {
     return DenseLinear{linear.name, linear.layer.k, linear.layer.n, outOffset, dequantize(linear.layer)};
 }
 
-Expected<DenseBlock> loadBlock(const ModelWeightSource& weights, std::int64_t index) {
+Expected<DenseBlock> loadBlock(const ModelWeightSource& weights, std::int64_t index, Sparsity sparsity) {
     const ModelArchitecture& arch = weights.architecture();
     const std::string where = "block " + std::to_string(index);
     DenseBlock block;
@@ -44,6 +45,7 @@ Expected<DenseBlock> loadBlock(const ModelWeightSource& weights, std::int64_t in
     auto linears = weights.blockLinears(index);
     if (!linears) return linears.takeError();
     if (Status s = checkBlockLinears(arch, index, *linears); !s) return s.asError();
+    if (Status s = pruneLinears(linears.value(), sparsity); !s) return Error{where + ": " + s.message};
     // Outputs of separate projections go side by side, as a fused layer's columns would.
     std::int64_t attentionColumns = 0, mlpColumns = 0;
     for (const DecoderLinear& linear : *linears) {
@@ -87,7 +89,7 @@ double denseModelBytes(const ModelArchitecture& arch) {
     return 4.0 * (double(arch.layers) * perBlock + tables + double(arch.hiddenSize));
 }
 
-Expected<DenseModel> loadDenseModel(const ModelWeightSource& weights, std::int64_t maxBytes) {
+Expected<DenseModel> loadDenseModel(const ModelWeightSource& weights, std::int64_t maxBytes, Sparsity sparsity) {
     DenseModel model;
     model.arch = weights.architecture();
     const ModelArchitecture& arch = model.arch;
@@ -113,7 +115,7 @@ Expected<DenseModel> loadDenseModel(const ModelWeightSource& weights, std::int64
     model.finalNorm = std::move(norm).value();
 
     for (std::int64_t index = 0; index < arch.layers; ++index) {
-        auto block = loadBlock(weights, index);
+        auto block = loadBlock(weights, index, sparsity);
         if (!block) return block.takeError();
         model.blocks.push_back(std::move(block).value());
     }

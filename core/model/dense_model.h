@@ -8,6 +8,7 @@
 #include "common/expected.h"
 #include "model/architecture.h"
 #include "model/model_weights.h"
+#include "sparsity/sparsity.h"
 
 namespace q4 {
 
@@ -44,7 +45,9 @@ struct DenseModel {
 // double so absurd sizes compare instead of overflowing.
 double denseModelBytes(const ModelArchitecture& arch);
 
-// Reads and dequantizes every tensor of weights; refuses models above maxBytes in fp32, naming both.
-Expected<DenseModel> loadDenseModel(const ModelWeightSource& weights, std::int64_t maxBytes);
+// Reads and dequantizes every tensor of weights, the linear layers pruned to sparsity; refuses
+// models above maxBytes in fp32, naming both.
+Expected<DenseModel> loadDenseModel(const ModelWeightSource& weights, std::int64_t maxBytes,
+                                    Sparsity sparsity = Sparsity::None);
 
 }  // namespace q4

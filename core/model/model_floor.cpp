@@ -25,11 +25,12 @@ std::int64_t fp16TensorBytes(const ModelArchitecture& arch) {
     return (arch.tiedEmbeddings ? table : 2 * table) + norms;
 }
 
-std::int64_t gptqWeightBytes(const ModelArchitecture& arch, int groupSize, bool actOrder) {
+std::int64_t gptqWeightBytes(const ModelArchitecture& arch, int groupSize, bool actOrder, Sparsity sparsity) {
     std::int64_t bytes = 0;
     for (const LinearShape& s : separateLinearShapes(arch)) {
         const std::int64_t groups = groupSize < 0 ? 1 : s.k / groupSize;
-        bytes += s.k * s.n / 2 + groups * s.n * 2 + groups * s.n / 2 + (actOrder ? s.k * 4 : 0);
+        bytes += compressedWeightBytes(s.k, s.n, sparsity) + metadataBytes(s.k, s.n, sparsity) + groups * s.n * 2 +
+                 groups * s.n / 2 + (actOrder ? s.k * 4 : 0);
     }
     return bytes * arch.layers;
 }

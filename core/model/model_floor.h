@@ -7,6 +7,7 @@
 
 #include "model/architecture.h"
 #include "model/model_instance.h"
+#include "sparsity/sparsity.h"
 
 namespace q4 {
 
@@ -14,8 +15,10 @@ namespace q4 {
 std::int64_t kvCacheBytes(const ModelArchitecture& arch, std::int64_t batch, std::int64_t context);
 // Token embedding, LM head (unless tied) and every norm weight, fp16.
 std::int64_t fp16TensorBytes(const ModelArchitecture& arch);
-// The linear layers' GPTQ tensors: packed weights, fp16 scales, packed zeros, and g_idx with act-order.
-std::int64_t gptqWeightBytes(const ModelArchitecture& arch, int groupSize, bool actOrder);
+// The linear layers' GPTQ tensors: packed weights (a sparse model's kept nibbles and metadata),
+// fp16 scales, packed zeros, and g_idx with act-order.
+std::int64_t gptqWeightBytes(const ModelArchitecture& arch, int groupSize, bool actOrder,
+                             Sparsity sparsity = Sparsity::None);
 // The same layers as fp16 weights (the fp16 model the baseline runs).
 std::int64_t fp16LinearBytes(const ModelArchitecture& arch);
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/expected.h"
+#include "sparsity/sparsity.h"
 
 namespace q4 {
 
@@ -16,6 +17,7 @@ struct ModelLoadOptions {
     std::int64_t maxContext = 0;  // prompt + new tokens: the KV cache's length per sequence
     bool cudaGraph = true;        // capture decode steps in a CUDA graph (backends without graphs ignore it)
     bool fuseProjections = true;  // run fuseProjections (model/fuse_projections.h) on every block
+    Sparsity sparsity = Sparsity::None;  // prune every block's layers (model/prune_linears.h)
 };
 
 // Device memory by purpose, in bytes.

@@ -50,6 +50,7 @@ std::vector<ModelRecordField> buildFields() {
         integerField<R>("new_tokens", "New tokens", H::Count, 1, kMaxCount, Q4_MEMBER(newTokens)),
         integerField<R>("group_size", "Group", H::Count, -1, 1 << 30, Q4_MEMBER(groupSize)),
         flagField<R>("act_order", "Act-order", Q4_MEMBER(actOrder)),
+        enumField<R, Sparsity>("sparsity", "Sparsity", Q4_MEMBER(sparsity)),
         {"seed", "Seed", H::Count, FieldType::Unsigned, [](const R& r) -> FieldValue { return r.seed; },
          [](R& r, const FieldValue& v) -> Status {
              if (absent(v)) return outOfRange("given");

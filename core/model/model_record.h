@@ -29,6 +29,7 @@ struct ModelRecord {
     std::int64_t newTokens = 0;
     int groupSize = 128;
     bool actOrder = false;
+    Sparsity sparsity = Sparsity::None;
     std::uint64_t seed = 0;
     bool cudaGraph = false;  // decode steps were replayed from a CUDA graph
     bool fusedProjections = false;  // q|k|v and gate|up ran as one layer each

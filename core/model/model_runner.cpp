@@ -11,6 +11,7 @@
 #include "model/model_floor.h"
 #include "model/model_validation.h"
 #include "model/model_weights.h"
+#include "model/prune_linears.h"
 #include "run/problem_data.h"
 #include "run/runner.h"
 #include "sweep/presets.h"
@@ -30,15 +31,16 @@ Expected<std::unique_ptr<ModelWeightSource>> openWeights(const ModelSpec& spec) 
     return makeRandomWeights(*arch, spec.preset, {spec.groupSize, spec.actOrder, spec.seed});
 }
 
-// "all" is every ranked kernel that runs dense weights (the validation reference would hold the
-// model in fp32; models are dense).
-Expected<std::vector<KernelInfo>> selectKernels(const Backend& backend, const std::vector<std::string>& wanted) {
+// "all" is every ranked kernel that runs the model's sparsity (the validation reference would hold
+// the model in fp32).
+Expected<std::vector<KernelInfo>> selectKernels(const Backend& backend, const std::vector<std::string>& wanted,
+                                                Sparsity sparsity) {
     std::vector<KernelInfo> out;
     const std::vector<KernelInfo> known = backend.kernels();
     for (const std::string& id : wanted) {
         if (id == "all") {
             for (const KernelInfo& k : known)
-                if (k.ranked && supportsSparsity(k, Sparsity::None) &&
+                if (k.ranked && supportsSparsity(k, sparsity) &&
                     std::none_of(out.begin(), out.end(), [&](const KernelInfo& o) { return o.id == k.id; }))
                     out.push_back(k);
             continue;
@@ -80,8 +82,9 @@ public:
     void runKernel(const KernelInfo& kernel, std::size_t& done, std::size_t total) {
         const std::int64_t maxBatch = *std::max_element(spec_.batches.begin(), spec_.batches.end());
         const std::int64_t context = spec_.prompt + spec_.newTokens;
-        const std::int64_t weightBytes = kernel.baseline ? fp16LinearBytes(arch_)
-                                                         : gptqWeightBytes(arch_, weights_.groupSize(), weights_.actOrder());
+        const std::int64_t weightBytes =
+            kernel.baseline ? fp16LinearBytes(arch_)
+                            : gptqWeightBytes(arch_, weights_.groupSize(), weights_.actOrder(), spec_.sparsity);
         auto finishAll = [&](RecordStatus status, const std::string& message, double loadSeconds = 0) {
             for (std::int64_t batch : spec_.batches) {
                 ModelRecord r = skeleton(kernel, batch);
@@ -99,12 +102,15 @@ public:
         auto block = weights_.blockLinears(0);
         if (!block) return finishAll(RecordStatus::Error, block.error());
         if (spec_.fuseProjections) block = fuseProjections(std::move(block).value());  // the layers the decoder runs
+        if (Status pruned = pruneLinears(block.value(), spec_.sparsity); !pruned)
+            return finishAll(RecordStatus::Error, pruned.message);
         const std::vector<std::int64_t> ms = linearMs(maxBatch);
         if (LinearValidation support = checkSupport(backend_, *block, kernel.id, ms); support.status != RecordStatus::Ok)
             return finishAll(support.status, support.message);
 
         log("loading " + weights_.name() + " with " + kernel.id);
-        auto instance = backend_.loadModel(weights_, kernel.id, {maxBatch, context, spec_.cudaGraph, spec_.fuseProjections});
+        auto instance = backend_.loadModel(weights_, kernel.id,
+                                           {maxBatch, context, spec_.cudaGraph, spec_.fuseProjections, spec_.sparsity});
         if (!instance) return finishAll(RecordStatus::Error, instance.error());
         log("validating " + kernel.id + " on block 0's layers");
         LinearValidation check = validateBlock(backend_, *block, kernel.id, ms, cancel_);
@@ -165,6 +171,7 @@ private:
         r.newTokens = spec_.newTokens;
         r.groupSize = weights_.groupSize();
         r.actOrder = weights_.actOrder();
+        r.sparsity = spec_.sparsity;
         r.seed = spec_.checkpoint.empty() ? spec_.seed : 0;
         r.cudaGraph = false;
         return r;
@@ -263,7 +270,7 @@ private:
 Expected<ModelRunResult> runModel(Backend& backend, const ModelSpec& spec, const ModelRunOptions& options,
                                   const ModelRunCallbacks& callbacks, const CancelToken& cancel) {
     if (Status s = validateModelSpec(spec); !s) return s.asError();
-    auto kernels = selectKernels(backend, spec.kernels);
+    auto kernels = selectKernels(backend, spec.kernels, spec.sparsity);
     if (!kernels) return kernels.takeError();
     auto weights = openWeights(spec);
     if (!weights) return weights.takeError();

@@ -94,6 +94,11 @@ const std::vector<ModelFieldRule>& rules() {
         {{"act_order", "--act-order", "Act-order", "Random weights: act-order g_idx, yes or no (default no)"},
          [](S& s, auto key, auto text) { return readYesNo(key, text, s.actOrder); },
          [](const S& s) { return std::string(s.actOrder ? "yes" : "no"); }},
+        {{"sparsity", "--sparsity", "Sparsity",
+          "Random weights: none, 16:32 or 2:4, each layer pruned by the magnitude of its dequantized weights along k "
+          "(default none)"},
+         [](S& s, auto key, auto text) { return readEnum(key, text, s.sparsity); },
+         [](const S& s) { return std::string(nameOf(s.sparsity)); }},
         {{"seed", "--seed", "Seed", "Seed of the random weights and prompts (default 1234)"},
          [](S& s, auto key, auto text) {
              return readInteger<std::uint64_t>(key, text, 0, std::numeric_limits<std::uint64_t>::max(), s.seed);
@@ -162,6 +167,9 @@ Status validateModelSpec(const ModelSpec& spec) {
         return Status::failure("preset/checkpoint: name exactly one model, a preset or a checkpoint", "preset");
     if (spec.batches.empty()) return Status::failure("batch: the list is empty", "batch");
     if (spec.kernels.empty()) return Status::failure("kernels: the kernel list is empty", "kernels");
+    if (!spec.checkpoint.empty() && spec.sparsity != Sparsity::None)
+        return Status::failure("sparsity: a checkpoint's weights are dense; sparsity prunes random weights only",
+                               "sparsity");
     if (spec.prompt + spec.newTokens > kMaxModelContext)
         return Status::failure("prompt + new_tokens = " + std::to_string(spec.prompt + spec.newTokens) +
                                    " is more than " + std::to_string(kMaxModelContext) + " positions",

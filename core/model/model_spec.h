@@ -25,6 +25,7 @@ struct ModelSpec {
     // Random weights only (a checkpoint brings its own):
     int groupSize = 128;
     bool actOrder = false;
+    Sparsity sparsity = Sparsity::None;  // the layers pruned to a pattern (model/prune_linears.h)
     std::uint64_t seed = 1234;
     bool cudaGraph = true;  // replay decode steps from a CUDA graph
     bool fuseProjections = true;  // q|k|v and gate|up as one layer each where they share g_idx
@@ -35,7 +36,7 @@ struct ModelSpec {
 };
 
 // Every settable field (key, CLI flag, label, help), in the order front ends show them. Keys:
-// preset, checkpoint, batch, prompt, new_tokens, kernels, group_size, act_order, seed,
+// preset, checkpoint, batch, prompt, new_tokens, kernels, group_size, act_order, sparsity, seed,
 // cuda_graph, fuse_projections, timing.warmup, timing.min_generations, timing.min_time_s, timing.max_noise,
 // timing.timeout_s.
 const std::vector<SpecFieldInfo>& modelSpecFields();

@@ -25,12 +25,14 @@ SweepPoint linearPoint(const DecoderLinear& linear, std::int64_t m) {
     point.quant.groupSize = layer.groupSize;
     point.quant.zeroFormat = layer.zeroFormat;
     point.quant.actOrder = layer.gIdx != naturalGroupIndex(layer.k, layer.groupSize);
+    point.sparsity = linear.sparse ? linear.sparse->sparsity : Sparsity::None;
     return point;
 }
 
 LinearValidation checkSupport(const Backend& backend, const std::vector<DecoderLinear>& block,
                               const std::string& kernelId, const std::vector<std::int64_t>& ms) {
-    if (Status s = backend.supportsModel(kernelId); !s) return {RecordStatus::Unsupported, 0, s.message};
+    const Sparsity sparsity = block.empty() || !block.front().sparse ? Sparsity::None : block.front().sparse->sparsity;
+    if (Status s = backend.supportsModel(kernelId, sparsity); !s) return {RecordStatus::Unsupported, 0, s.message};
     for (const DecoderLinear& linear : block)
         for (std::int64_t m : ms)
             if (Status s = backend.supports(kernelId, linearPoint(linear, m)); !s)
@@ -53,6 +55,7 @@ LinearValidation validateBlock(Backend& backend, const std::vector<DecoderLinear
             Problem problem;
             problem.point = linearPoint(linear, m);
             problem.layer = &layer;
+            problem.sparse = linear.sparse ? &*linear.sparse : nullptr;
             problem.layerId = layerId;
             const std::vector<HalfBits> a = makeActivations(m, layer.k, mixSeed(layerId, std::uint64_t(m)));
             problem.a = &a;

@@ -4,12 +4,14 @@
 // so a large model never sits whole in host memory.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/expected.h"
 #include "gptq/gptq_layer.h"
 #include "model/architecture.h"
+#include "sparsity/sparse_gptq_layer.h"
 
 namespace q4 {
 
@@ -30,6 +32,9 @@ struct DecoderLinear {
     // Non-empty when layer.qweight is left empty for the device to generate: parts side by side
     // along n, together covering all n columns (a fused layer keeps each projection's part).
     std::vector<GeneratedQweightPart> generatedQweight = {};
+    // A sparse model's layers (prune_linears.h): the kept nibbles and metadata of layer, whose
+    // dropped nibbles hold their zero points.
+    std::optional<SparseGptqLayer> sparse = std::nullopt;
 };
 
 // The fp16 tensors of one decoder block besides its linear layers.

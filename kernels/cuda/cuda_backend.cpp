@@ -304,10 +304,10 @@ public:
         return std::unique_ptr<KernelInstance>(std::move(instance));
     }
 
-    Status supportsModel(const std::string& kernelId) const override {
+    Status supportsModel(const std::string& kernelId, Sparsity sparsity) const override {
         const KernelEntry* entry = find(kernelId);
         if (!entry) return Status::failure("unknown kernel '" + kernelId + "'");
-        return supportsSparsity(entry->info, Sparsity::None);  // models are dense
+        return supportsSparsity(entry->info, sparsity);
     }
 
     Expected<std::unique_ptr<ModelInstance>> loadModel(const ModelWeightSource& weights, const std::string& kernelId,

@@ -42,6 +42,7 @@
 #include "decoder/step_attribution.h"
 #include "model/block_linears.h"
 #include "model/fuse_projections.h"
+#include "model/prune_linears.h"
 #include "model/model_record.h"
 #include "model/rope.h"
 
@@ -332,7 +333,8 @@ Status CudaDecoder::load(const ModelWeightSource& weights) {
         Expected<DecoderBlockNorms> norms;
         Expected<std::vector<DecoderLinear>> linears;
     };
-    const bool deviceQweight = weights.generatesQweightOnDevice();
+    // A sparse model is pruned on the host, from the host's words.
+    const bool deviceQweight = weights.generatesQweightOnDevice() && options_.sparsity == Sparsity::None;
     DeviceBuffer qweightStaging;  // freed at the end of load
     if (deviceQweight) Q4_CHECK(allocateQweightStaging(qweightStaging));
     const auto make = [&weights, deviceQweight](std::int64_t b) {
@@ -351,6 +353,7 @@ Status CudaDecoder::load(const ModelWeightSource& weights) {
         if (!host->norms) return host->norms.takeError();
         if (!host->linears) return host->linears.takeError();
         if (options_.fuseProjections) host.value().linears = fuseProjections(std::move(host.value().linears).value());
+        Q4_CHECK(pruneLinears(host.value().linears.value(), options_.sparsity));
         Q4_CHECK(loadBlock(b, *host->norms, *host->linears, qweightStaging));
     }
     Q4_CUDA(cudaStreamSynchronize(stream()));  // the last layer's preparation has read the staging buffer
@@ -407,18 +410,22 @@ Status CudaDecoder::loadBlock(std::int64_t index, const DecoderBlockNorms& norms
         point.quant.symmetric = symmetricZeros(layer);
         point.quant.actOrder = !naturalOrder(layer);
         point.quant.zeroFormat = layer.zeroFormat;
+        point.sparsity = source.sparse ? source.sparse->sparsity : Sparsity::None;
         const std::string where = linear.name + " (n=" + str(layer.n) + ", k=" + str(layer.k) + ")";
         for (const std::int64_t m : {maxM_, std::int64_t(1)}) {
             point.m = m;
-            if (Status s = kernel_.supports(point, context_); !s)
-                return Status::failure("kernel " + id + " cannot run " + where + ": " + s.message);
+            Status s = supportsSparsity(kernel_.info, point.sparsity);
+            if (s) s = kernel_.supports(point, context_);
+            if (!s) return Status::failure("kernel " + id + " cannot run " + where + ": " + s.message);
         }
         point.m = maxM_;
         linear.kernel = kernel_.create();
         if (!linear.kernel) return Status::failure("kernel " + id + " could not be created");
         allocator_.beginShare();
         Status prepared;
-        if (source.generatedQweight.empty()) {
+        if (source.sparse) {
+            prepared = linear.kernel->prepareSparse(*source.sparse, layer, point, context_);
+        } else if (source.generatedQweight.empty()) {
             prepared = linear.kernel->prepare(layer, point, context_);
         } else {
             const std::size_t bytes = std::size_t(layer.k / 8 * layer.n) * sizeof(std::int32_t);

@@ -63,6 +63,19 @@ TEST_F(ModelPanelTest, TheTinyModelIsRunnable) {
     for (const char* key : {"batch", "prompt", "new_tokens", "kernels", "preset"}) EXPECT_TRUE(panel.fieldError(key).isEmpty()) << key;
 }
 
+TEST_F(ModelPanelTest, SparsityComesFromItsComboAndRoundTrips) {
+    auto* combo = qobject_cast<QComboBox*>(panel.fieldWidget("sparsity"));
+    ASSERT_NE(combo, nullptr);
+    EXPECT_EQ(panel.spec().sparsity, q4::Sparsity::None);
+    combo->setCurrentIndex(combo->findData(QStringLiteral("2:4")));
+    EXPECT_EQ(panel.spec().sparsity, q4::Sparsity::Sparse2of4);
+    q4::ModelSpec spec = panel.spec();
+    spec.sparsity = q4::Sparsity::Sparse16of32;
+    panel.setSpec(spec);
+    EXPECT_EQ(combo->currentData().toString(), QStringLiteral("16:32"));
+    EXPECT_EQ(panel.spec().sparsity, q4::Sparsity::Sparse16of32);
+}
+
 TEST_F(ModelPanelTest, ABatchOfZeroIsNamedAtTheBatchField) {
     edit(panel, "batch")->setText("1,0,4");
     EXPECT_FALSE(panel.isValid());

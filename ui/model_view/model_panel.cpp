@@ -24,6 +24,7 @@
 #include "backend/backend_registry.h"
 #include "checkpoint/checkpoint_summary.h"
 #include "panel/checkpoint_dialog.h"
+#include "panel/enum_combo.h"
 #include "panel/field_validation.h"
 #include "panel/kernel_list.h"
 #include "panel/wheel_guard.h"
@@ -40,7 +41,9 @@ const q4::SpecFieldInfo* findModelField(std::string_view key) {
 }
 
 // The random weights' settings: a checkpoint brings its own, so they read as their defaults there.
-bool isRandomWeightKey(std::string_view key) { return key == "group_size" || key == "act_order" || key == "seed"; }
+bool isRandomWeightKey(std::string_view key) {
+    return key == "group_size" || key == "act_order" || key == "sparsity" || key == "seed";
+}
 
 QLineEdit* makeLineEdit(const QString& name) {
     auto* edit = new QLineEdit;
@@ -215,10 +218,13 @@ QWidget* ModelPanel::buildWeights() {
     QLineEdit* group = makeLineEdit(QStringLiteral("modelGroupSizeEdit"));
     auto* actOrder = new QCheckBox(tr("act-order g_idx"));
     actOrder->setObjectName(QStringLiteral("modelActOrderCheck"));
+    QComboBox* sparsity = makeEnumCombo<q4::Sparsity>(QStringLiteral("modelSparsityCombo"));
     QLineEdit* seed = makeLineEdit(QStringLiteral("modelSeedEdit"));
     addField(form, "group_size", group);
     addField(form, "act_order", actOrder);
+    addField(form, "sparsity", sparsity);
     addField(form, "seed", seed);
+    connect(sparsity, &QComboBox::currentIndexChanged, this, &ModelPanel::revalidate);
     connect(group, &QLineEdit::textChanged, this, &ModelPanel::revalidate);
     connect(seed, &QLineEdit::textChanged, this, &ModelPanel::revalidate);
     connect(actOrder, &QCheckBox::toggled, this, &ModelPanel::revalidate);
@@ -394,6 +400,9 @@ void ModelPanel::setSpec(const q4::ModelSpec& spec) {
         if (auto* edit = qobject_cast<QLineEdit*>(field.widget)) edit->setText(text);
         else if (auto* spin = qobject_cast<QSpinBox*>(field.widget)) spin->setValue(text.toInt());
         else if (auto* check = qobject_cast<QCheckBox*>(field.widget)) check->setChecked(text == QLatin1String("yes"));
+        else if (auto* combo = qobject_cast<QComboBox*>(field.widget);
+                 combo && combo != presetCombo_ && combo != backendCombo_ && combo->findData(text) >= 0)
+            combo->setCurrentIndex(combo->findData(text));
     }
     checkpointRadio_->setChecked(!spec.checkpoint.empty());
     presetRadio_->setChecked(spec.checkpoint.empty());
@@ -425,6 +434,7 @@ QString ModelPanel::fieldText(const Field& field) const {
     if (const auto* spin = qobject_cast<const QSpinBox*>(widget)) return QString::number(spin->value());
     if (const auto* check = qobject_cast<const QCheckBox*>(widget))
         return check->isChecked() ? QStringLiteral("yes") : QStringLiteral("no");
+    if (const auto* combo = qobject_cast<const QComboBox*>(widget)) return combo->currentData().toString();
     return {};
 }
 

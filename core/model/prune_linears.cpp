@@ -1,0 +1,29 @@
+#include "model/prune_linears.h"
+
+#include "sparsity/prune.h"
+#include "sparsity/sparse_gptq_layer.h"
+
+namespace q4 {
+
+Status pruneLinears(std::vector<DecoderLinear>& linears, Sparsity sparsity) {
+    if (sparsity == Sparsity::None) return Status::success();
+    for (DecoderLinear& linear : linears) {
+        GptqLayer& layer = linear.layer;
+        if (layer.qweight.empty()) return Status::failure(linear.name + ": pruning needs the layer's qweight on the host");
+        auto mask = magnitudeMask(dequantize(layer), layer.k, layer.n, sparsity);
+        if (!mask) return Status::failure(linear.name + ": " + mask.error());
+        std::vector<std::uint8_t> q = unpackWeights(layer.qweight, layer.k, layer.n);
+        const std::vector<std::int32_t> gIdx = layer.gIdx.empty() ? naturalGroupIndex(layer.k, layer.groupSize) : layer.gIdx;
+        for (std::int64_t r = 0; r < layer.k; ++r)
+            for (std::int64_t c = 0; c < layer.n; ++c)
+                if (!(*mask)[std::size_t(r * layer.n + c)])
+                    q[std::size_t(r * layer.n + c)] = std::uint8_t(zeroPoint(layer, gIdx[std::size_t(r)], c));
+        layer.qweight = packWeights(q, layer.k, layer.n);
+        auto sparse = compressPruned(layer, *mask, sparsity);
+        if (!sparse) return Status::failure(linear.name + ": " + sparse.error());
+        linear.sparse = std::move(sparse).value();
+    }
+    return Status::success();
+}
+
+}  // namespace q4
