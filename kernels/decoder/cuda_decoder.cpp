@@ -337,9 +337,15 @@ Status CudaDecoder::load(const ModelWeightSource& weights) {
     const bool deviceQweight = weights.generatesQweightOnDevice() && options_.sparsity == Sparsity::None;
     DeviceBuffer qweightStaging;  // freed at the end of load
     if (deviceQweight) Q4_CHECK(allocateQweightStaging(qweightStaging));
-    const auto make = [&weights, deviceQweight](std::int64_t b) {
-        return HostBlock{weights.blockNorms(b),
-                         deviceQweight ? weights.blockLinearsWithoutQweight(b) : weights.blockLinears(b)};
+    // Made on another thread while the previous block is prepared: fused and pruned there too.
+    const auto make = [&weights, deviceQweight, this](std::int64_t b) {
+        HostBlock block{weights.blockNorms(b),
+                        deviceQweight ? weights.blockLinearsWithoutQweight(b) : weights.blockLinears(b)};
+        if (block.linears && options_.fuseProjections) block.linears = fuseProjections(std::move(block.linears).value());
+        if (block.linears)
+            if (Status pruned = pruneLinears(block.linears.value(), options_.sparsity); !pruned)
+                block.linears = pruned.asError();
+        return block;
     };
     std::future<HostBlock> next = std::async(std::launch::async, make, std::int64_t(0));
     for (std::int64_t b = 0; b < arch_.layers; ++b) {
@@ -352,8 +358,6 @@ Status CudaDecoder::load(const ModelWeightSource& weights) {
         if (b + 1 < arch_.layers) next = std::async(std::launch::async, make, b + 1);
         if (!host->norms) return host->norms.takeError();
         if (!host->linears) return host->linears.takeError();
-        if (options_.fuseProjections) host.value().linears = fuseProjections(std::move(host.value().linears).value());
-        Q4_CHECK(pruneLinears(host.value().linears.value(), options_.sparsity));
         Q4_CHECK(loadBlock(b, *host->norms, *host->linears, qweightStaging));
     }
     Q4_CUDA(cudaStreamSynchronize(stream()));  // the last layer's preparation has read the staging buffer
