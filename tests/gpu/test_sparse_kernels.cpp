@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -131,6 +132,9 @@ struct KernelPattern {
     std::string id;
     Sparsity sparsity;
 };
+
+// How GoogleTest names a parameter in its output ("wmma_int4 16:32", not the struct's bytes).
+void PrintTo(const KernelPattern& pattern, std::ostream* out) { *out << pattern.id << ' ' << nameOf(pattern.sparsity); }
 
 // Every (kernel, sparse pattern) the registry declares.
 std::vector<KernelPattern> sparseKernelPatterns() {
