@@ -11,6 +11,7 @@
 #include "cuda/cuda_check.h"
 #include "gptq_dequant/gptq_dequant.cuh"
 #include "gptq_dequant/gptq_dequant.h"
+#include "gptq_dequant/gptq_upload.h"
 
 namespace q4 {
 namespace {
@@ -110,21 +111,10 @@ Status dequantizeFp16WeightsOnDevice(const GptqLayer& layer, const void* deviceQ
     if (!weights) return Status::failure(weights.error());
     out = std::move(weights).value();
 
-    DeviceBuffer qzeros, scales, gIdx;
-    Q4_CHECK(uploadVector(alloc, layer.qzeros, MemoryUse::Zeros, qzeros));
-    Q4_CHECK(uploadVector(alloc, layer.scales, MemoryUse::Scales, scales));
-    Q4_CHECK(uploadVector(alloc, layer.gIdx.empty() ? naturalGroupIndex(k, layer.groupSize) : layer.gIdx,
-                          MemoryUse::GIdx, gIdx));
-    GptqDeviceTensors tensors;
-    tensors.qweight = deviceQweight;
-    tensors.qzeros = qzeros.data();
-    tensors.scales = scales.data();
-    tensors.gIdx = gIdx.data();
-    tensors.k = k;
-    tensors.n = n;
-    tensors.zeroFormat = layer.zeroFormat;
-    Q4_CHECK(layout == WeightLayout::KN ? launchGptqDequant(tensors, out.data(), context.stream)
-                                        : launchDequantTransposed(tensors, out.data(), context.stream));
+    GptqDeviceUpload small;
+    Q4_CHECK(uploadGptqTensors(layer, deviceQweight, alloc, small));
+    Q4_CHECK(layout == WeightLayout::KN ? launchGptqDequant(small.tensors, out.data(), context.stream)
+                                        : launchDequantTransposed(small.tensors, out.data(), context.stream));
     // The small tensors are freed on return: the kernel must be done with them.
     return cudaStatus(cudaStreamSynchronize(context.stream), "fp16 weights dequantize");
 }

@@ -289,9 +289,7 @@ public:
     Status supports(const std::string& kernelId, const SweepPoint& point) const override {
         const KernelEntry* entry = find(kernelId);
         if (!entry) return Status::failure("unknown kernel '" + kernelId + "'");
-        if (Status shape = validateLayerShape(point.k, point.n, point.quant.groupSize); !shape) return shape;
-        if (Status sparsity = supportsSparsity(entry->info, point.sparsity); !sparsity) return sparsity;
-        return entry->supports(point, context_);
+        return entrySupports(*entry, point, context_);
     }
     Status supportsTiming(const TimingOptions&) const override { return Status::success(); }
 

@@ -14,4 +14,10 @@ Status GpuKernel::prepareFromDevice(const GptqLayer& layer, const void* deviceQw
     return prepare(host, point, context);
 }
 
+Status entrySupports(const KernelEntry& entry, const SweepPoint& point, const GpuContext& context) {
+    if (Status shape = validateLayerShape(point.k, point.n, point.quant.groupSize); !shape) return shape;
+    if (Status sparsity = supportsSparsity(entry.info, point.sparsity); !sparsity) return sparsity;
+    return entry.supports(point, context);
+}
+
 }  // namespace q4

@@ -72,6 +72,10 @@ struct KernelEntry {
     std::function<std::unique_ptr<GpuKernel>()> create;
 };
 
+// Empty when the kernel runs the point: a valid GPTQ shape, a sparsity pattern it declares, and
+// its own rules; else why not. The one check the backend and the model decoder both make.
+Status entrySupports(const KernelEntry& entry, const SweepPoint& point, const GpuContext& context);
+
 // Every CUDA kernel, in display order; the baseline first.
 const std::vector<KernelEntry>& kernelRegistry();
 

@@ -418,9 +418,8 @@ Status CudaDecoder::loadBlock(std::int64_t index, const DecoderBlockNorms& norms
         const std::string where = linear.name + " (n=" + str(layer.n) + ", k=" + str(layer.k) + ")";
         for (const std::int64_t m : {maxM_, std::int64_t(1)}) {
             point.m = m;
-            Status s = supportsSparsity(kernel_.info, point.sparsity);
-            if (s) s = kernel_.supports(point, context_);
-            if (!s) return Status::failure("kernel " + id + " cannot run " + where + ": " + s.message);
+            if (Status s = entrySupports(kernel_, point, context_); !s)
+                return Status::failure("kernel " + id + " cannot run " + where + ": " + s.message);
         }
         point.m = maxM_;
         linear.kernel = kernel_.create();

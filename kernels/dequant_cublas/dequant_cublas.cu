@@ -14,6 +14,7 @@
 #include "cuda/cuda_check.h"
 #include "cuda/kernel_entries.h"
 #include "gptq_dequant/gptq_dequant.h"
+#include "gptq_dequant/gptq_upload.h"
 
 namespace q4 {
 namespace {
@@ -22,38 +23,27 @@ class DequantCublas final : public GpuKernel {
 public:
     Status prepare(const GptqLayer& layer, const SweepPoint&, GpuContext& context) override {
         const std::int64_t k = layer.k, n = layer.n;
-        const std::vector<std::int32_t> gIdx = layer.gIdx.empty() ? naturalGroupIndex(k, layer.groupSize) : layer.gIdx;
-        if (std::int64_t(layer.qweight.size()) != k / 8 * n || std::int64_t(gIdx.size()) != k)
+        if (std::int64_t(layer.qweight.size()) != k / 8 * n || (!layer.gIdx.empty() && std::int64_t(layer.gIdx.size()) != k))
             return Status::failure("dequant_cublas: qweight or g_idx size does not match k=" + std::to_string(k) +
                                    ", n=" + std::to_string(n));
         if (Status s = uploadVector(*context.allocator, layer.qweight, MemoryUse::Weights, qweight_); !s) return s;
-        if (Status s = uploadVector(*context.allocator, layer.qzeros, MemoryUse::Zeros, qzeros_); !s) return s;
-        if (Status s = uploadVector(*context.allocator, layer.scales, MemoryUse::Scales, scales_); !s) return s;
-        if (Status s = uploadVector(*context.allocator, gIdx, MemoryUse::GIdx, gIdx_); !s) return s;
+        if (Status s = uploadGptqTensors(layer, qweight_.data(), *context.allocator, small_); !s) return s;
         auto scratch = context.allocator->allocate(std::size_t(k * n) * sizeof(__half), MemoryUse::Workspace);
         if (!scratch) return Status::failure(scratch.error());
         scratch_ = std::move(scratch).value();
-
-        tensors_.qweight = qweight_.data();
-        tensors_.qzeros = qzeros_.data();
-        tensors_.scales = scales_.data();
-        tensors_.gIdx = gIdx_.data();
-        tensors_.k = k;
-        tensors_.n = n;
-        tensors_.zeroFormat = layer.zeroFormat;
         return cublas_.create(context);
     }
 
     Status run(const void* a, void* c, std::int64_t m, GpuContext& context) override {
-        if (Status s = launchGptqDequant(tensors_, scratch_.data(), context.stream); !s) return s;
-        return cublasRowMajorGemm(cublas_.get(), a, scratch_.data(), c, m, tensors_.n, tensors_.k);
+        if (Status s = launchGptqDequant(small_.tensors, scratch_.data(), context.stream); !s) return s;
+        return cublasRowMajorGemm(cublas_.get(), a, scratch_.data(), c, m, small_.tensors.n, small_.tensors.k);
     }
 
 private:
     CublasHandle cublas_;
-    DeviceBuffer qweight_, qzeros_, scales_, gIdx_;
-    DeviceBuffer scratch_;  // fp16 W [k, n], rewritten by every run
-    GptqDeviceTensors tensors_;
+    DeviceBuffer qweight_;
+    GptqDeviceUpload small_;  // zeros, scales, g_idx, and the view of all four
+    DeviceBuffer scratch_;    // fp16 W [k, n], rewritten by every run
 };
 
 }  // namespace

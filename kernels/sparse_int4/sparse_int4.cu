@@ -311,18 +311,12 @@ SparseInt4Plan planSparseInt4(std::int64_t m, std::int64_t n, std::int64_t k, in
     return plan;
 }
 
-std::size_t sparseInt4PartialFloats(const SparseInt4Plan& plan, std::int64_t n) {
-    return plan.slices > 1 ? std::size_t(plan.slices) * std::size_t(plan.mPerLaunch) * std::size_t(n) : 0;
-}
+std::size_t sparseInt4PartialFloats(const SparseInt4Plan& plan, std::int64_t n) { return splitKPartialFloats(plan, n); }
 
 std::size_t sparseInt4PartialFloats(std::int64_t maxM, std::int64_t n, std::int64_t k, int groupSize,
                                     int multiprocessors) {
-    std::size_t floats = 0;
-    for (std::int64_t tileRows : {8, 16, 32}) {
-        const SparseInt4Plan plan = planSparseInt4(std::min(tileRows, maxM), n, k, groupSize, multiprocessors);
-        floats = std::max(floats, sparseInt4PartialFloats(plan, n));
-    }
-    return floats;
+    return splitKPartialFloatsUpTo(
+        maxM, n, [&](std::int64_t m) { return planSparseInt4(m, n, k, groupSize, multiprocessors); });
 }
 
 namespace {

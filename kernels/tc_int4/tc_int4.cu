@@ -41,17 +41,10 @@ TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupS
     return plan;
 }
 
-std::size_t tcInt4PartialFloats(const TcInt4Plan& plan, std::int64_t n) {
-    return plan.slices > 1 ? std::size_t(plan.slices) * std::size_t(plan.mPerLaunch) * std::size_t(n) : 0;
-}
+std::size_t tcInt4PartialFloats(const TcInt4Plan& plan, std::int64_t n) { return splitKPartialFloats(plan, n); }
 
 std::size_t tcInt4PartialFloats(std::int64_t maxM, std::int64_t n, std::int64_t k, int groupSize, int multiprocessors) {
-    std::size_t floats = 0;
-    for (std::int64_t tileRows : {8, 16, 32}) {
-        const TcInt4Plan plan = planTcInt4(std::min(tileRows, maxM), n, k, groupSize, multiprocessors);
-        floats = std::max(floats, tcInt4PartialFloats(plan, n));
-    }
-    return floats;
+    return splitKPartialFloatsUpTo(maxM, n, [&](std::int64_t m) { return planTcInt4(m, n, k, groupSize, multiprocessors); });
 }
 
 namespace {
