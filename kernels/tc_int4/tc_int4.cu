@@ -1,8 +1,7 @@
 // tc_int4: W4A16 GEMM on tensor cores with weights reshuffled offline into mma fragment order,
 // dequantized in registers (lop3 + magic number), split-k with a deterministic reduction, and
-// act-order handled by sorting rows at prepare and reading activation columns in that order:
-// gathered while staging at small m, above it reordered in a pre-pass whose tail overlaps the main
-// kernel's start (programmatic dependent launch).
+// act-order handled by sorting rows at prepare and reordering activation columns into that order
+// in a pre-pass whose tail overlaps the main kernel's start (programmatic dependent launch).
 // Limits: n % 16, k % 64, group size a multiple of 32 or -1; m any (32 rows per launch).
 #include "tc_int4/tc_int4.h"
 
@@ -130,8 +129,7 @@ Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) 
     if (tcInt4PartialFloats(plan, n_) * sizeof(float) > partials_.bytes())
         return Status::failure("tc_int4: m=" + std::to_string(m) + " needs more split-k partials than prepared");
     const int nBlocks = int((n_ + 127) / 128);
-    const bool gatherInKernel = sourceColumn_.data() && m <= kGatherActOrderMaxM;
-    auto sorted = gatherInKernel ? Expected<const void*>(a) : sortedActivations(a, m, context);
+    auto sorted = sortedActivations(a, m, context);
     if (!sorted) return Status::failure(sorted.error());
     const __half* activations = static_cast<const __half*>(*sorted);
     for (std::int64_t row = 0; row < m; row += plan.mPerLaunch) {
@@ -140,7 +138,6 @@ Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) 
         p.scales = scales_.as<uint32_t>();
         p.zeros = zeros_.as<uint32_t>();
         p.a = activations + row * k_;
-        p.sourceColumn = gatherInKernel ? sourceColumn_.as<std::int32_t>() : nullptr;
         p.c = static_cast<__half*>(c) + row * n_;
         p.partials = partials_.as<float>();
         p.counters = counters_.as<int>();
@@ -150,7 +147,7 @@ Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) 
         p.groupSize = groupSize_;
         p.sliceK = plan.sliceK;
         p.slices = plan.slices;
-        const bool dependent = programmaticLaunch_ && activations != a && row == 0;
+        const bool dependent = programmaticLaunch_ && sortedPosition_.data() && row == 0;
         Status s;
         switch (plan.mTiles) {
             case 1: s = launch<1>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
@@ -176,8 +173,7 @@ Expected<const void*> TcInt4::sortedActivations(const void* a, std::int64_t m, G
 std::string TcInt4::path(std::int64_t m) const {
     const TcInt4Plan plan = planTcInt4(m, n_, k_, groupSize_, multiprocessors_);
     return "mma m" + std::to_string(plan.mPerLaunch) + " x" +
-           std::to_string((m + plan.mPerLaunch - 1) / plan.mPerLaunch) + " split-k " + std::to_string(plan.slices) +
-           (!sourceColumn_.data() ? "" : m <= kGatherActOrderMaxM ? " act-order gathered" : " act-order pre-pass");
+           std::to_string((m + plan.mPerLaunch - 1) / plan.mPerLaunch) + " split-k " + std::to_string(plan.slices);
 }
 
 Status tcInt4Supports(const SweepPoint& point, const GpuContext& context) {
@@ -189,9 +185,8 @@ Status tcInt4Supports(const SweepPoint& point, const GpuContext& context) {
 KernelEntry tcInt4Entry() {
     return {{"tc_int4", "tensor-core",
              "Ours: mma.sync m16n8k16 with weights reshuffled into fragment order, register dequantization "
-             "(lop3 magic), split-k with a deterministic reduction, act-order by sorted rows: activations gathered "
-             "while staging at m <= 16, above it a reordering pass that the kernel overlaps (programmatic "
-             "dependent launch).",
+             "(lop3 magic), split-k with a deterministic reduction, act-order by sorted rows and an activation "
+             "reordering pass that the kernel overlaps (programmatic dependent launch).",
              "n % 16 == 0, k % 64 == 0, group size a multiple of 32 or -1; sm_80+", true},
             tcInt4Supports,
             [] { return std::make_unique<TcInt4>(); }};

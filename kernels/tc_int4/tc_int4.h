@@ -25,10 +25,6 @@ std::size_t tcInt4PartialFloats(const TcInt4Plan& plan, std::int64_t n);
 // count, so the most rows of each count (8, 16, 32, capped at maxM) write the most.
 std::size_t tcInt4PartialFloats(std::int64_t maxM, std::int64_t n, std::int64_t k, int groupSize, int multiprocessors);
 
-// Act-order at m up to this gathers activation columns while staging them (no reordering pass):
-// one launch fewer, while the gather each block repeats for its slice stays small.
-constexpr std::int64_t kGatherActOrderMaxM = 16;
-
 class TcInt4 final : public GpuKernel {
 public:
     Status prepare(const GptqLayer& layer, const SweepPoint& point, GpuContext& context) override;

@@ -43,8 +43,7 @@ struct Params {
     const uint4* weights;          // fragment layout words
     const uint32_t* scales;        // half2 pairs [G][n/16][8]
     const uint32_t* zeros;         // half2 pairs (1024 + z) [G][n/16][8]
-    const __half* a;               // [m, k], columns in sorted row order unless sourceColumn is set
-    const int32_t* sourceColumn;   // act-order folded into staging: sorted position -> column of a, or null
+    const __half* a;               // [m, k], columns in sorted row order
     __half* c;                     // [m, n]
     float* partials;               // [slices][m][n] when slices > 1
     int* counters;                 // one per n block, zero between launches
@@ -228,28 +227,6 @@ __device__ __forceinline__ void storeOutputs(const KernelParams& p, const float 
     if (threadIdx.x == 0) p.counters[blockIdx.x] = 0;  // ready for the next launch
 }
 
-// Act-order folded into the staging: sorted column s of the slice comes from column
-// sourceColumn[s] of a. At small m this costs less than a reordering pass before the launch (its
-// launch and the wait on it); each block gathers only its slice, from the L2-resident activations.
-__device__ __forceinline__ void stageGatheredActivations(const Params& p, __half* aTile, int rowStride, int kBegin,
-                                                         int vectors) {
-    // Rows outer and column pairs innermost: few registers live beside the weight loads in flight.
-    for (int row = 0; row < p.m; ++row) {
-        const __half* from = p.a + size_t(row) * p.k;
-        for (int v = threadIdx.x; v < vectors; v += kThreads) {
-            const int2* columns = reinterpret_cast<const int2*>(p.sourceColumn + kBegin + v * 8);
-            uint32_t words[4];
-#pragma unroll
-            for (int i = 0; i < 4; ++i) {
-                const int2 pair = __ldg(columns + i);
-                const __half2 values = __halves2half2(__ldg(from + pair.x), __ldg(from + pair.y));
-                words[i] = *reinterpret_cast<const uint32_t*>(&values);
-            }
-            *reinterpret_cast<uint4*>(aTile + row * rowStride + v * 8) = make_uint4(words[0], words[1], words[2], words[3]);
-        }
-    }
-}
-
 // MT: m tiles of 8 rows handled per launch (m <= 8 MT).
 template <int MT>
 __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params p) {
@@ -291,13 +268,9 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
     waitForPrerequisiteGrids();
     // Activations of the slice, row-major (rows past m are not staged).
     const int vectors = (kEnd - kBegin) / 8;
-    if (p.sourceColumn) {
-        stageGatheredActivations(p, aTile, rowStride, kBegin, vectors);
-    } else {
-        for (int row = 0; row < p.m; ++row)
-            for (int v = threadIdx.x; v < vectors; v += kThreads)
-                copyAsync16(aTile + row * rowStride + v * 8, p.a + size_t(row) * p.k + kBegin + v * 8);
-    }
+    for (int row = 0; row < p.m; ++row)
+        for (int v = threadIdx.x; v < vectors; v += kThreads)
+            copyAsync16(aTile + row * rowStride + v * 8, p.a + size_t(row) * p.k + kBegin + v * 8);
     waitAsyncCopies();
     __syncthreads();
 
