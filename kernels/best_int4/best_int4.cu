@@ -1,8 +1,9 @@
 // best_int4: the dispatcher. It prepares tc_int4's fragment-layout weights once and runs one of
 // several paths over them (path_choice.h): gemv_int4 and wgmma_int4 on compute capability 9.0,
 // tc_int4 (mma.sync) everywhere, the weights expanded to fp16 a block of features at a time
-// plus cuBLAS, or, outside a model decoder, expanded once at prepare plus cuBLAS (memory that
-// then counts as the kernel's weights). With the backend's timer it times every eligible path at
+// plus cuBLAS, or, outside a model decoder, expanded once at prepare, in the layer's own k order
+// so act-order needs no activation sort, plus cuBLAS (memory that then counts as the kernel's
+// weights). With the backend's timer it times every eligible path at
 // prepare, cold L2, for each m bucket up to the prepared m, and runs the fastest: measured
 // choice, right on shapes no rule was tuned on. Choices are cached per device, shape,
 // quantization and bucket. Without a timer it follows the rules measured on the H100 (below).
@@ -10,6 +11,7 @@
 #include <cuda_fp16.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,9 @@ constexpr std::int64_t kWgmmaMinM = 8;
 constexpr std::int64_t kCublasMinM = 32;
 // Timed runs per candidate and bucket, after one untimed: the median decides.
 constexpr int kChoiceSamples = 5;
+// A candidate whose first timed run takes over this many times the best median so far stops
+// there: it cannot win, and at large m (a model's prefill buckets) its runs cost the most.
+constexpr double kLoserFactor = 2;
 
 class BestInt4 final : public GpuKernel {
 public:
@@ -127,19 +132,39 @@ private:
             auto full = context.allocator->allocate(std::size_t(n_ * k_) * 2, MemoryUse::Weights);
             if (!full) return Status::failure(full.error());
             fp16Weights_ = std::move(full).value();
-            Q4_CHECK(dequantizeFragmentsTransposed(tc_.weights(), 0, n_, fp16Weights_.data(), context.stream));
+            Q4_CHECK(expandInSourceOrder(fp16Weights_.data(), context.stream));
         }
         if (chosen(Path::DequantCublas) || chosen(Path::Fp16Cublas)) return cublas_.create(context);
         return Status::success();
     }
 
+    // The fp16 copy of W^T in the layer's own k order, so its product needs no activation sort
+    // under act-order. The expansion's block of features is a temporary outside the kernel's memory.
+    Status expandInSourceOrder(void* wt, cudaStream_t stream) {
+        const std::optional<SortOrder> order = tc_.sortOrder();
+        DeviceAllocator scratch;
+        DeviceBuffer chunk;
+        if (order) {
+            auto buffer = scratch.allocate(std::size_t(dequantChunkFeatures(n_, k_) * k_) * 2, MemoryUse::Workspace);
+            if (!buffer) return Status::failure(buffer.error());
+            chunk = std::move(buffer).value();
+        }
+        Q4_CHECK(expandFragmentsInSourceOrder(tc_.weights(), order ? &*order : nullptr, chunk.data(), wt, stream));
+        return cudaStatus(cudaStreamSynchronize(stream), "best_int4 fp16 expansion");  // before chunk is freed
+    }
+
+    // The rule's path first, so the candidates slower than it stop after one timed run.
     std::vector<Path> candidatesFor(std::int64_t m) const {
-        std::vector<Path> paths{Path::Mma};
-        if (hopper_ && m <= kGemvInt4MaxM) paths.push_back(Path::Gemv);
-        if (hopper_ && m >= kWgmmaMinM && m <= std::min(maxM_, kHopperWgmmaMaxM)) paths.push_back(Path::Wgmma);
+        std::vector<Path> paths{ruleFor(m)};
+        if (paths.front() != Path::Mma) paths.push_back(Path::Mma);
+        const auto add = [&](Path p) {
+            if (std::find(paths.begin(), paths.end(), p) == paths.end()) paths.push_back(p);
+        };
+        if (hopper_ && m <= kGemvInt4MaxM) add(Path::Gemv);
+        if (hopper_ && m >= kWgmmaMinM && m <= std::min(maxM_, kHopperWgmmaMaxM)) add(Path::Wgmma);
         if (m >= kCublasMinM) {
-            paths.push_back(Path::DequantCublas);
-            if (!compact_) paths.push_back(Path::Fp16Cublas);
+            add(Path::DequantCublas);
+            if (!compact_) add(Path::Fp16Cublas);
         }
         return paths;
     }
@@ -191,11 +216,15 @@ private:
                     auto buffer = scratch.allocate(std::size_t(n_ * k_) * 2, MemoryUse::Weights);
                     if (!buffer) continue;  // no room for an fp16 copy: not a candidate here
                     full = std::move(buffer).value();
-                    Q4_CHECK(dequantizeFragmentsTransposed(tc_.weights(), 0, n_, full.data(), timed.stream));
+                    Q4_CHECK(expandInSourceOrder(full.data(), timed.stream));
                 }
-                auto seconds = medianSeconds(timer, [&] {
-                    return runPath(candidate, a->data(), c->data(), m, timed, handle.get(), wt.data(), full.data());
-                });
+                auto seconds = medianSeconds(
+                    timer,
+                    [&] {
+                        return runPath(candidate, a->data(), c->data(), m, timed, handle.get(), wt.data(),
+                                       full.data());
+                    },
+                    kLoserFactor * bestSeconds);
                 if (!seconds) return Status::failure(std::string(pathName(candidate)) + " at m=" +
                                                      std::to_string(m) + ": " + seconds.error());
                 if (bestSeconds == 0 || *seconds < bestSeconds) {
@@ -209,13 +238,17 @@ private:
         return cudaStatus(cudaStreamSynchronize(timed.stream), "best_int4 path timing");
     }
 
+    // The median of kChoiceSamples cold runs, or the first timed run alone where it is above
+    // stopAbove (when positive).
     template <class Enqueue>
-    static Expected<double> medianSeconds(GpuTimer& timer, Enqueue enqueue) {
+    static Expected<double> medianSeconds(GpuTimer& timer, Enqueue enqueue, double stopAbove) {
         std::vector<double> samples;
         for (int i = 0; i <= kChoiceSamples; ++i) {
             auto seconds = timer.time(enqueue, true);
             if (!seconds) return seconds;
-            if (i > 0) samples.push_back(*seconds);  // the first loads code and warms the TLB
+            if (i == 0) continue;  // the first loads code and warms the TLB
+            if (i == 1 && stopAbove > 0 && *seconds > stopAbove) return *seconds;
+            samples.push_back(*seconds);
         }
         std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());
         return samples[samples.size() / 2];
@@ -230,6 +263,8 @@ private:
     Status runPath(Path route, const void* a, void* c, std::int64_t m, GpuContext& context, cublasHandle_t handle,
                    void* wt, const void* fp16Weights) {
         if (route == Path::Mma) return tc_.run(a, c, m, context);  // tc_int4 sorts its own activations
+        if (route == Path::Fp16Cublas)  // its weights are in the layer's own k order
+            return cublasRowMajorGemmTransposedB(handle, a, fp16Weights, c, m, n_, k_);
         auto sorted = tc_.sortedActivations(a, m, context);
         if (!sorted) return Status::failure(sorted.error());
         const bool dependent = *sorted != a;  // launched right after the reordering pass
@@ -237,7 +272,6 @@ private:
             case Path::Gemv:
                 return runGemvInt4(tc_.weights(), *sorted, c, m, dependent, multiprocessors_, context.stream);
             case Path::Wgmma: return wgmma_.run(tc_.weights(), *sorted, c, m, dependent, context.stream);
-            case Path::Fp16Cublas: return cublasRowMajorGemmTransposedB(handle, *sorted, fp16Weights, c, m, n_, k_);
             case Path::DequantCublas:
                 for (std::int64_t first = 0; first < n_; first += chunkFeatures_) {  // a block of features at a time
                     const std::int64_t features = std::min(chunkFeatures_, n_ - first);
@@ -246,7 +280,8 @@ private:
                                                            features, k_, n_));
                 }
                 return Status::success();
-            case Path::Mma: break;
+            case Path::Mma:
+            case Path::Fp16Cublas: break;
         }
         return Status::failure("best_int4: no path");
     }

@@ -117,4 +117,18 @@ Status sortColumns(const void* a, const SortOrder& order, void* out, std::int64_
     return launchStatus("gather columns kernel");
 }
 
+Status expandFragmentsInSourceOrder(const FragmentWeightsView& w, const SortOrder* order, void* chunk, void* wt,
+                                    cudaStream_t stream) {
+    if (!order) return dequantizeFragmentsTransposed(w, 0, w.n, wt, stream);
+    // Sorting by the inverse permutation: out[f][c] = in[f][sortedPosition[c]].
+    const SortOrder back{order->source, order->sortedPosition};
+    const std::int64_t chunkFeatures = dequantChunkFeatures(w.n, w.k);
+    for (std::int64_t first = 0; first < w.n; first += chunkFeatures) {
+        const std::int64_t features = std::min(chunkFeatures, w.n - first);
+        Q4_CHECK(dequantizeFragmentsTransposed(w, first, features, chunk, stream));
+        Q4_CHECK(sortColumns(chunk, back, static_cast<__half*>(wt) + first * w.k, features, w.k, stream));
+    }
+    return Status::success();
+}
+
 }  // namespace q4

@@ -1,6 +1,7 @@
 #pragma once
-// Helpers for the large-m path of best_int4: expand fragment-layout weights into a dense fp16
-// W^T [n][k_sorted] for cuBLAS, and put activation columns into that sorted order.
+// Helpers for the large-m paths of best_int4: expand fragment-layout weights into a dense fp16
+// W^T for cuBLAS (in the weights' sorted k order, or the layer's own), and put activation
+// columns into that sorted order.
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -38,5 +39,12 @@ struct SortOrder {
 constexpr std::int64_t kScatterMaxM = 64;
 Status sortColumns(const void* a, const SortOrder& order, void* out, std::int64_t m, std::int64_t k,
                    cudaStream_t stream);
+
+// All of W^T [n][k] into wt with its columns in the layer's own k order, so a product with it
+// needs no activation sort: without act-order (order null) expanded straight into wt; with it,
+// a block of features at a time into chunk (dequantChunkFeatures rows of k halves), each row's
+// columns then put back from sorted order (sortColumns' inverse).
+Status expandFragmentsInSourceOrder(const FragmentWeightsView& w, const SortOrder* order, void* chunk, void* wt,
+                                    cudaStream_t stream);
 
 }  // namespace q4

@@ -1,5 +1,7 @@
 #pragma once
 // tc_int4: our tensor-core W4A16 GEMM (see tc_int4_kernel.cuh for the design).
+#include <optional>
+
 #include "cuda/gpu_kernel.h"
 #include "int4_layout/fragment_dequant.h"
 #include "int4_layout/fragment_layout.h"
@@ -39,6 +41,11 @@ public:
     // The activations in the weights' sorted row order: a itself without act-order, else a
     // reordering into a workspace (enqueued on the context's stream).
     Expected<const void*> sortedActivations(const void* a, std::int64_t m, GpuContext& context);
+    // The act-order permutation between the layer's k order and the weights' (none without act-order).
+    std::optional<SortOrder> sortOrder() const {
+        if (!sortedPosition_.data()) return std::nullopt;
+        return SortOrder{sortedPosition_.as<std::int32_t>(), sourceColumn_.as<std::int32_t>()};
+    }
 
 private:
     // Everything prepare needs besides the words: scales, zeros, the act-order tables, workspace.
