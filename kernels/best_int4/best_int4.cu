@@ -175,9 +175,22 @@ private:
         return m <= kMmaMaxM ? Path::Mma : Path::DequantCublas;
     }
 
+    PathChoiceKey choiceKey(std::int64_t m) const {
+        return {computeCapability_, multiprocessors_, n_, k_, tc_.weights().groupSize, actOrder_, compact_, m};
+    }
+
     // Every bucket's fastest candidate, cold L2, on scratch inputs outside the kernel's memory;
     // runs on the timer's stream (a model decoder may prepare on another).
     Status choosePathsByTiming(GpuContext& context) {
+        // A model's layers share a few shapes: once one layer has chosen, the others need no
+        // scratch buffers (hundreds of MB at a large prefill m) and no timing.
+        choices_.clear();
+        for (std::int64_t m : buckets_) {
+            const auto cached = cachedPathChoice(choiceKey(m));
+            if (!cached) break;
+            choices_.push_back(*cached);
+        }
+        if (choices_.size() == buckets_.size()) return Status::success();
         GpuTimer& timer = *context.timer;
         Q4_CUDA(cudaStreamSynchronize(context.stream));  // the weights, laid out on the kernel's stream
         DeviceAllocator scratch;
@@ -194,8 +207,7 @@ private:
         bool cublasReady = false;
         choices_.clear();
         for (std::int64_t m : buckets_) {
-            const PathChoiceKey key{computeCapability_, multiprocessors_, n_, k_, tc_.weights().groupSize, actOrder_,
-                                    compact_, m};
+            const PathChoiceKey key = choiceKey(m);
             if (auto cached = cachedPathChoice(key)) {
                 choices_.push_back(*cached);
                 continue;
