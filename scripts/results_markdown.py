@@ -6,6 +6,9 @@
   results_markdown.py targets FILE.csv KERNEL   one kernel against the baseline: per shape and m, the
                                        time without and with act-order, the act-order cost, the
                                        speedup and the fraction of the floor
+  results_markdown.py sparse FILE.csv  per sparsity pattern and kernel (rows) and m (columns): median
+                                       µs with the speedup in brackets, the weight bytes at the
+                                       smallest m and the pruning error
 
 Columns are read by name from the CSV header, which q4bench writes from its record field table
 (core/results/record_fields.cpp), so the keys below are that table's keys.
@@ -16,6 +19,7 @@ import sys
 # The record fields this script reads.
 USED_KEYS = {"m", "n", "k", "kernel", "path", "act_order", "status", "time_ms_median", "mem_peak_mb",
              "rel_error", "speedup_vs_baseline", "fraction_of_floor"}
+SPARSE_KEYS = {"sparsity", "mem_weights_bytes", "pruning_error"}
 
 
 def number(text, digits):
@@ -72,17 +76,40 @@ def targets(rows, kernel):
               f"| {100 * float(r['fraction_of_floor']):.0f} % | {number(ordered, 4) if ordered else '-'} | {cost} |")
 
 
+def sparse(rows):
+    ms = sorted({int(r["m"]) for r in rows})
+    lines = list(dict.fromkeys((r["sparsity"], r["kernel"]) for r in rows if r["status"] == "ok"))
+    cell = {(r["sparsity"], r["kernel"], int(r["m"])): r for r in rows}
+    print("| sparsity | kernel | " + " | ".join(f"m={m}" for m in ms) + " | weights MB at the first m | pruning error |")
+    print("|---|---|" + "---|" * (len(ms) + 2))
+    for sparsity, kernel in lines:
+        out, first_ok = [], None
+        for m in ms:
+            r = cell.get((sparsity, kernel, m))
+            if not r or r["status"] != "ok":
+                out.append("-")
+                continue
+            first_ok = first_ok or r  # weights at the smallest m (best_int4 may add an fp16 copy above)
+            speedup = f" ({float(r['speedup_vs_baseline']):.2f}x)" if r["speedup_vs_baseline"] else ""
+            out.append(f"{1000 * float(r['time_ms_median']):.1f}{speedup}")
+        weights = f"{int(first_ok['mem_weights_bytes']) / 1e6:.1f}"
+        error = f"{float(first_ok['pruning_error']):.3f}" if first_ok["pruning_error"] else "-"
+        print(f"| {sparsity} | {kernel} | " + " | ".join(out) + f" | {weights} | {error} |")
+
+
 if __name__ == "__main__":
-    modes = {"table": 3, "pivot": 3, "targets": 4}
+    modes = {"table": 3, "pivot": 3, "targets": 4, "sparse": 3}
     if len(sys.argv) < 2 or modes.get(sys.argv[1]) != len(sys.argv):
         sys.exit(__doc__)
     with open(sys.argv[2], newline="") as f:
         reader = csv.DictReader(f)
-        missing = USED_KEYS - set(reader.fieldnames or [])
+        missing = (USED_KEYS | (SPARSE_KEYS if sys.argv[1] == "sparse" else set())) - set(reader.fieldnames or [])
         if missing:
             sys.exit(f"{sys.argv[2]}: not a q4bench CSV: no column {', '.join(sorted(missing))}")
         records = list(reader)
     if sys.argv[1] == "targets":
         targets(records, sys.argv[3])
+    elif sys.argv[1] == "sparse":
+        sparse(records)
     else:
         (table if sys.argv[1] == "table" else pivot)(records)
