@@ -1,6 +1,6 @@
 // Charts that read honestly: a run of one m gets a bar per series, the latency axis always has
-// several ticks, dozens of series get a scrollable list, distinct markers and a legend that fits
-// drawings, the title is whole, and units are the table's.
+// several ticks, dozens of series get a scrollable list (wide enough for their names), distinct
+// markers and a legend that fits drawings, the title is whole, and units are the table's.
 #include <gtest/gtest.h>
 
 #include <QApplication>
@@ -178,6 +178,29 @@ TEST_F(ChartLayout, ManySeriesGetAListDistinctMarkersAndAWholeTitle) {
     ASSERT_NE(title, nullptr);
     EXPECT_GE(title->rect().width(), QFontMetrics(title->font()).horizontalAdvance(title->text()));
     EXPECT_TRUE(latency->rect().contains(title->outerRect()));
+}
+
+TEST_F(ChartLayout, ARunOpenedIntoAShownViewWidensTheListToItsNames) {
+    q4ui::RunDocument document;
+    q4ui::ChartsView view(&document);
+    show(view, 1000, 420);  // shown empty, as the window is before a file opens
+    q4::RunResult run;
+    run.info.runId = "long-names";
+    for (std::int64_t m : {1, 16})
+        for (q4::Sparsity sparsity : {q4::Sparsity::None, q4::Sparsity::Sparse16of32}) {
+            run.records.push_back(q4test::timedRecord("exllama_style", m, 1e-5 * m));
+            run.records.back().actOrder = true;
+            run.records.back().sparsity = sparsity;
+        }
+    document.setRun(run, {});
+
+    auto* list = chartOf(view, "latency")->findChild<QListWidget*>();
+    ASSERT_NE(list, nullptr);
+    ASSERT_EQ(list->count(), 2);
+    const QString longest = list->item(1)->text();
+    EXPECT_EQ(longest, "exllama_style (act-order) (16:32)");
+    // The whole name fits beside its icon in the visible part of the list: nothing is elided.
+    EXPECT_GE(list->viewport()->width(), list->fontMetrics().horizontalAdvance(longest) + list->iconSize().width());
 }
 
 TEST_F(ChartLayout, DrawingsCarryALegendThatFitsBesideThePlot) {

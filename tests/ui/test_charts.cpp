@@ -157,6 +157,31 @@ TEST(Charts, LoadedRunPlotsEveryOkRecordAndNothingElse) {
     EXPECT_TRUE(latency->yAxis->label().contains("(ms)")) << latency->yAxis->label().toStdString();
 }
 
+TEST(Charts, EachSparsityPatternIsItsOwnSeries) {
+    q4ui::RunDocument document;
+    q4ui::ChartsView view(&document);
+    q4::RunResult run;
+    run.info.runId = "20250101T000000Z-sparse";
+    for (std::int64_t m : kMs)
+        for (q4::Sparsity sparsity : {q4::Sparsity::None, q4::Sparsity::Sparse2of4}) {
+            run.records.push_back(okRecord("cublas_fp16", m, false));
+            run.records.back().sparsity = sparsity;
+        }
+    for (std::size_t i = 0; i < run.records.size(); ++i) run.records[i].index = std::int64_t(i);
+    document.setRun(run, "sparse.json");
+
+    QCustomPlot* latency = plotOf(view, "latency");
+    ASSERT_NE(latency, nullptr);
+    ASSERT_EQ(latency->graphCount(), 2);
+    QStringList names;
+    for (int i = 0; i < latency->graphCount(); ++i) {
+        names << latency->graph(i)->name();
+        EXPECT_EQ(latency->graph(i)->dataCount(), int(kMs.size())) << names.back().toStdString();
+    }
+    EXPECT_TRUE(names.contains("cublas_fp16")) << names.join(", ").toStdString();
+    EXPECT_TRUE(names.contains("cublas_fp16 (2:4)")) << names.join(", ").toStdString();
+}
+
 TEST(Charts, LiveRecordsAreAddedOneByOne) {
     q4ui::RunDocument document;
     q4ui::ChartsView view(&document);

@@ -27,7 +27,8 @@ bool hasSeveralShapes(const RunDocument& document) {
 }
 
 QString seriesKey(const q4::Record& record, bool byShape) {
-    QString key = QString::fromStdString(record.kernel) + (record.actOrder ? "|act" : "|");
+    QString key = QString::fromStdString(record.kernel) + (record.actOrder ? "|act|" : "||") +
+                  QString::fromUtf8(q4::nameOf(record.sparsity));
     return byShape ? key + '|' + shapeKey(record) : key;
 }
 
@@ -42,6 +43,9 @@ QString seriesLabel(const q4::Record& record, bool byShape) {
         if (record.zeroFormat != defaults.zeroFormat) label += ' ' + QString::fromUtf8(q4::nameOf(record.zeroFormat));
     }
     if (record.actOrder) label += QStringLiteral(" (act-order)");
+    // A sparse point is a different model: its own series, named by its pattern.
+    if (record.sparsity != q4::Sparsity::None)
+        label += QStringLiteral(" (%1)").arg(QString::fromUtf8(q4::nameOf(record.sparsity)));
     return label;
 }
 

@@ -55,16 +55,19 @@ QIcon seriesIcon(const QCPAbstractPlottable* plottable, const QSize& size) {
 }  // namespace
 
 PlotChart::PlotChart(RunDocument* document, const QString& title, QWidget* parent)
-    : ChartWidget(parent), document_(document), plot_(new QCustomPlot), list_(new SeriesList) {
-    auto* splitter = new QSplitter(Qt::Horizontal, this);
-    splitter->addWidget(plot_);
-    splitter->addWidget(list_);
-    splitter->setStretchFactor(0, 1);
-    splitter->setStretchFactor(1, 0);
-    splitter->setChildrenCollapsible(false);
+    : ChartWidget(parent),
+      document_(document),
+      plot_(new QCustomPlot),
+      list_(new SeriesList),
+      splitter_(new QSplitter(Qt::Horizontal, this)) {
+    splitter_->addWidget(plot_);
+    splitter_->addWidget(list_);
+    splitter_->setStretchFactor(0, 1);
+    splitter_->setStretchFactor(1, 0);
+    splitter_->setChildrenCollapsible(false);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(splitter);
+    layout->addWidget(splitter_);
 
     // The title has a row of its own across the whole width: a legend beside the axis rect
     // (in drawings) never squeezes it.
@@ -219,6 +222,7 @@ PlotChart::Series& PlotChart::seriesFor(const q4::Record& record, bool baseline)
     series.plottable->setVisible(visible);
     if (series.bars) series.bars->setVisible(visible);
     list_->addSeries(id, series.plottable->name(), seriesIcon(series.plottable, list_->iconSize()), visible);
+    fitSeriesList();
 
     seriesIndex_.insert(id, int(series_.size()));
     series_.push_back(series);
@@ -299,6 +303,15 @@ void PlotChart::applyStyle() {
         if (item && !item->plottable()->visible()) item->setTextColor(colors.muted);
     }
     if (referenceLine_) referenceLine_->setPen(QPen(colors.axis, 1, Qt::DashLine));
+}
+
+// A splitter keeps its sizes once shown, so a list that gets longer names widens to its size
+// hint (bounded by the list itself) unless it is already wider; the user may still drag it.
+void PlotChart::fitSeriesList() {
+    const QList<int> sizes = splitter_->sizes();
+    const int want = list_->sizeHint().width();
+    if (sizes.size() != 2 || sizes[1] >= want || sizes[0] + sizes[1] <= want) return;
+    splitter_->setSizes({sizes[0] + sizes[1] - want, want});
 }
 
 void PlotChart::setSeriesShown(const QString& id, bool shown) {

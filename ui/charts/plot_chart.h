@@ -8,6 +8,7 @@
 // point shows its record. Subclasses choose the y value (and optionally its p10-p90 spread) and
 // finish the axes.
 #include <QHash>
+#include <QSplitter>
 #include <QSet>
 #include <QString>
 #include <optional>
@@ -82,6 +83,7 @@ private:
     void fitAxes();
     void applyStyle();
     void setSeriesShown(const QString& id, bool shown);
+    void fitSeriesList();
     void showTooltip(QMouseEvent* event);
     const q4::Record& recordOf(const Series& series, const Point& point) const;
     QString seriesId(const q4::Record& record, bool baseline) const;
@@ -89,6 +91,7 @@ private:
     RunDocument* document_;
     QCustomPlot* plot_;
     SeriesList* list_;
+    QSplitter* splitter_;  // the plot, and the series list beside it
     QCPTextElement* title_ = nullptr;
     QCPLayoutGrid* body_ = nullptr;  // the axis rect, and a legend column while drawing
     std::vector<Series> series_;
