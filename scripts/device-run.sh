@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # One call on a GPU machine: build the non-GUI targets, run every test (GPU tests for real),
-# then the benchmark sweeps. Logs, CSV and JSON go under $OUT (default ./out), eight files at most:
-# device.txt, build.log, tests.log, tables.txt, original.{csv,json}, batch.{csv,json}.
+# then the benchmark sweeps. Logs, CSV and JSON go under $OUT (default ./out). A device call returns
+# eight files at most, so when the stages wrote more, everything is also packed into $OUT/all.tgz
+# and only the logs stay beside it; this happens on any exit, a timeout's too.
 #   scripts/device-run.sh [build] [tests] [original] [batch] [targets] [probe] [extra CLI args after --]
 # targets (not in the default set): the int4 kernel targets and the Llama-2-13B decode shapes,
-# from resources/sweeps/, into targets-*.csv; run it in its own call (build targets) so the call
-# stays within eight result files.
+# from resources/sweeps/, into targets-*.csv.
 # probe (not in the default set): scripts/stream_probe.cu, the time a bare read of each target
 # shape's bytes takes, into probe.txt (sm_90a: the H100).
 # checkpoint (not in the default set): a generated GPTQ checkpoint with one Llama-2-13B-sized
@@ -37,6 +37,17 @@ want() { [[ " ${stages[*]} " == *" $1 "* ]]; }
 export CUDACXX=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
 CLI=build/gpu/app/q4bench-cli
 status=0
+
+pack() {
+  local files=("$OUT"/*)
+  ((${#files[@]} > 8)) || return 0
+  local archive
+  archive=$(mktemp --suffix=.tgz) && tar czf "$archive" -C "$OUT" . && mv "$archive" "$OUT/all.tgz" &&
+    find "$OUT" -maxdepth 1 -type f ! -name all.tgz ! -name device.txt ! -name tests.log ! -name tables.txt \
+      ! -name model.txt ! -name build.log -delete
+}
+trap pack EXIT
+trap 'exit 143' TERM INT
 
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
