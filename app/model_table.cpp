@@ -51,7 +51,13 @@ void printModelTableRow(std::ostream& out, const ModelRecord& record) {
 void printComponentLine(std::ostream& out, const ModelRecord& record) {
     if (record.components.empty()) return;
     out << "#   " << record.kernel << " batch " << record.batch << " profiled step";
-    if (record.profiledStepSeconds) out << " " << std::fixed << std::setprecision(3) << *record.profiledStepSeconds * 1e3 << " ms";
+    if (record.profiledStepSeconds) {
+        out << " " << std::fixed << std::setprecision(3) << *record.profiledStepSeconds * 1e3 << " ms";
+        // How far the one profiled step is from the timed steps' mean: the breakdown's trust.
+        if (record.perToken.samples > 0 && record.perToken.mean > 0)
+            out << " (" << std::setprecision(2) << *record.profiledStepSeconds / record.perToken.mean
+                << "x the measured mean)";
+    }
     out << ":";
     for (const ComponentTime& c : record.components)
         out << " " << c.name << " " << std::fixed << std::setprecision(3) << c.seconds * 1e3;

@@ -38,6 +38,7 @@ TEST(CliModel, PrintsTheOriginsTableAndWritesCsvAndJson) {
     for (const char* heading : {"kernel", "load s", "TTFT ms", "ms/token", "tokens/s", "peak MB", "% floor"})
         EXPECT_NE(run.output.find(heading), std::string::npos) << heading << "\n" << run.output;
     EXPECT_NE(run.output.find("profiled step"), std::string::npos);
+    EXPECT_NE(run.output.find("x the measured mean)"), std::string::npos) << run.output;
 
     std::istringstream rows(readText(csv));
     std::string header, line;
