@@ -139,18 +139,10 @@ private:
     }
 
     // The fp16 copy of W^T in the layer's own k order, so its product needs no activation sort
-    // under act-order. The expansion's block of features is a temporary outside the kernel's memory.
-    Status expandInSourceOrder(void* wt, cudaStream_t stream) {
+    // under act-order.
+    Status expandInSourceOrder(void* wt, cudaStream_t stream) const {
         const std::optional<SortOrder> order = tc_.sortOrder();
-        DeviceAllocator scratch;
-        DeviceBuffer chunk;
-        if (order) {
-            auto buffer = scratch.allocate(std::size_t(dequantChunkFeatures(n_, k_) * k_) * 2, MemoryUse::Workspace);
-            if (!buffer) return Status::failure(buffer.error());
-            chunk = std::move(buffer).value();
-        }
-        Q4_CHECK(expandFragmentsInSourceOrder(tc_.weights(), order ? &*order : nullptr, chunk.data(), wt, stream));
-        return cudaStatus(cudaStreamSynchronize(stream), "best_int4 fp16 expansion");  // before chunk is freed
+        return expandFragmentsInSourceOrder(tc_.weights(), order ? &*order : nullptr, wt, stream);
     }
 
     // The rule's path first, so the candidates slower than it stop after one timed run.
@@ -182,27 +174,12 @@ private:
     // Every bucket's fastest candidate, cold L2, on scratch inputs outside the kernel's memory;
     // runs on the timer's stream (a model decoder may prepare on another).
     Status choosePathsByTiming(GpuContext& context) {
-        // A model's layers share a few shapes: once one layer has chosen, the others need no
-        // scratch buffers (hundreds of MB at a large prefill m) and no timing.
-        choices_.clear();
-        for (std::int64_t m : buckets_) {
-            const auto cached = cachedPathChoice(choiceKey(m));
-            if (!cached) break;
-            choices_.push_back(*cached);
-        }
-        if (choices_.size() == buckets_.size()) return Status::success();
         GpuTimer& timer = *context.timer;
-        Q4_CUDA(cudaStreamSynchronize(context.stream));  // the weights, laid out on the kernel's stream
         DeviceAllocator scratch;
         GpuContext timed = context;
         timed.stream = timer.stream();
         timed.allocator = &scratch;
-        auto a = scratch.allocate(std::size_t(maxM_ * k_) * 2, MemoryUse::Activations);
-        auto c = scratch.allocate(std::size_t(maxM_ * n_) * 2, MemoryUse::Output);
-        if (!a) return Status::failure(a.error());
-        if (!c) return Status::failure(c.error());
-        Q4_CHECK(fillRandomHalf(a->data(), std::size_t(maxM_ * k_), 0xB357, timed.stream));
-        DeviceBuffer wt, full;
+        DeviceBuffer a, c, wt, full;
         CublasHandle handle;
         bool cublasReady = false;
         choices_.clear();
@@ -211,6 +188,19 @@ private:
             if (auto cached = cachedPathChoice(key)) {
                 choices_.push_back(*cached);
                 continue;
+            }
+            // Scratch inputs only once a bucket needs timing: a model's layers share a few shapes,
+            // so after the first layer of a shape they allocate nothing (hundreds of MB at a large
+            // prefill m) and time nothing.
+            if (!a.data()) {
+                Q4_CUDA(cudaStreamSynchronize(context.stream));  // the weights, laid out on the kernel's stream
+                auto activations = scratch.allocate(std::size_t(maxM_ * k_) * 2, MemoryUse::Activations);
+                auto output = scratch.allocate(std::size_t(maxM_ * n_) * 2, MemoryUse::Output);
+                if (!activations) return Status::failure(activations.error());
+                if (!output) return Status::failure(output.error());
+                a = std::move(activations).value();
+                c = std::move(output).value();
+                Q4_CHECK(fillRandomHalf(a.data(), std::size_t(maxM_ * k_), 0xB357, timed.stream));
             }
             Path best = Path::Mma;
             double bestSeconds = 0;
@@ -233,7 +223,7 @@ private:
                 auto seconds = medianSeconds(
                     timer,
                     [&] {
-                        return runPath(candidate, a->data(), c->data(), m, timed, handle.get(), wt.data(),
+                        return runPath(candidate, a.data(), c.data(), m, timed, handle.get(), wt.data(),
                                        full.data());
                     },
                     kLoserFactor * bestSeconds);

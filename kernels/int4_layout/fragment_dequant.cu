@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cuda/cuda_check.h"
+#include "cuda/device_memory.h"
 #include "tc_int4/tc_int4_kernel.cuh"
 
 namespace q4 {
@@ -117,18 +118,21 @@ Status sortColumns(const void* a, const SortOrder& order, void* out, std::int64_
     return launchStatus("gather columns kernel");
 }
 
-Status expandFragmentsInSourceOrder(const FragmentWeightsView& w, const SortOrder* order, void* chunk, void* wt,
+Status expandFragmentsInSourceOrder(const FragmentWeightsView& w, const SortOrder* order, void* wt,
                                     cudaStream_t stream) {
     if (!order) return dequantizeFragmentsTransposed(w, 0, w.n, wt, stream);
+    const std::int64_t chunkFeatures = dequantChunkFeatures(w.n, w.k);
+    DeviceAllocator scratch;
+    auto chunk = scratch.allocate(std::size_t(chunkFeatures * w.k) * 2, MemoryUse::Workspace);
+    if (!chunk) return Status::failure(chunk.error());
     // Sorting by the inverse permutation: out[f][c] = in[f][sortedPosition[c]].
     const SortOrder back{order->source, order->sortedPosition};
-    const std::int64_t chunkFeatures = dequantChunkFeatures(w.n, w.k);
     for (std::int64_t first = 0; first < w.n; first += chunkFeatures) {
         const std::int64_t features = std::min(chunkFeatures, w.n - first);
-        Q4_CHECK(dequantizeFragmentsTransposed(w, first, features, chunk, stream));
-        Q4_CHECK(sortColumns(chunk, back, static_cast<__half*>(wt) + first * w.k, features, w.k, stream));
+        Q4_CHECK(dequantizeFragmentsTransposed(w, first, features, chunk->data(), stream));
+        Q4_CHECK(sortColumns(chunk->data(), back, static_cast<__half*>(wt) + first * w.k, features, w.k, stream));
     }
-    return Status::success();
+    return cudaStatus(cudaStreamSynchronize(stream), "fp16 expansion in source order");  // before chunk is freed
 }
 
 }  // namespace q4

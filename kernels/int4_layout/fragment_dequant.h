@@ -42,9 +42,9 @@ Status sortColumns(const void* a, const SortOrder& order, void* out, std::int64_
 
 // All of W^T [n][k] into wt with its columns in the layer's own k order, so a product with it
 // needs no activation sort: without act-order (order null) expanded straight into wt; with it,
-// a block of features at a time into chunk (dequantChunkFeatures rows of k halves), each row's
-// columns then put back from sorted order (sortColumns' inverse).
-Status expandFragmentsInSourceOrder(const FragmentWeightsView& w, const SortOrder* order, void* chunk, void* wt,
+// a block of features at a time into a temporary of its own, each row's columns then put back
+// from sorted order (sortColumns' inverse), and the stream synchronized before it is freed.
+Status expandFragmentsInSourceOrder(const FragmentWeightsView& w, const SortOrder* order, void* wt,
                                     cudaStream_t stream);
 
 }  // namespace q4
