@@ -4,11 +4,14 @@
 // compute and scale types, as PyTorch's F.linear does.
 // Algorithm choice: at prepare, for each m bucket (every power of two below the prepared m, and the
 // prepared m itself), the heuristic's top 8 algorithms that fit the workspace are timed on scratch
-// activations (the median of 5 launches after 2 warm-ups) and the fastest is kept; run(m) takes the
+// activations (the median of 5 launches after warm-up) and the fastest is kept; run(m) takes the
 // choice of the smallest bucket >= m, and path(m) names it. Choices are kept for the process per
 // (device, n, k, bucket), so every instance of a shape runs the same algorithms (the same bits,
 // which the device-prepared and model tests compare to the bit) and a model's layers are timed
-// once per shape.
+// once per shape. Candidates are timed as the benchmark times them: with the backend's timer, each
+// launch alone after an L2 flush (timed back to back, a clustered tile won at m = 2 and 16 and then
+// ran 9 % slower than the heuristic's first in the cold sweep, log step 64); without one, back to
+// back behind a held stream.
 // Memory: 2*k*n bytes of fp16 weights and a 32 MiB workspace; while a bucket is timed, scratch
 // activations and output for the largest bucket timed, freed before prepare returns.
 // Limits: any valid GPTQ shape; a and c 16-byte aligned (every row is: k and n are multiples of 8).
@@ -27,6 +30,7 @@
 #include "cublas_fp16/fp16_weights.h"
 #include "cuda/cuda_check.h"
 #include "cuda/device_fill.h"
+#include "cuda/gpu_timer.h"
 #include "cuda/kernel_entries.h"
 
 namespace q4 {
@@ -282,7 +286,7 @@ private:
             const ChoiceKey key{device, n_, k_, m};
             std::optional<LtChoice> choice = findChoice(key);
             if (!choice) {
-                auto fastest = fastestCandidate(m, lowest, preference, scratch, context.stream);
+                auto fastest = fastestCandidate(m, lowest, preference, scratch, context);
                 if (!fastest) return Status::failure(fastest.error());
                 choice = keepChoice(key, std::move(fastest).value());
             }
@@ -294,7 +298,7 @@ private:
 
     // The fastest of the heuristic's candidates for m that also run at lowest within our workspace.
     Expected<LtChoice> fastestCandidate(std::int64_t m, std::int64_t lowest, const Preference& preference,
-                                        TimingScratch& scratch, cudaStream_t stream) {
+                                        TimingScratch& scratch, GpuContext& context) {
         Layouts at, low;
         Q4_CHECK(describe(m, at));
         Q4_CHECK(describe(lowest, low));
@@ -313,11 +317,12 @@ private:
                     CUBLAS_STATUS_SUCCESS ||
                 check.workspaceSize > workspace_.bytes())
                 continue;
-            auto seconds = timeCandidate(candidate.algo, m, scratch, stream);
+            auto seconds = timeCandidate(candidate.algo, m, scratch, context);
             if (!seconds) {
                 // A candidate that fails to launch is skipped; the stream drains before the next.
                 if (firstFailure.empty()) firstFailure = seconds.error();
-                cudaStreamSynchronize(stream);
+                cudaStreamSynchronize(context.stream);
+                if (context.timer) cudaStreamSynchronize(context.timer->stream());
                 continue;
             }
             if (!best || *seconds < bestSeconds) {
@@ -333,9 +338,25 @@ private:
         return *best;
     }
 
-    // Median seconds of one launch of algo at m.
+    // Median seconds of one launch of algo at m: cold through the backend's timer when there is one.
     Expected<double> timeCandidate(const cublasLtMatmulAlgo_t& algo, std::int64_t m, TimingScratch& scratch,
-                                   cudaStream_t stream) {
+                                   GpuContext& context) {
+        if (!context.timer) return timeBackToBack(algo, m, scratch, context.stream);
+        GpuTimer& timer = *context.timer;
+        Q4_CUDA(cudaStreamSynchronize(context.stream));  // scratch filled on the kernel's stream
+        std::vector<double> seconds;
+        for (int i = 0; i < kWarmups - 1 + kTimedLaunches; ++i) {
+            auto sample = timer.time([&] { return matmul(scratch.a.data(), scratch.c.data(), m, algo, timer.stream()); },
+                                     true);
+            if (!sample) return sample;
+            if (i >= kWarmups - 1) seconds.push_back(*sample);
+        }
+        std::nth_element(seconds.begin(), seconds.begin() + kTimedLaunches / 2, seconds.end());
+        return seconds[kTimedLaunches / 2];
+    }
+
+    Expected<double> timeBackToBack(const cublasLtMatmulAlgo_t& algo, std::int64_t m, TimingScratch& scratch,
+                                    cudaStream_t stream) {
         const void* a = scratch.a.data();
         void* c = scratch.c.data();
         // The first warm-up runs before the hold: loading the algorithm's kernels may take the host long.
