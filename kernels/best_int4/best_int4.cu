@@ -269,7 +269,8 @@ private:
             return cublasRowMajorGemmTransposedB(handle, a, fp16Weights, c, m, n_, k_);
         auto sorted = tc_.sortedActivations(a, m, context);
         if (!sorted) return Status::failure(sorted.error());
-        const bool dependent = *sorted != a;  // launched right after the reordering pass
+        // Launched right after the reordering pass, or where the decoder allows it.
+        const bool dependent = *sorted != a || context.dependentLaunch;
         switch (route) {
             case Path::Gemv:
                 return runGemvInt4(tc_.weights(), *sorted, c, m, dependent, multiprocessors_, context.stream);

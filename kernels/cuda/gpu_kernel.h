@@ -32,6 +32,11 @@ struct GpuContext {
     // A model decoder's layers: no kernel may keep a second, larger copy of the weights (an fp16
     // expansion), since the model's memory is the point of int4.
     bool compactWeights = false;
+    // The kernel before this run in the stream may still be running: a kernel whose first grid
+    // waits (griddepcontrol.wait) before reading its inputs or writing anything launches that grid
+    // as the running kernel's programmatic dependent, so its weight stream starts early (sm_90).
+    // Kernels that cannot wait so ignore it. Set only by a model decoder, whose kernels all wait.
+    bool dependentLaunch = false;
 };
 
 class GpuKernel {

@@ -36,6 +36,7 @@
 
 #include "cuda/cublas_handle.h"
 #include "cuda/cuda_check.h"
+#include "decoder/decoder_launch.h"
 #include "decoder/decoder_ops.h"
 #include "decoder/generated_weights.h"
 #include "decoder/kernel_trace.h"
@@ -577,8 +578,11 @@ Status CudaDecoder::runLinears(Block& block, bool (*which)(Role), std::int64_t r
     for (Linear& linear : block.linears) {
         if (!which(linear.role)) continue;
         mark(component);
-        if (Status s = linear.kernel->run(inputOf(linear.role), outputOf(linear.role), rows, context_); !s)
-            return Status::failure(linear.name + ": " + s.message);
+        // Every kernel of the step waits for the one before it, so a linear kernel may start early.
+        context_.dependentLaunch = decoderDependentLaunch();
+        const Status ran = linear.kernel->run(inputOf(linear.role), outputOf(linear.role), rows, context_);
+        context_.dependentLaunch = false;
+        if (!ran) return Status::failure(linear.name + ": " + ran.message);
     }
     return Status::success();
 }

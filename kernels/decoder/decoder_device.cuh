@@ -8,10 +8,13 @@ namespace q4::dec {
 
 // A kernel launched as a programmatic dependent (decoder_launch.h) may start before the kernel
 // before it has finished: it waits here, before any global memory access, until that kernel is
-// complete and its writes are visible. A no-op on a normal launch and before sm_90.
+// complete and its writes are visible. Then it lets the kernel after it launch, which waits in
+// turn: that launch, and a linear kernel's first weight loads before its own wait, overlap this
+// kernel. No-ops on a normal launch and before sm_90.
 __device__ __forceinline__ void waitForPrerequisites() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;");
 #endif
 }
 

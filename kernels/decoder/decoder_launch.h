@@ -3,7 +3,8 @@
 // dependents of the kernel before them in the stream, so their launch overlaps that kernel's
 // tail instead of following its completion (a decode step is ~10 launches per block, and the
 // small ones are as short as their launch). Every such kernel calls dec::waitForPrerequisites()
-// before touching global memory, which is what keeps the stream's order for its data.
+// before touching global memory, which is what keeps the stream's order for its data, and then
+// lets the next kernel launch. The linear kernels join in through GpuContext::dependentLaunch.
 #include <cuda_runtime.h>
 
 #include <utility>

@@ -139,6 +139,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2) gemvInt4Kernel(Params p) {
 #pragma unroll
         for (int e = 0; e < 4; ++e) acc[e] += (e < 2 ? scale.x : scale.y) * part[e];
 
+    tc::allowDependentGrids();  // a decoder's next kernel may launch; it waits for this grid to end
     // The warps' sums meet in shared memory (each warp in its own ring, now idle) and are added
     // in warp order: deterministic.
     waitAsyncCopiesBut<0>();

@@ -147,7 +147,8 @@ Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) 
         p.groupSize = groupSize_;
         p.sliceK = plan.sliceK;
         p.slices = plan.slices;
-        const bool dependent = programmaticLaunch_ && sortedPosition_.data() && row == 0;
+        // The first grid may start early behind the reordering pass or, in a decoder, the kernel before it.
+        const bool dependent = programmaticLaunch_ && row == 0 && (sortedPosition_.data() || context.dependentLaunch);
         Status s;
         switch (plan.mTiles) {
             case 1: s = launch<1>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;

@@ -336,6 +336,7 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
         if (inGroup) finishGroup();
     }
 
+    allowDependentGrids();  // a decoder's next kernel may launch; it waits for this grid to end
     storeOutputs<MT>(p, acc, nTile, g, t, warpActive);
 }
 
