@@ -244,12 +244,12 @@ private:
     // stopAbove (when positive).
     template <class Enqueue>
     static Expected<double> medianSeconds(GpuTimer& timer, Enqueue enqueue, double stopAbove) {
+        Q4_CHECK(timer.warmUp(enqueue));  // loads the path's code and warms the TLB
         std::vector<double> samples;
-        for (int i = 0; i <= kChoiceSamples; ++i) {
+        for (int i = 0; i < kChoiceSamples; ++i) {
             auto seconds = timer.time(enqueue, true);
             if (!seconds) return seconds;
-            if (i == 0) continue;  // the first loads code and warms the TLB
-            if (i == 1 && stopAbove > 0 && *seconds > stopAbove) return *seconds;
+            if (i == 0 && stopAbove > 0 && *seconds > stopAbove) return *seconds;
             samples.push_back(*seconds);
         }
         std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());

@@ -344,12 +344,13 @@ private:
         if (!context.timer) return timeBackToBack(algo, m, scratch, context.stream);
         GpuTimer& timer = *context.timer;
         Q4_CUDA(cudaStreamSynchronize(context.stream));  // scratch filled on the kernel's stream
+        const auto enqueue = [&] { return matmul(scratch.a.data(), scratch.c.data(), m, algo, timer.stream()); };
+        Q4_CHECK(timer.warmUp(enqueue));
         std::vector<double> seconds;
-        for (int i = 0; i < kWarmups - 1 + kTimedLaunches; ++i) {
-            auto sample = timer.time([&] { return matmul(scratch.a.data(), scratch.c.data(), m, algo, timer.stream()); },
-                                     true);
+        for (int i = 0; i < kTimedLaunches; ++i) {
+            auto sample = timer.time(enqueue, true);
             if (!sample) return sample;
-            if (i >= kWarmups - 1) seconds.push_back(*sample);
+            seconds.push_back(*sample);
         }
         std::nth_element(seconds.begin(), seconds.begin() + kTimedLaunches / 2, seconds.end());
         return seconds[kTimedLaunches / 2];

@@ -63,6 +63,11 @@ Status GpuTimer::flushL2() {
     return launchStatus("L2 flush");
 }
 
+Status GpuTimer::warmUp(const std::function<Status()>& enqueue) {
+    Q4_CHECK(enqueue());
+    return cudaStatus(cudaStreamSynchronize(stream_), "warm-up");
+}
+
 Expected<double> GpuTimer::time(const std::function<Status()>& enqueue, bool flushL2First) {
     if (flushL2First) Q4_CHECK(flushL2());
     *releaseFlag_ = 0;

@@ -22,6 +22,11 @@ public:
 
     // Seconds between the start and stop events around enqueue(). enqueue launches work on the stream.
     Expected<double> time(const std::function<Status()>& enqueue, bool flushL2);
+    // Runs enqueue once on the stream, untimed and unblocked, and waits for it. Call it before
+    // timing launches the process may not have run yet: a kernel's first launch can load its code
+    // (lazy module loading), which waits for the device, so behind the blocking kernel it stalls
+    // until that kernel gives up (about a second per new kernel).
+    Status warmUp(const std::function<Status()>& enqueue);
     Status flushL2();
     cudaStream_t stream() const { return stream_; }  // where time() records its events
 

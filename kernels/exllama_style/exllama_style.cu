@@ -306,7 +306,7 @@ public:
         auto timer = GpuTimer::create(context.stream, 0);
         if (!timer) return std::nullopt;
         auto enqueue = [&] { return launchPermute(a, m, context.stream); };
-        if (!timer.value()->time(enqueue, false)) return std::nullopt;  // warm-up
+        if (!timer.value()->warmUp(enqueue)) return std::nullopt;
         std::array<double, kPermuteRepetitions> seconds{};
         for (double& t : seconds) {
             auto sample = timer.value()->time(enqueue, false);
