@@ -32,6 +32,12 @@ struct Params {
     int m, n, k, groupSize;    // groupSize: rows per group (k for one group)
 };
 
+__device__ __forceinline__ void commitAsyncCopies() { asm volatile("cp.async.commit_group;" ::: "memory"); }
+template <int Pending>
+__device__ __forceinline__ void waitAsyncCopiesBut() {
+    asm volatile("cp.async.wait_group %0;" ::"n"(Pending) : "memory");
+}
+
 // 64 registers at most, so two blocks of 16 warps (or more, smaller blocks) fit on an SM.
 __global__ void __launch_bounds__(kMaxWarps * 32, 2) gemvInt4Kernel(Params p) {
     extern __shared__ __align__(16) unsigned char shared[];
@@ -77,7 +83,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2) gemvInt4Kernel(Params p) {
             if (copiesRow) tc::copyAsync16(to + slot * kStageHalves, source);
             if (copiesRowPlus4) tc::copyAsync16(to + slot * kStageHalves + 4 * kRowHalves, source + 4 * p.k);
         }
-        tc::commitAsyncCopies();
+        commitAsyncCopies();
     };
 #pragma unroll
     for (int j = 0; j < kStages; ++j) stageRows(j, j);
@@ -94,7 +100,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2) gemvInt4Kernel(Params p) {
         for (int j = 0; j < kStages; ++j) {
             const int step = base + j;
             if (step >= count) break;
-            tc::waitAsyncCopiesBut<kStages - 1>();
+            waitAsyncCopiesBut<kStages - 1>();
             __syncwarp();
             const uint32_t w[4] = {words[j].x, words[j].y, words[j].z, words[j].w};
 #pragma unroll
@@ -136,7 +142,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 2) gemvInt4Kernel(Params p) {
     tc::allowDependentGrids();  // a decoder's next kernel may launch; it waits for this grid to end
     // The warps' sums meet in shared memory (each warp in its own ring, now idle) and are added
     // in warp order: deterministic.
-    tc::waitAsyncCopiesBut<0>();
+    waitAsyncCopiesBut<0>();
     float4* sums = reinterpret_cast<float4*>(shared);
     sums[warp * (kWarpSharedBytes / 16) + lane] = make_float4(acc[0], acc[1], acc[2], acc[3]);
     __syncthreads();

@@ -6,7 +6,6 @@
 #include "tc_int4/tc_int4.h"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "cuda/cuda_check.h"
 #include "cuda/kernel_entries.h"
@@ -38,11 +37,7 @@ TcInt4Plan planTcInt4(std::int64_t m, std::int64_t n, std::int64_t k, int groupS
     const SplitK split = waveFillingSplit(k, nBlocks, slots, minSlices, std::max(minSlices, k / pipelineK));
     plan.slices = split.slices;
     plan.sliceK = split.sliceK;
-    // Q4BENCH_TC_INT4_REGISTER_RING keeps the register ring at one m tile too (to measure the two).
-    static const bool registerRing = std::getenv("Q4BENCH_TC_INT4_REGISTER_RING") != nullptr;
-    plan.sharedRing = plan.mTiles == 1 && !registerRing;
-    plan.sharedBytes = tc::activationBytes(plan.mTiles, plan.sliceK) + tc::scaleBytes(plan.sliceK, group) +
-                       tc::ringBytes(plan.sharedRing);
+    plan.sharedBytes = tc::activationBytes(plan.mTiles, plan.sliceK) + tc::scaleBytes(plan.sliceK, group);
     return plan;
 }
 
@@ -56,15 +51,14 @@ namespace {
 
 // dependent: launched right after the act-order reordering, as its programmatic dependent (sm_90),
 // so the weight stream starts while the reordering finishes; the kernel waits before reading A.
-template <int MT, bool SharedRing = false>
+template <int MT>
 Status launch(const tc::Params& p, int nBlocks, int sharedBytes, bool dependent, cudaStream_t stream) {
     static const cudaError_t raised =  // once per instantiation: allow up to 200 KiB of dynamic shared memory
-        cudaFuncSetAttribute(tc::tcInt4Kernel<MT, SharedRing>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                             200 * 1024);
+        cudaFuncSetAttribute(tc::tcInt4Kernel<MT>, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024);
     if (raised != cudaSuccess) return cudaStatus(raised, "tc_int4 shared memory limit");
     const KernelLaunch shape(dim3(unsigned(nBlocks), unsigned(p.slices)), dim3(tc::kThreads),
                              std::size_t(sharedBytes), stream, dependent);
-    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(shape.config(), tc::tcInt4Kernel<MT, SharedRing>, p), "tc_int4 launch"));
+    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(shape.config(), tc::tcInt4Kernel<MT>, p), "tc_int4 launch"));
     return launchStatus("tc_int4 kernel");
 }
 
@@ -157,10 +151,7 @@ Status TcInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) 
         const bool dependent = programmaticLaunch_ && row == 0 && (sortedPosition_.data() || context.dependentLaunch);
         Status s;
         switch (plan.mTiles) {
-            case 1:
-                s = plan.sharedRing ? launch<1, true>(p, nBlocks, plan.sharedBytes, dependent, context.stream)
-                                    : launch<1>(p, nBlocks, plan.sharedBytes, dependent, context.stream);
-                break;
+            case 1: s = launch<1>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
             case 2: s = launch<2>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
             default: s = launch<4>(p, nBlocks, plan.sharedBytes, dependent, context.stream); break;
         }

@@ -17,7 +17,6 @@ struct TcInt4Plan {
     int sliceK = 0;
     int sharedBytes = 0;
     int residentSlots = 0;  // blocks the chip holds at once for this kernel's occupancy
-    bool sharedRing = false;  // the weight stream through shared memory (one m tile)
 };
 // Smallest split that fills the chip's resident blocks in whole waves (at least 90 %), with
 // a slice's activations small enough to stage in shared memory.

@@ -26,12 +26,6 @@ constexpr int kPipeline = MT == 1 ? 3 : MT == 2 ? 3 : 8;
 // Staged activation rows are padded so the row stride is 16 bytes mod 128: the 8 row addresses
 // of each ldmatrix phase then fall in distinct banks.
 constexpr int kRowPad = 8;  // halves
-// At one m tile (m <= 8) the weight stream goes through a ring of kRingSlots k64 steps per warp in
-// shared memory, filled by cp.async, so kRingSlots - 1 steps stay in flight without holding
-// registers (the register ring above is capped at 3 by the 64 registers four blocks per SM allow;
-// log step 66).
-constexpr int kRingSlots = 8;
-__host__ __device__ constexpr int ringBytes(bool sharedRing) { return sharedRing ? kWarps * kRingSlots * 512 : 0; }
 // Resident blocks per SM the register budget is capped for, and the plan sizes the grid by:
 // four at one m tile and three at two (more warps to hide latency), two when the accumulators
 // need registers.
@@ -138,11 +132,6 @@ __device__ __forceinline__ void copyAsync16(void* shared, const void* global) {
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(to), "l"(global));
 }
 __device__ __forceinline__ void waitAsyncCopies() { asm volatile("cp.async.wait_all;" ::: "memory"); }
-__device__ __forceinline__ void commitAsyncCopies() { asm volatile("cp.async.commit_group;" ::: "memory"); }
-template <int Pending>
-__device__ __forceinline__ void waitAsyncCopiesBut() {
-    asm volatile("cp.async.wait_group %0;" ::"n"(Pending) : "memory");
-}
 
 // The B fragments of two adjacent k tiles for 8 activation rows, from row-major shared memory:
 // lane l gives the address of row l % 8 of matrix l / 8 (k offsets 0, 8, 16, 24), and receives
@@ -238,9 +227,8 @@ __device__ __forceinline__ void storeOutputs(const KernelParams& p, const float 
     if (threadIdx.x == 0) p.counters[blockIdx.x] = 0;  // ready for the next launch
 }
 
-// MT: m tiles of 8 rows handled per launch (m <= 8 MT). SharedRing: the weight stream goes through
-// shared memory (kRingSlots) instead of registers (kPipeline<MT>).
-template <int MT, bool SharedRing>
+// MT: m tiles of 8 rows handled per launch (m <= 8 MT).
+template <int MT>
 __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params p) {
     extern __shared__ __align__(16) unsigned char shared[];
     const int rowStride = p.sliceK + kRowPad;
@@ -261,20 +249,10 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
     const size_t stepStride = size_t(nTiles) * 32;  // uint4s between consecutive k64 steps
 
     // Start the weight stream first, so its latency hides behind the staging below.
-    constexpr int kAhead = SharedRing ? kRingSlots - 1 : kPipeline<MT>;  // steps requested before the loop
-    uint4 ring[SharedRing ? 1 : kPipeline<MT>] = {};
-    uint4* const ringSlots = reinterpret_cast<uint4*>(shared + activationBytes(MT, p.sliceK) +
-                                                      scaleBytes(p.sliceK, p.groupSize)) +
-                             warp * kRingSlots * 32 + lane;  // this lane's 16 bytes of slot 0
+    uint4 ring[kPipeline<MT>] = {};
 #pragma unroll
-    for (int j = 0; j < kAhead; ++j) {
-        if constexpr (SharedRing) {
-            if (warpActive && j < steps) copyAsync16(ringSlots + j * 32, weights + j * stepStride);
-            commitAsyncCopies();
-        } else if (warpActive && j < steps) {
-            ring[j] = loadStreaming(weights + j * stepStride);
-        }
-    }
+    for (int j = 0; j < kPipeline<MT>; ++j)
+        if (warpActive && j < steps) ring[j] = loadStreaming(weights + j * stepStride);
 
     // Scales and zeros of every group the slice touches, for this block's 8 n tiles: 256
     // contiguous bytes per group and table, copied asynchronously in 16-byte pieces.
@@ -323,27 +301,14 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
                 acc[mt][3] += scaleN.y * part[mt][3];
             }
         };
-        const uint4* nextLoad = weights + kAhead * stepStride;  // advanced by one step per step
+        const uint4* nextLoad = weights + kPipeline<MT> * stepStride;  // advanced by one step per step
         const __half* bRow = aTile + (lane % 8) * rowStride + (lane / 8) * 8;  // this lane's ldmatrix row
-        constexpr int kUnroll = SharedRing ? kRingSlots : kPipeline<MT>;
-        for (int base = 0; base < steps; base += kUnroll) {
+        for (int base = 0; base < steps; base += kPipeline<MT>) {
 #pragma unroll
-            for (int j = 0; j < kUnroll; ++j) {
+            for (int j = 0; j < kPipeline<MT>; ++j) {
                 const int step = base + j;
                 if (step >= steps) break;
-                uint4 current;
-                if constexpr (SharedRing) {
-                    // Refill the slot read one step ago (its words were used there), then take this
-                    // step's slot once its copy, kRingSlots - 1 groups back, has landed.
-                    if (step + kAhead < steps) copyAsync16(ringSlots + (j + kAhead) % kRingSlots * 32, nextLoad);
-                    commitAsyncCopies();
-                    nextLoad += stepStride;
-                    waitAsyncCopiesBut<kRingSlots - 1>();
-                    current = ringSlots[j * 32];
-                } else {
-                    current = ring[j];
-                }
-                const uint32_t words[4] = {current.x, current.y, current.z, current.w};
+                const uint32_t words[4] = {ring[j].x, ring[j].y, ring[j].z, ring[j].w};
 #pragma unroll
                 for (int pair = 0; pair < 2; ++pair) {  // groups are multiples of 32 k: one check per pair
                     const int kLocal = step * 64 + pair * 32;
@@ -363,11 +328,9 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) tcInt4Kernel(Params
                     dequantizeTile(frag1, words[2 * pair + 1], zero);
                     tensorCorePair<MT>(part, frag0, frag1, bRow + kLocal, rowStride);
                 }
-                if constexpr (!SharedRing) {
-                    // Refill the slot once its words are consumed: no register copies of the ring.
-                    if (step + kPipeline<MT> < steps) ring[j] = loadStreaming(nextLoad);
-                    nextLoad += stepStride;
-                }
+                // Refill the slot once its words are consumed: no register copies of the ring.
+                if (step + kPipeline<MT> < steps) ring[j] = loadStreaming(nextLoad);
+                nextLoad += stepStride;
             }
         }
         if (inGroup) finishGroup();
