@@ -13,7 +13,9 @@
 # model (not in the default set): the origin's generation table, Llama-2-13B with random GPTQ
 # weights, prompt 512, 512 new tokens, batch 1-16, cublas_fp16 / best_int4 / exllama_style (or
 # MODEL_KERNELS), into model-13b-KERNEL.{csv,json}; model-llama3: Llama-3-8B, prompt 2048, batch 1, into model-llama3.{csv,json};
-# model-batch: best_int4 and cublas_fp16 at batch 16-64, into model-batch.csv. All log to model.txt.
+# model-batch: best_int4 and cublas_fp16 at batch 16-64, into model-batch.csv. model-launch: best_int4 at
+# batch 1 and 16 with the step's kernels overlapped (programmatic launch), then launched one after another
+# (Q4BENCH_SERIAL_DECODER_LAUNCH=1), into model-launch-{overlap,serial}.csv. All log to model.txt.
 # stream: the int4 targets and decode shapes again with --l2 stream (launches cycling over copies of
 # the weights larger than the L2), into stream-*.csv.
 # torch: scripts/torch_linear_check.py, PyTorch's F.linear timed like cublas_fp16, into torch-linear.txt.
@@ -110,6 +112,14 @@ fi
 if want model-batch; then
   $CLI model --preset llama2-13b --batch 16,24,32,48,64 --prompt 512 --new 512 --kernels cublas_fp16,best_int4 \
     --min-generations 2 --csv "$OUT/model-batch.csv" "${extra[@]}" 2>&1 | tee -a "$OUT/model.txt" || status=1
+fi
+if want model-launch; then
+  for mode in overlap serial; do
+    serial=()
+    [[ $mode == serial ]] && serial=(Q4BENCH_SERIAL_DECODER_LAUNCH=1)
+    env "${serial[@]}" $CLI model --preset llama2-13b --batch 1,16 --prompt 512 --new 512 --kernels best_int4 \
+      --min-generations 2 --csv "$OUT/model-launch-$mode.csv" "${extra[@]}" 2>&1 | tee -a "$OUT/model.txt" || status=1
+  done
 fi
 if want stream; then
   for sweep in resources/sweeps/int4-targets.json resources/sweeps/llama2-13b-decode.json; do
