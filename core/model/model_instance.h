@@ -68,6 +68,8 @@ public:
     virtual ~ModelInstance() = default;
     virtual double loadSeconds() const = 0;  // weights made or read, converted and uploaded
     virtual bool cudaGraph() const { return false; }  // decode steps replay a captured graph
+    // A step's kernels launch as programmatic dependents of the kernel before them.
+    virtual bool programmaticLaunch() const { return false; }
     virtual std::string graphNote() const { return {}; }  // why not, when a graph was asked for
     virtual ModelMemory memory() const = 0;  // held now
     virtual std::int64_t peakBytes() const = 0;  // since load

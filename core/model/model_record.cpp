@@ -58,6 +58,7 @@ std::vector<ModelRecordField> buildFields() {
              return Status::success();
          }},
         flagField<R>("cuda_graph", "Graph", Q4_MEMBER(cudaGraph)),
+        flagField<R>("programmatic_launch", "Overlapped launches", Q4_MEMBER(programmaticLaunch)),
         flagField<R>("fused_projections", "Fused", Q4_MEMBER(fusedProjections)),
         enumField<R, RecordStatus>("status", "Status", Q4_MEMBER(status)),
         textField<R>("message", "Message", Q4_MEMBER(message)),

@@ -32,6 +32,9 @@ struct ModelRecord {
     Sparsity sparsity = Sparsity::None;
     std::uint64_t seed = 0;
     bool cudaGraph = false;  // decode steps were replayed from a CUDA graph
+    // A step's kernels launched as programmatic dependents of the kernel before them (sm_90), so
+    // each one's launch and first weight loads overlapped that kernel.
+    bool programmaticLaunch = false;
     bool fusedProjections = false;  // q|k|v and gate|up ran as one layer each
     // outcome
     RecordStatus status = RecordStatus::Ok;

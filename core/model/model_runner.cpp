@@ -193,6 +193,7 @@ private:
     void measureBatch(ModelInstance& model, const LinearValidation& check, ModelRecord& r) {
         if (Status s = model.setBatch(r.batch); !s) return fail(r, RecordStatus::Error, s.message);
         r.cudaGraph = model.cudaGraph();  // captured by setBatch, for this batch
+        r.programmaticLaunch = model.programmaticLaunch();
         const std::vector<std::int32_t> prompt = makePrompt(spec_, r.batch, arch_.vocabSize);
         r.promptTokens = splitSequences(prompt, r.batch);
         for (int w = 0; w < spec_.timing.warmup; ++w) {

@@ -191,6 +191,7 @@ public:
 
     double loadSeconds() const override { return loadSeconds_; }
     bool cudaGraph() const override { return graph_ != nullptr; }
+    bool programmaticLaunch() const override { return programmaticLaunch_; }
     std::string graphNote() const override { return graphNote_; }
 
     ModelMemory memory() const override {
@@ -277,6 +278,7 @@ private:
     std::int64_t hostLength_ = 0;  // positions in the cache per sequence (the device length's mirror)
     cudaGraphExec_t graph_ = nullptr;
     std::string graphNote_;  // why steps run without a graph
+    bool programmaticLaunch_ = false;  // how setBatch's launches went (decoder_launch.h)
 
     std::vector<cudaEvent_t> events_;
     StepMarks* marks_ = nullptr;
@@ -494,6 +496,7 @@ Status CudaDecoder::setBatch(std::int64_t batch) {
     Q4_CUDA(cudaStreamSynchronize(stream()));
     destroyGraph();
     graphNote_.clear();
+    programmaticLaunch_ = decoderDependentLaunch();
     batch_ = 0;
     hostLength_ = 0;
     for (DeviceBuffer* buffer : {&kCache_, &vCache_, &x_, &h_, &qkv_, &qRot_, &attn_, &y_, &gateUp_, &act_, &hLast_,

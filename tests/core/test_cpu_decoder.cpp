@@ -387,6 +387,7 @@ TEST(CpuDecoder, MemoryByPurpose) {
     EXPECT_EQ(model->peakBytes(), two.total());
     EXPECT_GT(model->loadSeconds(), 0.0);
     EXPECT_FALSE(model->cudaGraph());
+    EXPECT_FALSE(model->programmaticLaunch());
 }
 
 // --- validation ----------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ TEST(ModelIo, CsvHasTheIssueColumnsInTheFieldTableOrder) {
     for (const char* column : {"model", "kernel", "batch", "prompt", "new_tokens", "load_s", "ttft_ms",
                                "per_token_ms_mean", "per_token_ms_p10", "per_token_ms_p90", "tokens_per_s",
                                "mem_peak_mb", "mem_kv_cache_bytes", "fraction_of_floor", "cuda_graph",
-                               "qkv_proj_ms", "attention_ms"})
+                               "programmatic_launch", "qkv_proj_ms", "attention_ms"})
         EXPECT_NE(("," + header + ",").find("," + std::string(column) + ","), std::string::npos) << column;
     EXPECT_NE(row.find("best_int4"), std::string::npos);
     EXPECT_NE(row.find(",500,"), std::string::npos) << row;

@@ -11,6 +11,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -179,6 +180,11 @@ TEST_P(DecoderModel, MatchesCpuReference) {
     EXPECT_GT(gpu.loadSeconds(), 0.0);
     ASSERT_TRUE(gpu.setBatch(kBatch));
     EXPECT_TRUE(gpu.cudaGraph()) << "the decode step was not captured";
+    // Hopper and newer overlap a step's kernels unless the environment asks for serial launches.
+    int device = 0, major = 0;
+    ASSERT_EQ(cudaGetDevice(&device), cudaSuccess);
+    ASSERT_EQ(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device), cudaSuccess);
+    EXPECT_EQ(gpu.programmaticLaunch(), major >= 9 && !std::getenv("Q4BENCH_SERIAL_DECODER_LAUNCH"));
 
     const ModelArchitecture arch = tinyArchitecture();
     const ModelMemory memory = gpu.memory();
