@@ -276,7 +276,11 @@ private:
         for (std::int64_t m : buckets)
             if (!findChoice({device, n_, k_, m})) largestUntimed = m;
         TimingScratch scratch;
-        if (largestUntimed > 0) Q4_CHECK(scratch.create(largestUntimed, n_, k_, context));
+        if (largestUntimed > 0) {
+            Q4_CHECK(scratch.create(largestUntimed, n_, k_, context));
+            // The weights and scratch are written on the kernel's stream; the timer times on its own.
+            if (context.timer) Q4_CUDA(cudaStreamSynchronize(context.stream));
+        }
         Preference preference;
         Q4_CHECK(preference.create(workspace_.bytes()));
 
@@ -343,7 +347,6 @@ private:
                                    GpuContext& context) {
         if (!context.timer) return timeBackToBack(algo, m, scratch, context.stream);
         GpuTimer& timer = *context.timer;
-        Q4_CUDA(cudaStreamSynchronize(context.stream));  // scratch filled on the kernel's stream
         const auto enqueue = [&] { return matmul(scratch.a.data(), scratch.c.data(), m, algo, timer.stream()); };
         Q4_CHECK(timer.warmUp(enqueue));
         std::vector<double> seconds;
