@@ -6,6 +6,12 @@
 // equal length (a multiple of 16 keys) and blocks whose slice starts past the end exit at once. A
 // block serves up to 8 query heads of one KV head, so K and V are read once for all of them (GQA).
 //
+// A programmatic dependent, the kernel starts its first K and V copies before it waits for the
+// kernel before it (RoPE + append): cache positions below *length were written by earlier steps,
+// and *length by the step before (every decoder kernel lets its dependents launch only after its
+// own wait, so all kernels before the one just before this have ended). Only the appended key's
+// row, if a first copy holds it, is copied after the wait, with the queries.
+//
 // Inside a block the four warps work apart, with no block-wide barrier in the main loop: warp w
 // takes the slice's 16-key sub-tiles w, w + 4, ..., each loaded by cp.async into its own two
 // stages of shared memory (16-byte copies, all issued before any is used: a block keeps up to 64
@@ -119,7 +125,6 @@ __global__ void __launch_bounds__(kThreads, kResidentBlocks<D>) decodeAttentionK
     extern __shared__ __align__(16) unsigned char shared[];
     float* qs = reinterpret_cast<float*>(shared);  // [H][D], pre-scaled by log2(e) / sqrt(D)
     __half* tiles = reinterpret_cast<__half*>(shared + Layout::queryBytes);
-    dec::waitForPrerequisites();
     float* probs = reinterpret_cast<float*>(shared + Layout::queryBytes + Layout::tileBytes);
     __shared__ bool lastToArrive;
 
@@ -145,8 +150,10 @@ __global__ void __launch_bounds__(kThreads, kResidentBlocks<D>) decodeAttentionK
 
     // Sub-tile t of the slice into one stage (an empty group past the last, so the counts of
     // committed groups stay uniform). Rows past the slice are zero-filled: their scores are masked,
-    // and their V rows, multiplied by a zero probability, must be finite.
-    const auto load = [&](int t, int stage) {
+    // and their V rows, multiplied by a zero probability, must be finite. Before the wait, the
+    // appended key's row (newestRow) is left for later.
+    const int newestRow = keys - 1 - first;
+    const auto load = [&](int t, int stage, bool beforeWait) {
         if (t < subTiles) {
             __half* kTile = warpTiles + stage * kStageHalves<D>;
             __half* vTile = kTile + kWarpKeys * kKeyRowHalves<D>;
@@ -155,6 +162,7 @@ __global__ void __launch_bounds__(kThreads, kResidentBlocks<D>) decodeAttentionK
                 const int key = (lane + 32 * j) / kPieces, piece = lane % kPieces;
                 const int row = t * kWarpKeys + key;
                 const bool inSlice = row < count;
+                if (beforeWait && row == newestRow) continue;
                 const size_t from = size_t(inSlice ? row : 0) * D + piece * 8;
                 copyAsync16(kTile + key * kKeyRowHalves<D> + piece * 8, kSlice + from, inSlice ? 16 : 0);
                 copyAsync16(vTile + key * D + piece * 8, vSlice + from, inSlice ? 16 : 0);
@@ -163,7 +171,21 @@ __global__ void __launch_bounds__(kThreads, kResidentBlocks<D>) decodeAttentionK
         commitAsync();
     };
 #pragma unroll
-    for (int s = 0; s < kStages; ++s) load(warp + s * kWarps, s);
+    for (int s = 0; s < kStages; ++s) load(warp + s * kWarps, s, true);
+    dec::waitForPrerequisites();
+    // The appended key, if one of this warp's first copies skipped it: a plain copy through L2,
+    // where the kernel before wrote it; the loop's __syncwarp publishes it to the warp.
+    if (newestRow < count) {
+        const int t = newestRow / kWarpKeys, stage = t / kWarps;
+        if (t % kWarps == warp && stage < kStages && lane < 2 * kPieces) {
+            const int key = newestRow % kWarpKeys, piece = lane % kPieces;
+            const bool isValue = lane >= kPieces;
+            __half* kTile = warpTiles + stage * kStageHalves<D>;
+            __half* to = isValue ? kTile + kWarpKeys * kKeyRowHalves<D> + key * D : kTile + key * kKeyRowHalves<D>;
+            const __half* from = (isValue ? vSlice : kSlice) + size_t(newestRow) * D;
+            reinterpret_cast<uint4*>(to)[piece] = __ldcg(reinterpret_cast<const uint4*>(from) + piece);
+        }
+    }
 
     // Queries while the first sub-tiles load; rows past the block's heads are zero (never written out).
     const __half* q = p.q + (size_t(sequence) * p.heads + firstHead) * D;
@@ -264,7 +286,7 @@ __global__ void __launch_bounds__(kThreads, kResidentBlocks<D>) decodeAttentionK
             }
         }
         __syncwarp();  // the stage and the probabilities are read: they may be refilled
-        load(t + kStages * kWarps, stage);
+        load(t + kStages * kWarps, stage, false);
         stage ^= 1;
     }
 
