@@ -10,17 +10,15 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "../kernels/tc_int4/tc_int4_kernel.cuh"  // mma16816: the int4 kernels' mma
+
 namespace {
 
 __global__ void oneMma(const uint32_t* a, const uint32_t* b, float* d) {
     const int lane = threadIdx.x;
+    const uint32_t fragment[4] = {a[lane * 4], a[lane * 4 + 1], a[lane * 4 + 2], a[lane * 4 + 3]};
     float acc[4] = {0, 0, 0, 0};
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};"
-        : "+f"(acc[0]), "+f"(acc[1]), "+f"(acc[2]), "+f"(acc[3])
-        : "r"(a[lane * 4]), "r"(a[lane * 4 + 1]), "r"(a[lane * 4 + 2]), "r"(a[lane * 4 + 3]), "r"(b[lane * 2]),
-          "r"(b[lane * 2 + 1]));
+    q4::tc::mma16816(acc, fragment, b[lane * 2], b[lane * 2 + 1]);
     for (int i = 0; i < 4; ++i) d[lane * 4 + i] = acc[i];
 }
 
