@@ -20,9 +20,11 @@
 # the weights larger than the L2), into stream-*.csv.
 # torch: scripts/torch_linear_check.py, PyTorch's F.linear timed like cublas_fp16, into torch-linear.txt.
 # sparse: n = k = 8192 and the Llama-2-13B decode shapes at m = 1..4096, sparsity none, 16:32 and 2:4,
-# through SPARSE_KERNELS (default cublas_fp16,best_int4,wmma_int4,sparse_int4), into sparse-*.{csv,json}.
+# through SPARSE_KERNELS (default cublas_fp16,best_int4,wmma_int4,sparse_int4) at SPARSE_LEVELS (default all
+# three), into sparse-*.{csv,json}.
 # model-sparse: Llama-2-13B at batch 1 and 16, prompt 512, 512 new tokens, 2:4 weights through sparse_int4
-# and 16:32 through wmma_int4 (host-made weights, pruned on the host), into model-13b-sparse.csv.
+# and 16:32 through wmma_int4 (host-made weights, pruned on the host; MODEL_SPARSE_PATTERNS, default
+# "2:4,sparse_int4 16:32,wmma_int4"), into model-13b-sparse-KERNEL.csv.
 # GPU_TEST_FILTER, when set, is the GPU suite's --gtest_filter. With no stage named, all run. Needs CUDA, cmake, ninja, GoogleTest sources, CLI11, nlohmann-json.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -135,13 +137,13 @@ fi
 if want sparse; then
   for shapes in "--n 8192 --k 8192" "--preset llama2-13b-fused"; do
     name=$([[ $shapes == *preset* ]] && echo decode || echo 8192)
-    $CLI $shapes --m 1:4096:x2 --group-size 128 --sparsity none,16:32,2:4 \
+    $CLI $shapes --m 1:4096:x2 --group-size 128 --sparsity "${SPARSE_LEVELS:-none,16:32,2:4}" \
       --kernels "${SPARSE_KERNELS:-cublas_fp16,best_int4,wmma_int4,sparse_int4}" --csv "$OUT/sparse-$name.csv" \
       --json "$OUT/sparse-$name.json" "${extra[@]}" 2>&1 | tee -a "$OUT/tables.txt" || status=1
   done
 fi
 if want model-sparse; then
-  for pattern in 2:4,sparse_int4 16:32,wmma_int4; do
+  for pattern in ${MODEL_SPARSE_PATTERNS:-2:4,sparse_int4 16:32,wmma_int4}; do
     $CLI model --preset llama2-13b --batch 1,16 --prompt 512 --new 512 --sparsity "${pattern%,*}" \
       --kernels "${pattern#*,}" --min-generations 2 --csv "$OUT/model-13b-sparse-${pattern#*,}.csv" "${extra[@]}" 2>&1 |
       tee -a "$OUT/model.txt" || status=1

@@ -25,8 +25,11 @@
 // block of each feature block sums them in slice order (deterministic), after an acquire-release
 // arrival counter that it resets, so a run needs no memset and can be captured in a graph.
 //
-// Limits: 2:4 only; n % 16, k % 64; any group size and g_idx; m any (32 rows per launch, larger m
-// takes several passes over the weights); sm_80 or newer.
+// Above kSparseMmaMaxM rows the kernel is not used: the kept weights are expanded to a dense fp16
+// W^T a block of features at a time (sparse_expand.h) and multiplied by cuBLAS, so large m runs at
+// dense tensor-core speed, not the sparse instructions' (the record's path says so).
+//
+// Limits: 2:4 only; n % 16, k % 64; any group size and g_idx; m any; sm_80 or newer.
 #include "sparse_int4/sparse_int4.h"
 
 #include <cuda_fp16.h>
@@ -37,6 +40,8 @@
 #include "cuda/cuda_check.h"
 #include "cuda/kernel_entries.h"
 #include "cuda/split_k.h"
+#include "int4_layout/fragment_dequant.h"
+#include "sparse_int4/sparse_expand.h"
 #include "tc_int4/tc_int4_kernel.cuh"
 
 namespace q4 {
@@ -386,11 +391,34 @@ Status SparseInt4::prepareSparse(const SparseGptqLayer& sparse, const GptqLayer&
     auto counters = alloc.allocate(std::size_t((n_ + 127) / 128) * sizeof(int), MemoryUse::Workspace);
     if (!counters) return Status::failure(counters.error());
     counters_ = std::move(counters).value();
-    return cudaStatus(cudaMemsetAsync(counters_.data(), 0, counters_.bytes(), context.stream), "sparse_int4 counters");
+    Q4_CHECK(cudaStatus(cudaMemsetAsync(counters_.data(), 0, counters_.bytes(), context.stream), "sparse_int4 counters"));
+
+    chunkFeatures_ = dequantChunkFeatures(n_, k_);
+    if (point.m <= kSparseMmaMaxM) return Status::success();
+    auto wt = alloc.allocate(std::size_t(chunkFeatures_ * k_) * 2, MemoryUse::Workspace);
+    if (!wt) return Status::failure(wt.error());
+    wt_ = std::move(wt).value();
+    return cublas_.create(context);
+}
+
+Status SparseInt4::runExpanded(const void* a, void* c, std::int64_t m, GpuContext& context) {
+    if (!wt_.data() || !cublas_.get())
+        return Status::failure("sparse_int4: m=" + std::to_string(m) + " was prepared for at most " +
+                               std::to_string(kSparseMmaMaxM) + " rows");
+    const SparseWeightsView view{words_.data(), metadata_.data(), scales_.data(), zeros_.data(),
+                                 gIdx_.as<std::int32_t>(), n_, k_, groupSize_};
+    for (std::int64_t first = 0; first < n_; first += chunkFeatures_) {
+        const std::int64_t features = std::min(chunkFeatures_, n_ - first);
+        Q4_CHECK(expandSparseTransposed(view, first, features, wt_.data(), context.stream));
+        Q4_CHECK(cublasRowMajorGemmTransposedB(cublas_.get(), a, wt_.data(), static_cast<__half*>(c) + first, m, features,
+                                               k_, n_));
+    }
+    return Status::success();
 }
 
 Status SparseInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) {
     if (!words_.data()) return Status::failure("sparse_int4 was not prepared for a 2:4 layer");
+    if (m > kSparseMmaMaxM) return runExpanded(a, c, m, context);
     const SparseInt4Plan plan = planSparseInt4(m, n_, k_, groupSize_, multiprocessors_);
     // Refuse a plan that would leave outputs unwritten (a slice without k), write partials past the
     // workspace, or ask for more shared memory than the kernel was allowed.
@@ -429,6 +457,11 @@ Status SparseInt4::run(const void* a, void* c, std::int64_t m, GpuContext& conte
 }
 
 std::string SparseInt4::path(std::int64_t m) const {
+    if (m > kSparseMmaMaxM) {
+        const std::int64_t blocks = (n_ + chunkFeatures_ - 1) / std::max<std::int64_t>(chunkFeatures_, 1);
+        return "2:4 expanded to fp16, " + std::to_string(blocks) + (blocks == 1 ? " block" : " blocks") +
+               " of features, + cuBLAS (dense math)" + (groupSize_ > 0 ? "" : ", per-row groups");
+    }
     const SparseInt4Plan plan = planSparseInt4(m, n_, k_, groupSize_, multiprocessors_);
     return "mma.sp m" + std::to_string(plan.mPerLaunch) + " x" +
            std::to_string((m + plan.mPerLaunch - 1) / plan.mPerLaunch) + " split-k " + std::to_string(plan.slices) +
@@ -448,7 +481,8 @@ KernelEntry sparseInt4Entry() {
              "Ours: 2:4 sparse weights through mma.sp::ordered_metadata m16n8k32 (the weights are the sparse "
              "operand), kept nibbles and metadata reshuffled at prepare into fragment and metadata-register order, "
              "dequantized in registers (lop3 magic), split-k with a deterministic reduction at small m; act-order "
-             "by each kept row's own group.",
+             "by each kept row's own group. Above 32 rows the kept weights are expanded to fp16 a block of features "
+             "at a time and multiplied by cuBLAS.",
              "2:4 only; n % 16 == 0, k % 64 == 0; any group size and g_idx; sm_80+", true, false,
              {Sparsity::Sparse2of4}},
             sparseInt4Supports,

@@ -4,10 +4,17 @@
 #include <cstdint>
 #include <string>
 
+#include "cuda/cublas_handle.h"
 #include "cuda/gpu_kernel.h"
 #include "sparse_int4/sparse_layout.h"
 
 namespace q4 {
+
+// Above this m the kept weights are expanded to fp16 a block of features at a time and multiplied
+// by cuBLAS (dense math): the mma.sp kernel holds 32 rows per launch and streams every weight once
+// per launch, so from its second launch the expansion (a pass over the compressed weights and a
+// write of the fp16 block) plus one dense product is faster (docs/kernels.md, log step 70).
+constexpr std::int64_t kSparseMmaMaxM = 32;
 
 // The launch shape chosen for a problem: m rows per launch (8 per m tile), k slices (split-k),
 // and the shared memory a block needs.
@@ -40,8 +47,12 @@ public:
     std::string path(std::int64_t m) const override;
 
 private:
+    Status runExpanded(const void* a, void* c, std::int64_t m, GpuContext& context);
+
     DeviceBuffer words_, metadata_, scales_, zeros_, gIdx_, partials_, counters_;
-    std::int64_t n_ = 0, k_ = 0;
+    DeviceBuffer wt_;  // m > kSparseMmaMaxM: one block of features of the expanded W^T
+    CublasHandle cublas_;
+    std::int64_t n_ = 0, k_ = 0, chunkFeatures_ = 0;
     int groupSize_ = 0;  // 0: per-row groups
     int multiprocessors_ = 132;
 };

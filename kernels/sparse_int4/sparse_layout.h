@@ -35,6 +35,7 @@
 // scheme). Otherwise (act-order, or groups of 8 or 16 rows) each kept value looks up the group
 // of its own row in g_idx: rows keep their stored order, which the 2:4 runs need (sorting rows
 // by group, as tc_int4 does, would break the runs).
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -79,6 +80,40 @@ Q4_SPARSE_HD constexpr int keptOffset(std::uint32_t low, std::uint32_t high, int
     const std::uint32_t word = (p >> 1) ? high : low;
     const int nibble = int(word >> (16 * (p & 1) + 4 * t)) & 0xF;
     return 16 * (p >> 1) + 4 * t + ((nibble >> (2 * e)) & 3);
+}
+
+// Where element (feature n, row r) of W^T sits in the streams, for the fp16 expansion of the
+// large-m path and for host checks. Row r of its 64-k step is in block (r % 64) / 32 (sparsity
+// selector), chunk c = (r % 32) / 4 of that block, at offset r % 4; feature n is row g = n % 8 of
+// tile n / 16, in the registers' high halves (hi = 1) when n % 16 >= 8.
+//
+// The entry of `lane` in the (64-k step, 16-feature tile) that holds (n, r).
+Q4_SPARSE_HD constexpr std::size_t laneEntry(std::int64_t n, std::int64_t r, std::int64_t nTiles, int lane) {
+    return std::size_t(((r / 64) * nTiles + n / 16) * 32 + lane);
+}
+// The metadata register that holds the offsets of (n, r)'s chunk: the one of metadataLane for
+// the row's block and half (c / 4), which the 16 rows of that half share.
+Q4_SPARSE_HD constexpr std::size_t metadataIndex(std::int64_t n, std::int64_t r, std::int64_t nTiles) {
+    return laneEntry(n, r, nTiles, metadataLane(int(n % 8), int(r % 64 / 32), int(r % 32 / 16)));
+}
+// The word of lane 4 g + c % 4 that holds (n, r)'s chunk, kept or not (A-register hi + 2 (c / 4)).
+Q4_SPARSE_HD constexpr std::size_t wordIndex(std::int64_t n, std::int64_t r, std::int64_t nTiles) {
+    return laneEntry(n, r, nTiles, 4 * int(n % 8) + int(r % 16 / 4)) * 2 + std::size_t(r % 64 / 32);
+}
+
+struct KeptNibble {
+    bool kept;         // false: one of the two rows its chunk drops, so the weight is exactly 0
+    std::size_t word;  // wordIndex: the word that holds the chunk's two kept nibbles
+    int shift;         // when kept, its nibble is (words[word] >> shift) & 0xF
+};
+// (n, r) from its metadata register (metadata[metadataIndex(n, r, nTiles)]): the chunk's nibble
+// names the lower kept offset in bits 0-1 (register half e = 0) and the higher in bits 2-3 (e = 1).
+Q4_SPARSE_HD constexpr KeptNibble keptNibble(std::uint32_t metadata, std::int64_t n, std::int64_t r,
+                                             std::int64_t nTiles) {
+    const int hi = int(n % 16 / 8), c = int(r % 32 / 4), offset = int(r % 4);
+    const int nibble = int(metadata >> (16 * hi + 4 * (c % 4))) & 0xF;
+    const int e = offset == (nibble & 3) ? 0 : offset == (nibble >> 2) ? 1 : -1;
+    return {e >= 0, wordIndex(n, r, nTiles), e >= 0 ? nibbleShift(hi + 2 * (c / 4), e) : 0};
 }
 
 }  // namespace sparse

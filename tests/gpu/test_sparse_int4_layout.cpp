@@ -9,8 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "cuda/device_memory.h"
 #include "cuda/gpu_kernel.h"
+#include "gpu_test_support.h"
 #include "run/problem_data.h"
+#include "sparse_int4/sparse_expand.h"
 #include "sparse_int4/sparse_int4.h"
 #include "sparse_int4/sparse_layout.h"
 #include "sparsity/sparse_gptq_layer.h"
@@ -217,6 +220,165 @@ TEST(SparseInt4Layout, PerRowLookupFindsEachValuesRow) {
                     }
                 }
         }
+}
+
+// W^T [n][k] in fp16 as expandSparseTransposed computes it, from the layout's streams through
+// sparse::metadataIndex and sparse::keptNibble alone: dropped weights exactly 0, kept ones
+// scale * (q - z) in fp32 rounded once.
+struct ExpandedOnHost {
+    std::vector<q4::HalfBits> wt;    // [n][k]
+    std::vector<std::uint8_t> kept;  // [n][k]
+};
+
+ExpandedOnHost expandOnHost(const q4::SparseFragmentLayout& layout) {
+    const std::int64_t n = layout.n, k = layout.k, nTiles = n / 16;
+    ExpandedOnHost out{std::vector<q4::HalfBits>(std::size_t(n * k), 0),
+                       std::vector<std::uint8_t>(std::size_t(n * k), 0)};
+    for (std::int64_t f = 0; f < n; ++f)
+        for (std::int64_t r = 0; r < k; ++r) {
+            const std::uint32_t meta = layout.metadata[q4::sparse::metadataIndex(f, r, nTiles)];
+            const q4::sparse::KeptNibble at = q4::sparse::keptNibble(meta, f, r, nTiles);
+            if (!at.kept) continue;
+            const int q = int(layout.words[at.word] >> at.shift) & 0xF;
+            const std::int64_t group = layout.groupSize > 0 ? r / layout.groupSize : layout.gIdx[std::size_t(r)];
+            const std::size_t pair = std::size_t((group * nTiles + f / 16) * 8 + f % 8);
+            const int high = int(f % 16 / 8);
+            const float scale = q4::halfToFloat(q4::HalfBits(halfOf(layout.scales[pair], high)));
+            const float zero = q4::halfToFloat(q4::HalfBits(halfOf(layout.zeros[pair], high))) - 1024.0f;
+            const std::size_t wt = std::size_t(f * k + r);
+            out.kept[wt] = 1;
+            out.wt[wt] = q4::floatToHalf(scale * (float(q) - zero));
+        }
+    return out;
+}
+
+// The pruned layer's dense fp16 W^T: its exact weights rounded once, as cublas_fp16 uploads them.
+std::vector<q4::HalfBits> prunedHalfTransposed(const q4::SparseGptqLayer& layer) {
+    const std::vector<float> w = q4::dequantizePruned(layer);  // [k, n]
+    std::vector<q4::HalfBits> wt(w.size());
+    for (std::int64_t r = 0; r < layer.k; ++r)
+        for (std::int64_t c = 0; c < layer.n; ++c)
+            wt[std::size_t(c * layer.k + r)] = q4::floatToHalf(w[std::size_t(r * layer.n + c)]);
+    return wt;
+}
+
+TEST(SparseInt4Layout, ElementAddressingExpandsToThePrunedHalfWeights) {
+    std::uint64_t seed = 11;  // odd seeds store zeros as V1, even ones as V2
+    for (const Shape& s : {Shape{16, 64, -1, false}, Shape{32, 128, 32, false}, Shape{48, 192, 64, false},
+                           Shape{64, 256, 128, false}, Shape{144, 320, 64, false}, Shape{32, 128, 16, false},
+                           Shape{32, 256, 32, true}, Shape{48, 256, 64, true}, Shape{64, 512, 128, true},
+                           Shape{16, 128, 16, true}, Shape{96, 1024, 128, false}, Shape{80, 384, 128, true}}) {
+        SCOPED_TRACE(describe(s) + " seed " + std::to_string(seed));
+        const q4::LayerData data = sparseLayer(s, seed++);
+        ASSERT_TRUE(data.sparse.has_value());
+        auto layout = q4::makeSparseFragmentLayout(*data.sparse);
+        ASSERT_TRUE(layout) << layout.error();
+        const ExpandedOnHost expanded = expandOnHost(*layout);
+        const std::vector<q4::HalfBits> want = prunedHalfTransposed(*data.sparse);
+        auto mask = q4::keepMaskOf(*data.sparse);
+        ASSERT_TRUE(mask) << mask.error();
+        const std::int64_t n = s.n, k = s.k;
+        std::int64_t kept = 0, nonzero = 0, mismatches = 0;
+        for (std::int64_t f = 0; f < n; ++f)
+            for (std::int64_t r = 0; r < k; ++r) {
+                const std::size_t at = std::size_t(f * k + r);
+                kept += expanded.kept[at];
+                nonzero += (expanded.wt[at] & 0x7FFFu) != 0;
+                if (expanded.kept[at] != (*mask)[std::size_t(r * n + f)] && mismatches++ < 5)
+                    ADD_FAILURE() << "feature " << f << " row " << r << ": kept " << int(expanded.kept[at])
+                                  << ", the layer " << int((*mask)[std::size_t(r * n + f)]);
+                if (expanded.wt[at] != want[at] && mismatches++ < 5)
+                    ADD_FAILURE() << "feature " << f << " row " << r << ": expanded 0x" << std::hex << expanded.wt[at]
+                                  << ", the layer 0x" << want[at] << std::dec;
+            }
+        EXPECT_EQ(mismatches, 0);
+        EXPECT_EQ(kept, n * k / 2);     // two of every four rows
+        EXPECT_GT(nonzero, n * k / 4);  // the kept values were compared, not just the zeros
+    }
+}
+
+// Bad arguments are refused before any launch, so this needs no GPU.
+TEST(SparseInt4Layout, ExpansionRefusesBadArgumentsByName) {
+    alignas(16) static std::uint32_t dummy[4];
+    alignas(16) static std::uint16_t out[64];
+    const q4::SparseWeightsView good{dummy, dummy, dummy, dummy, nullptr, 64, 128, 32};
+    auto refusal = [&](q4::SparseWeightsView w, std::int64_t first, std::int64_t features, void* wt) {
+        return q4::expandSparseTransposed(w, first, features, wt, nullptr);
+    };
+    struct Case {
+        q4::SparseWeightsView w;
+        std::int64_t first, features;
+        void* wt;
+        const char* field;
+        const char* says;
+    };
+    q4::SparseWeightsView oddN = good, oddK = good, noWords = good, badGroup = good, perRow = good;
+    oddN.n = 72;
+    oddK.k = 96;
+    noWords.words = nullptr;
+    badGroup.groupSize = 12;
+    perRow.groupSize = 0;
+    for (const Case& c :
+         {Case{oddN, 0, 16, out, "n", "n=72"}, Case{oddK, 0, 16, out, "k", "k=96"},
+          Case{noWords, 0, 16, out, "words", "words"}, Case{badGroup, 0, 16, out, "groupSize", "groupSize=12"},
+          Case{perRow, 0, 16, out, "gIdx", "gIdx"}, Case{good, 8, 16, out, "firstFeature", "firstFeature=8"},
+          Case{good, 0, 24, out, "features", "features=24"}, Case{good, 48, 32, out, "features", "n=64"},
+          Case{good, 0, 16, reinterpret_cast<char*>(out) + 2, "wt", "16-byte"}}) {
+        const q4::Status s = refusal(c.w, c.first, c.features, c.wt);
+        ASSERT_FALSE(s) << c.field;
+        EXPECT_EQ(s.field, c.field) << s.message;
+        EXPECT_NE(s.message.find(c.says), std::string::npos) << s.message;
+    }
+    EXPECT_TRUE(refusal(good, 64, 0, out));  // nothing to expand: no launch
+}
+
+// On a device: the kernel writes the same bits, one window of features at a time.
+TEST(SparseInt4Layout, ExpansionKernelWritesThePrunedHalfWeights) {
+    Q4_REQUIRE_GPU();
+    q4::test::GpuTestContext gpu;
+    std::uint64_t seed = 21;
+    for (const Shape& s : {Shape{64, 256, 128, false}, Shape{144, 320, 64, false}, Shape{32, 128, 16, false},
+                           Shape{96, 512, 64, true}, Shape{256, 4096, 128, true}, Shape{512, 2048, 128, false}}) {
+        SCOPED_TRACE(describe(s));
+        const q4::LayerData data = sparseLayer(s, seed++);
+        ASSERT_TRUE(data.sparse.has_value());
+        auto layout = q4::makeSparseFragmentLayout(*data.sparse);
+        ASSERT_TRUE(layout) << layout.error();
+        q4::DeviceAllocator allocator;
+        auto upload = [&](const auto& v) {
+            auto buffer = allocator.upload(v.data(), v.size() * sizeof(v[0]), q4::MemoryUse::Weights);
+            EXPECT_TRUE(buffer) << buffer.error();
+            return std::move(buffer).value();
+        };
+        const q4::DeviceBuffer words = upload(layout->words), metadata = upload(layout->metadata),
+                               scales = upload(layout->scales), zeros = upload(layout->zeros);
+        q4::DeviceBuffer gIdx;
+        if (layout->groupSize == 0) gIdx = upload(layout->gIdx);
+        const q4::SparseWeightsView view{
+            words.data(), metadata.data(),  scales.data(), zeros.data(), gIdx.as<const std::int32_t>(), s.n,
+            s.k,          layout->groupSize};
+        const std::size_t elements = std::size_t(s.n * s.k);
+        auto wt = allocator.allocate(elements * 2, q4::MemoryUse::Workspace);
+        ASSERT_TRUE(wt) << wt.error();
+        ASSERT_EQ(cudaMemset(wt->data(), 0xFF, elements * 2), cudaSuccess);  // NaNs wherever nothing is written
+        // Windows of 16, then 32, ... features, each written at its own rows of W^T.
+        for (std::int64_t first = 0, features = 16; first < s.n; first += features, features *= 2) {
+            features = std::min(features, s.n - first);
+            const q4::Status expanded =
+                q4::expandSparseTransposed(view, first, features, wt->as<std::uint16_t>() + first * s.k, gpu.stream());
+            ASSERT_TRUE(expanded) << expanded.message;
+        }
+        ASSERT_EQ(cudaStreamSynchronize(gpu.stream()), cudaSuccess);
+        std::vector<q4::HalfBits> got(elements);
+        ASSERT_EQ(cudaMemcpy(got.data(), wt->data(), elements * 2, cudaMemcpyDeviceToHost), cudaSuccess);
+        const std::vector<q4::HalfBits> want = prunedHalfTransposed(*data.sparse);
+        std::int64_t mismatches = 0;
+        for (std::size_t at = 0; at < elements; ++at)
+            if (got[at] != want[at] && mismatches++ < 5)
+                ADD_FAILURE() << "feature " << std::int64_t(at) / s.k << " row " << std::int64_t(at) % s.k
+                              << ": kernel 0x" << std::hex << got[at] << ", the layer 0x" << want[at] << std::dec;
+        EXPECT_EQ(mismatches, 0);
+    }
 }
 
 TEST(SparseInt4Layout, UnsupportedPointsSayWhy) {
