@@ -1,11 +1,14 @@
 // Expands the 2:4 fragment layout into a dense fp16 W^T [features][k] for cuBLAS: the large-m
 // path of sparse_int4, where one dense GEMM beats passes of mma.sp over the weights.
 //
-// Each thread writes 8 consecutive k of one feature as one 16-byte store, consecutive threads
-// along k, so a warp writes 512 contiguous bytes and every DRAM sector whole. The 8 rows are two
-// 4-row chunks of one 32-row block: they share one metadata register (sparse::metadataIndex) and
-// take their nibbles from two lanes' words (sparse::wordIndex); sparse::keptNibble says which of
-// the 8 rows are kept and where their nibbles sit. Dropped weights are exactly 0; kept ones are
+// Each thread writes 8 consecutive k of one feature as one 16-byte store. A warp covers the 16
+// features of a tile at 16 consecutive k (two threads a feature, so each writes a whole 32-byte
+// sector of its row), and so reads the words and metadata of one 64-k step and tile, which no
+// other warp reads again: along k instead, the 16 features of a tile re-read the same words from
+// L2 sixteen times over (log step 70). The 8 rows of a thread are two 4-row chunks of one 32-row
+// block: they share one metadata register (sparse::metadataIndex) and take their nibbles from two
+// lanes' words (sparse::wordIndex); sparse::keptNibble says which of the 8 rows are kept and
+// where their nibbles sit. Dropped weights are exactly 0; kept ones are
 // scale * (q - z) in fp32, exact, rounded once to fp16, so the result has the bits of the pruned
 // layer's dense fp16 weights.
 #include <cuda_fp16.h>
@@ -35,12 +38,15 @@ __global__ void __launch_bounds__(kThreads)
                        const uint32_t* __restrict__ scales, const uint32_t* __restrict__ zeros,
                        const int32_t* __restrict__ gIdx, __half* __restrict__ wt, long long firstFeature,
                        long long features, int n, int k, int groupSize) {
-    const int nTiles = n / 16, pieces = k / 8;  // pieces: 8-row runs per feature
-    const long long total = features * pieces;
+    const int nTiles = n / 16, pairs = k / 16;  // pairs: 16-row runs per feature
+    const long long total = features * pairs * 2;
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
          i += (long long)gridDim.x * blockDim.x) {
-        const long long f = i / pieces, feature = firstFeature + f;
-        const int r0 = int(i - f * pieces) * 8;
+        // i = ((tile * pairs + pair) * 16 + feature in tile) * 2 + half of the pair.
+        const long long run = i / 32, tile = run / pairs;
+        const int lane = int(i % 32), pairIndex = int(run - tile * pairs);
+        const long long f = tile * 16 + lane / 2, feature = firstFeature + f;
+        const int r0 = pairIndex * 16 + (lane % 2) * 8;
         const uint32_t meta = __ldg(metadata + sparse::metadataIndex(feature, r0, nTiles));
         const uint32_t chunk[2] = {__ldg(words + sparse::wordIndex(feature, r0, nTiles)),
                                    __ldg(words + sparse::wordIndex(feature, r0 + 4, nTiles))};

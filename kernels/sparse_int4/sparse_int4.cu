@@ -27,7 +27,8 @@
 //
 // Above kSparseMmaMaxM rows the kernel is not used: the kept weights are expanded to a dense fp16
 // W^T a block of features at a time (sparse_expand.h) and multiplied by cuBLAS, so large m runs at
-// dense tensor-core speed, not the sparse instructions' (the record's path says so).
+// dense tensor-core speed, not the sparse instructions' (the record's path says so). Up to it, one
+// launch per 32 rows.
 //
 // Limits: 2:4 only; n % 16, k % 64; any group size and g_idx; m any; sm_80 or newer.
 #include "sparse_int4/sparse_int4.h"
@@ -481,7 +482,7 @@ KernelEntry sparseInt4Entry() {
              "Ours: 2:4 sparse weights through mma.sp::ordered_metadata m16n8k32 (the weights are the sparse "
              "operand), kept nibbles and metadata reshuffled at prepare into fragment and metadata-register order, "
              "dequantized in registers (lop3 magic), split-k with a deterministic reduction at small m; act-order "
-             "by each kept row's own group. Above 32 rows the kept weights are expanded to fp16 a block of features "
+             "by each kept row's own group. Above 64 rows the kept weights are expanded to fp16 a block of features "
              "at a time and multiplied by cuBLAS.",
              "2:4 only; n % 16 == 0, k % 64 == 0; any group size and g_idx; sm_80+", true, false,
              {Sparsity::Sparse2of4}},
