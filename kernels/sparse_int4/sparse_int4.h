@@ -11,10 +11,11 @@
 namespace q4 {
 
 // Above this m the kept weights are expanded to fp16 a block of features at a time and multiplied
-// by cuBLAS (dense math): the mma.sp kernel holds 32 rows per launch and streams every weight once
-// per launch, so from its third launch the expansion (a pass over the compressed weights and a
-// write of the fp16 block) plus one dense product is faster (docs/kernels.md, log step 70).
-constexpr std::int64_t kSparseMmaMaxM = 64;
+// by cuBLAS (dense math). The mma.sp kernel holds 32 rows per launch and streams every weight once
+// per launch (about 41 µs a launch at n = k = 8192 on the H100); the expansion plus one dense
+// product took 265-285 µs from m = 65 to 256 there, so it pays from the seventh launch
+// (docs/kernels.md, log step 70).
+constexpr std::int64_t kSparseMmaMaxM = 192;
 
 // The launch shape chosen for a problem: m rows per launch (8 per m tile), k slices (split-k),
 // and the shared memory a block needs.

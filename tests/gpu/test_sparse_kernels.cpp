@@ -3,7 +3,8 @@
 // read the compressed form alike), so a kernel that declares a pattern later is tested here
 // without edits; the reference is the CPU product of the pruned weights. The layers sample
 // n {64, 200, 4096} x k {128, 256, 4096} x group 32/64/128/-1 x act-order x zero format, each at
-// two of m {1, 3, 7, 16, 33, 100}. Also: kernels refuse the patterns they do not declare, and
+// two of m {1, 3, 7, 16, 33, 100}, the 64-wide layers with k <= 256 also at m = 515 or 4096 (where
+// the kernels take their large-m paths; the CPU reference stays cheap). Also: kernels refuse the patterns they do not declare, and
 // wmma_int4 keeps its 16:32 weights compressed.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
@@ -66,6 +67,7 @@ std::vector<LayerCase> sampledCases() {
                 c.quant.zeroFormat = combo / 8 == 1 ? ZeroFormat::V2 : ZeroFormat::V1;
                 c.quant.symmetric = index % 3 == 0;
                 c.ms = {ms[2 * index % 6], ms[(2 * index + 1) % 6]};
+                if (n == 64 && k <= 256) c.ms.push_back(layer == 0 ? 4096 : 515);
                 cases.push_back(c);
             }
     return cases;
