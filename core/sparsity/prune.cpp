@@ -1,6 +1,7 @@
 #include "sparsity/prune.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -28,8 +29,9 @@ Status validateKeepMask(const KeepMask& mask, std::int64_t k, std::int64_t n, Sp
         return Status::failure("the keep mask has " + str(std::int64_t(mask.size())) +
                                " entries: it must have k*n=" + str(k * n));
     const int run = runLength(sparsity);
-    for (std::int64_t c = 0; c < n; ++c)
-        for (std::int64_t first = 0; first < k; first += run) {
+    // Runs of a row block side by side: consecutive columns read the same cache lines of its rows.
+    for (std::int64_t first = 0; first < k; first += run)
+        for (std::int64_t c = 0; c < n; ++c) {
             int kept = 0;
             for (std::int64_t r = first; r < first + run; ++r) {
                 const std::uint8_t v = mask[std::size_t(r * n + c)];
@@ -54,15 +56,22 @@ Expected<KeepMask> magnitudeMask(const std::vector<float>& w, std::int64_t k, st
 
     const int run = runLength(sparsity);
     KeepMask mask(w.size(), 0);
-    std::vector<int> order(std::size_t(run), 0);
-    for (std::int64_t c = 0; c < n; ++c)
-        for (std::int64_t first = 0; first < k; first += run) {
-            auto at = [&](int offset) { return std::size_t((first + offset) * n + c); };
-            std::iota(order.begin(), order.end(), 0);
-            // Stable: on equal magnitude the lower offset stays first, and so is kept.
-            std::stable_sort(order.begin(), order.end(),
-                             [&](int x, int y) { return std::fabs(w[at(x)]) > std::fabs(w[at(y)]); });
-            for (int i = 0; i < keptPerRun(sparsity); ++i) mask[at(order[std::size_t(i)])] = 1;
+    std::array<int, kRowsPerMetadataWord> order{};  // a run's offsets, largest magnitude first
+    // Runs of a row block side by side: consecutive columns read the same cache lines of its rows.
+    for (std::int64_t first = 0; first < k; first += run)
+        for (std::int64_t c = 0; c < n; ++c) {
+            auto magnitude = [&](int offset) { return std::fabs(w[std::size_t((first + offset) * n + c)]); };
+            // Insertion sort, which is stable: on equal magnitude the lower offset stays first, and
+            // so is kept. No allocation per run (std::stable_sort's buffer took most of the time).
+            for (int i = 0; i < run; ++i) {
+                const float value = magnitude(i);
+                int j = i;
+                for (; j > 0 && value > magnitude(order[std::size_t(j - 1)]); --j)
+                    order[std::size_t(j)] = order[std::size_t(j - 1)];
+                order[std::size_t(j)] = i;
+            }
+            for (int i = 0; i < keptPerRun(sparsity); ++i)
+                mask[std::size_t((first + order[std::size_t(i)]) * n + c)] = 1;
         }
     return mask;
 }
