@@ -33,18 +33,20 @@ std::vector<float> dequantize(const GptqLayer& layer) {
     const std::vector<std::uint8_t> stored = unpackZeros(layer.qzeros, groups, n);
     const std::vector<std::int32_t> gIdx = layer.gIdx.empty() ? naturalGroupIndex(k, layer.groupSize) : layer.gIdx;
 
+    // Scales and zeros decoded once per (group, column), not once per weight.
     std::vector<float> scale(layer.scales.size());
     for (std::size_t i = 0; i < scale.size(); ++i) scale[i] = halfToFloat(layer.scales[i]);
+    std::vector<int> zero(stored.size());
+    for (std::size_t i = 0; i < zero.size(); ++i) zero[i] = decodeZero(stored[i], layer.zeroFormat);
 
     std::vector<float> w(std::size_t(k * n));
     for (std::int64_t r = 0; r < k; ++r) {
-        const std::int64_t base = std::int64_t(gIdx[std::size_t(r)]) * n;
-        for (std::int64_t c = 0; c < n; ++c) {
-            const auto cell = std::size_t(base + c);
-            const int zero = decodeZero(stored[cell], layer.zeroFormat);
-            const auto at = std::size_t(r * n + c);
-            w[at] = scale[cell] * float(int(q[at]) - zero);
-        }
+        const std::size_t base = std::size_t(gIdx[std::size_t(r)]) * std::size_t(n);
+        const float* rowScale = scale.data() + base;
+        const int* rowZero = zero.data() + base;
+        const std::uint8_t* rowQ = q.data() + std::size_t(r * n);
+        float* row = w.data() + std::size_t(r * n);
+        for (std::int64_t c = 0; c < n; ++c) row[c] = rowScale[c] * float(int(rowQ[c]) - rowZero[c]);
     }
     return w;
 }
