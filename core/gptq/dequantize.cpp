@@ -4,6 +4,7 @@
 #include <limits>
 #include <thread>
 
+#include "common/parallel_for.h"
 #include "gptq/gptq_layer.h"
 
 namespace q4 {
@@ -40,14 +41,16 @@ std::vector<float> dequantize(const GptqLayer& layer) {
     for (std::size_t i = 0; i < zero.size(); ++i) zero[i] = decodeZero(stored[i], layer.zeroFormat);
 
     std::vector<float> w(std::size_t(k * n));
-    for (std::int64_t r = 0; r < k; ++r) {
-        const std::size_t base = std::size_t(gIdx[std::size_t(r)]) * std::size_t(n);
-        const float* rowScale = scale.data() + base;
-        const int* rowZero = zero.data() + base;
-        const std::uint8_t* rowQ = q.data() + std::size_t(r * n);
-        float* row = w.data() + std::size_t(r * n);
-        for (std::int64_t c = 0; c < n; ++c) row[c] = rowScale[c] * float(int(rowQ[c]) - rowZero[c]);
-    }
+    parallelFor(k, kParallelElements / std::max<std::int64_t>(n, 1), [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t r = begin; r < end; ++r) {
+            const std::size_t base = std::size_t(gIdx[std::size_t(r)]) * std::size_t(n);
+            const float* rowScale = scale.data() + base;
+            const int* rowZero = zero.data() + base;
+            const std::uint8_t* rowQ = q.data() + std::size_t(r * n);
+            float* row = w.data() + std::size_t(r * n);
+            for (std::int64_t c = 0; c < n; ++c) row[c] = rowScale[c] * float(int(rowQ[c]) - rowZero[c]);
+        }
+    });
     return w;
 }
 

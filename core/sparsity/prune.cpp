@@ -8,6 +8,8 @@
 #include <numeric>
 #include <string>
 
+#include "common/parallel_for.h"
+
 namespace q4 {
 namespace {
 
@@ -56,23 +58,27 @@ Expected<KeepMask> magnitudeMask(const std::vector<float>& w, std::int64_t k, st
 
     const int run = runLength(sparsity);
     KeepMask mask(w.size(), 0);
-    std::array<int, kRowsPerMetadataWord> order{};  // a run's offsets, largest magnitude first
-    // Runs of a row block side by side: consecutive columns read the same cache lines of its rows.
-    for (std::int64_t first = 0; first < k; first += run)
-        for (std::int64_t c = 0; c < n; ++c) {
-            auto magnitude = [&](int offset) { return std::fabs(w[std::size_t((first + offset) * n + c)]); };
-            // Insertion sort, which is stable: on equal magnitude the lower offset stays first, and
-            // so is kept. No allocation per run (std::stable_sort's buffer took most of the time).
-            for (int i = 0; i < run; ++i) {
-                const float value = magnitude(i);
-                int j = i;
-                for (; j > 0 && value > magnitude(order[std::size_t(j - 1)]); --j)
-                    order[std::size_t(j)] = order[std::size_t(j - 1)];
-                order[std::size_t(j)] = i;
-            }
-            for (int i = 0; i < keptPerRun(sparsity); ++i)
-                mask[std::size_t((first + order[std::size_t(i)]) * n + c)] = 1;
-        }
+    // Row blocks in parallel; in a block, runs side by side: consecutive columns read the same
+    // cache lines of its rows.
+    parallelFor(
+        k / run, kParallelElements / std::max<std::int64_t>(n * run, 1), [&](std::int64_t begin, std::int64_t end) {
+            std::array<int, kRowsPerMetadataWord> order{};  // a run's offsets, largest magnitude first
+            for (std::int64_t first = begin * run; first < end * run; first += run)
+                for (std::int64_t c = 0; c < n; ++c) {
+                    auto magnitude = [&](int offset) { return std::fabs(w[std::size_t((first + offset) * n + c)]); };
+                    // Insertion sort, which is stable: on equal magnitude the lower offset stays first,
+                    // and so is kept. No allocation per run (std::stable_sort's buffer took most of the time).
+                    for (int i = 0; i < run; ++i) {
+                        const float value = magnitude(i);
+                        int j = i;
+                        for (; j > 0 && value > magnitude(order[std::size_t(j - 1)]); --j)
+                            order[std::size_t(j)] = order[std::size_t(j - 1)];
+                        order[std::size_t(j)] = i;
+                    }
+                    for (int i = 0; i < keptPerRun(sparsity); ++i)
+                        mask[std::size_t((first + order[std::size_t(i)]) * n + c)] = 1;
+                }
+        });
     return mask;
 }
 

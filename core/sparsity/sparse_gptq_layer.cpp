@@ -1,8 +1,10 @@
 #include "sparsity/sparse_gptq_layer.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 
+#include "common/parallel_for.h"
 #include "sparsity/sparse_metadata.h"
 
 namespace q4 {
@@ -63,10 +65,13 @@ Expected<SparseGptqLayer> compressPruned(const GptqLayer& dense, const KeepMask&
     const std::vector<std::uint8_t> q = unpackWeights(dense.qweight, k, n);
     std::vector<std::uint8_t> kept(std::size_t(k / 2 * n));
     std::vector<std::int64_t> slot(std::size_t(n), 0);
-    for (std::int64_t r = 0; r < k; ++r)
-        for (std::int64_t c = 0; c < n; ++c)
-            if (mask[std::size_t(r * n + c)])
-                kept[std::size_t(slot[std::size_t(c)]++ * n + c)] = q[std::size_t(r * n + c)];
+    // Columns in parallel: a column's slots are its own.
+    parallelFor(n, kParallelElements / std::max<std::int64_t>(k, 1), [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t r = 0; r < k; ++r)
+            for (std::int64_t c = begin; c < end; ++c)
+                if (mask[std::size_t(r * n + c)])
+                    kept[std::size_t(slot[std::size_t(c)]++ * n + c)] = q[std::size_t(r * n + c)];
+    });
 
     SparseGptqLayer sparse;
     sparse.sparsity = sparsity;

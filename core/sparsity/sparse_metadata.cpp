@@ -1,9 +1,12 @@
 #include "sparsity/sparse_metadata.h"
 
+#include <algorithm>
 #include <bitset>
 #include <cstddef>
 #include <cstdio>
 #include <string>
+
+#include "common/parallel_for.h"
 
 namespace q4 {
 namespace {
@@ -32,22 +35,26 @@ std::vector<std::uint32_t> encodeMetadata(const KeepMask& mask, std::int64_t k, 
     if (sparsity == Sparsity::None) return {};
     const std::int64_t words = k / kRowsPerMetadataWord;
     std::vector<std::uint32_t> metadata(std::size_t(words * n), 0);
-    for (std::int64_t j = 0; j < words; ++j)
-        for (std::int64_t c = 0; c < n; ++c) {
-            auto kept = [&](std::int64_t offset) { return mask[std::size_t((j * 32 + offset) * n + c)] != 0; };
-            std::uint32_t word = 0;
-            if (sparsity == Sparsity::Sparse16of32) {
-                for (int i = 0; i < 32; ++i)
-                    if (kept(i)) word |= 1u << i;
-            } else {
-                for (int g = 0; g < kGroupsPerWord; ++g) {
-                    int slot = 0;  // 0 for the lower kept offset, 1 for the higher
-                    for (int offset = 0; offset < 4; ++offset)
-                        if (kept(4 * g + offset)) word |= std::uint32_t(offset) << (4 * g + 2 * slot++);
+    // Words in parallel: each is written from its own 32 rows of one column.
+    parallelFor(
+        words, kParallelElements / std::max<std::int64_t>(32 * n, 1), [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t j = begin; j < end; ++j)
+                for (std::int64_t c = 0; c < n; ++c) {
+                    auto kept = [&](std::int64_t offset) { return mask[std::size_t((j * 32 + offset) * n + c)] != 0; };
+                    std::uint32_t word = 0;
+                    if (sparsity == Sparsity::Sparse16of32) {
+                        for (int i = 0; i < 32; ++i)
+                            if (kept(i)) word |= 1u << i;
+                    } else {
+                        for (int g = 0; g < kGroupsPerWord; ++g) {
+                            int slot = 0;  // 0 for the lower kept offset, 1 for the higher
+                            for (int offset = 0; offset < 4; ++offset)
+                                if (kept(4 * g + offset)) word |= std::uint32_t(offset) << (4 * g + 2 * slot++);
+                        }
+                    }
+                    metadata[std::size_t(j * n + c)] = word;
                 }
-            }
-            metadata[std::size_t(j * n + c)] = word;
-        }
+        });
     return metadata;
 }
 
