@@ -1,6 +1,9 @@
 #include "sparse_int4/sparse_layout.h"
 
+#include <algorithm>
 #include <string>
+
+#include "common/parallel_for.h"
 
 namespace q4 {
 namespace {
@@ -22,12 +25,13 @@ bool blockUniformGroups(const SparseGptqLayer& layer) {
 
 Status sparseLayoutSupports(std::int64_t n, std::int64_t k) {
     if (n % 16 != 0)
-        return Status::failure("n=" + std::to_string(n) + " is not a multiple of 16 (sparse_int4 tiles 16 output features)",
-                               "n");
+        return Status::failure(
+            "n=" + std::to_string(n) + " is not a multiple of 16 (sparse_int4 tiles 16 output features)", "n");
     if (k % 64 != 0)
-        return Status::failure("k=" + std::to_string(k) +
-                                   " is not a multiple of 64 (sparse_int4 steps through k two 32-row mma.sp tiles at a time)",
-                               "k");
+        return Status::failure(
+            "k=" + std::to_string(k) +
+                " is not a multiple of 64 (sparse_int4 steps through k two 32-row mma.sp tiles at a time)",
+            "k");
     return Status::success();
 }
 
@@ -50,29 +54,34 @@ Expected<SparseFragmentLayout> makeSparseFragmentLayout(const SparseGptqLayer& l
 
     out.words.assign(std::size_t(steps * nTiles * 32 * 2), 0);
     out.metadata.assign(std::size_t(steps * nTiles * 32), 0);
-    for (std::int64_t step = 0; step < steps; ++step)
-        for (std::int64_t tile = 0; tile < nTiles; ++tile)
-            for (int lane = 0; lane < 32; ++lane) {
-                const int g = lane / 4, t = lane % 4;
-                const std::size_t at = std::size_t((step * nTiles + tile) * 32 + lane);
-                for (int block = 0; block < 2; ++block) {
-                    const std::int64_t word32 = 2 * step + block;  // the 32-row block's logical metadata row
-                    std::uint32_t word = 0;
-                    for (int p = 0; p < 4; ++p) {
-                        const std::int64_t column = tile * 16 + g + 8 * (p & 1);
-                        const std::int64_t run = 8 * word32 + t + 4 * (p >> 1);
-                        for (int e = 0; e < 2; ++e) word |= keptNibble(column, run, e) << sparse::nibbleShift(p, e);
+    // Steps in parallel: each writes only its own entries.
+    parallelFor(
+        steps, kParallelElements / std::max<std::int64_t>(64 * n, 1), [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t step = begin; step < end; ++step)
+                for (std::int64_t tile = 0; tile < nTiles; ++tile)
+                    for (int lane = 0; lane < 32; ++lane) {
+                        const int g = lane / 4, t = lane % 4;
+                        const std::size_t at = std::size_t((step * nTiles + tile) * 32 + lane);
+                        for (int block = 0; block < 2; ++block) {
+                            const std::int64_t word32 = 2 * step + block;  // the 32-row block's logical metadata row
+                            std::uint32_t word = 0;
+                            for (int p = 0; p < 4; ++p) {
+                                const std::int64_t column = tile * 16 + g + 8 * (p & 1);
+                                const std::int64_t run = 8 * word32 + t + 4 * (p >> 1);
+                                for (int e = 0; e < 2; ++e)
+                                    word |= keptNibble(column, run, e) << sparse::nibbleShift(p, e);
+                            }
+                            out.words[at * 2 + std::size_t(block)] = word;
+                        }
+                        // This lane supplies half t % 2 of block t / 2 (sparse::metadataLane).
+                        const std::int64_t word32 = 2 * step + t / 2;
+                        const int shift = 16 * (t % 2);
+                        auto half = [&](std::int64_t column) {
+                            return (layer.metadata[std::size_t(word32 * n + column)] >> shift) & 0xFFFFu;
+                        };
+                        out.metadata[at] = half(tile * 16 + g) | (half(tile * 16 + g + 8) << 16);
                     }
-                    out.words[at * 2 + std::size_t(block)] = word;
-                }
-                // This lane supplies half t % 2 of block t / 2 (sparse::metadataLane).
-                const std::int64_t word32 = 2 * step + t / 2;
-                const int shift = 16 * (t % 2);
-                auto half = [&](std::int64_t column) {
-                    return (layer.metadata[std::size_t(word32 * n + column)] >> shift) & 0xFFFFu;
-                };
-                out.metadata[at] = half(tile * 16 + g) | (half(tile * 16 + g + 8) << 16);
-            }
+        });
 
     const std::vector<std::uint8_t> storedZeros = unpackZeros(layer.qzeros, groups, n);
     out.scales.resize(std::size_t(groups * nTiles * 8));
@@ -86,7 +95,8 @@ Expected<SparseFragmentLayout> makeSparseFragmentLayout(const SparseGptqLayer& l
                     return floatToHalf(1024.0f + float(z));
                 };
                 const std::size_t i = std::size_t((group * nTiles + tile) * 8 + g);
-                out.scales[i] = halfPair(layer.scales[std::size_t(group * n + c0)], layer.scales[std::size_t(group * n + c1)]);
+                out.scales[i] =
+                    halfPair(layer.scales[std::size_t(group * n + c0)], layer.scales[std::size_t(group * n + c1)]);
                 out.zeros[i] = halfPair(zero(c0), zero(c1));
             }
 
