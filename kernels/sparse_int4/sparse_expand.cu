@@ -3,14 +3,13 @@
 //
 // Each thread writes 8 consecutive k of one feature as one 16-byte store. A warp covers the 16
 // features of a tile at 16 consecutive k (two threads a feature, so each writes a whole 32-byte
-// sector of its row), and so reads the words and metadata of one 64-k step and tile, which no
-// other warp reads again: along k instead, the 16 features of a tile re-read the same words from
-// L2 sixteen times over (log step 70). The 8 rows of a thread are two 4-row chunks of one 32-row
-// block: they share one metadata register (sparse::metadataIndex) and take their nibbles from two
-// lanes' words (sparse::wordIndex); sparse::keptNibble says which of the 8 rows are kept and
-// where their nibbles sit. Dropped weights are exactly 0; kept ones are
-// scale * (q - z) in fp32, exact, rounded once to fp16, so the result has the bits of the pruned
-// layer's dense fp16 weights.
+// sector of its row), so its loads fall in one 64-k step's entry of one tile. The 8 rows of a
+// thread are two 4-row chunks of one 32-row block: they share one metadata register
+// (sparse::metadataIndex) and take their nibbles from two lanes' words (sparse::wordIndex);
+// sparse::keptNibble says which of the 8 rows are kept and where their nibbles sit. Its 64-bit
+// index arithmetic, eight times a thread, is the likely bound of this kernel (log step 70).
+// Dropped weights are exactly 0; kept ones are scale * (q - z) in fp32, exact, rounded once to
+// fp16, so the result has the bits of the pruned layer's dense fp16 weights.
 #include <cuda_fp16.h>
 
 #include <algorithm>
