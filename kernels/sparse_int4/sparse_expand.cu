@@ -1,18 +1,14 @@
 // Expands the 2:4 fragment layout into a dense fp16 W^T [features][k] for cuBLAS: the large-m
 // path of sparse_int4, where one dense GEMM beats passes of mma.sp over the weights.
 //
-// Each thread writes 8 consecutive k of one feature as one 16-byte store. A warp covers the 16
-// features of a tile at 16 consecutive k (two threads a feature, so each writes a whole 32-byte
-// sector of its row), so its loads fall in one 64-k step's entry of one tile. The 8 rows of a
-// thread are two 4-row chunks of one 32-row block: they share one metadata register
-// (sparse::metadataIndex) and take their nibbles from two lanes' words (sparse::wordIndex);
-// sparse::keptNibble says which of the 8 rows are kept and where their nibbles sit. Its 64-bit
-// index arithmetic, eight times a thread, is the likely bound of this kernel (log step 70).
+// Each 128 threads of a block expand one (64-k step, 16-feature tile) entry of the streams: each
+// thread writes 8 consecutive k of one feature as one 16-byte store (8 threads fill a feature's
+// 128-byte line), from one metadata register and two words of the entry, located by the element
+// addressing of sparse_layout.h (sparse::keptNibble) in entry-local coordinates.
 // Dropped weights are exactly 0; kept ones are scale * (q - z) in fp32, exact, rounded once to
 // fp16, so the result has the bits of the pruned layer's dense fp16 weights.
 #include <cuda_fp16.h>
 
-#include <algorithm>
 #include <climits>
 #include <string>
 
@@ -23,56 +19,60 @@
 namespace q4 {
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int kMaxBlocks = 65535;  // the grid-stride loop covers the rest
+constexpr int kTileThreads = 128;  // 16 features x 8 pieces of 8 rows: one (64-k step, tile) entry
+constexpr int kTilesPerBlock = 2;
+constexpr int kThreads = kTileThreads * kTilesPerBlock;
 
 __device__ __forceinline__ float halfAt(uint32_t pair, int shift) {
     return __half2float(__ushort_as_half((unsigned short)((pair >> shift) & 0xFFFFu)));
 }
 
-// groupSize > 0: every row r in group r / groupSize (a multiple of 8, so a thread's 8 rows share
-// one); 0: each kept row's group from gIdx.
+// Grid: x = the 64-k step, y = a pair of the chunk's tiles. A thread writes rows r0 .. r0 + 7 of
+// one feature, so 8 consecutive threads write one whole 128-byte line of W^T. Every index inside
+// the entry is below 64, so the element addressing runs in small integers the compiler folds; the
+// entry's own offset is the one 64-bit product. groupSize > 0: rows r0 .. r0 + 7 share group
+// row / groupSize (a multiple of 8); 0: each kept row's group from gIdx.
 __global__ void __launch_bounds__(kThreads)
     expandSparseKernel(const uint32_t* __restrict__ words, const uint32_t* __restrict__ metadata,
                        const uint32_t* __restrict__ scales, const uint32_t* __restrict__ zeros,
-                       const int32_t* __restrict__ gIdx, __half* __restrict__ wt, long long firstFeature,
-                       long long features, int n, int k, int groupSize) {
-    const int nTiles = n / 16, pairs = k / 16;  // pairs: 16-row runs per feature
-    const long long total = features * pairs * 2;
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
-         i += (long long)gridDim.x * blockDim.x) {
-        // i = ((tile * pairs + pair) * 16 + feature in tile) * 2 + half of the pair.
-        const long long run = i / 32, tile = run / pairs;
-        const int lane = int(i % 32), pairIndex = int(run - tile * pairs);
-        const long long f = tile * 16 + lane / 2, feature = firstFeature + f;
-        const int r0 = pairIndex * 16 + (lane % 2) * 8;
-        const uint32_t meta = __ldg(metadata + sparse::metadataIndex(feature, r0, nTiles));
-        const uint32_t chunk[2] = {__ldg(words + sparse::wordIndex(feature, r0, nTiles)),
-                                   __ldg(words + sparse::wordIndex(feature, r0 + 4, nTiles))};
-        // The feature is pair g of its tile in each group's row of scales and zeros, half (feature % 16) / 8.
-        const size_t pair = size_t(feature / 16) * 8 + size_t(feature % 8);
-        const int halfShift = 16 * int(feature % 16 / 8);
-        float scale = 0.0f, zero = 0.0f;
-        auto loadGroup = [&](int group) {
-            const size_t at = size_t(group) * size_t(nTiles) * 8 + pair;
-            scale = halfAt(__ldg(scales + at), halfShift);
-            zero = halfAt(__ldg(zeros + at), halfShift) - 1024.0f;  // stored as 1024 + z, exact in fp16
-        };
-        if (groupSize > 0) loadGroup(r0 / groupSize);
-        uint32_t packed[4] = {0, 0, 0, 0};
+                       const int32_t* __restrict__ gIdx, __half* __restrict__ wt, int firstTile, int tiles, int nTiles,
+                       int k, int groupSize) {
+    const int tileInChunk = blockIdx.y * kTilesPerBlock + threadIdx.x / kTileThreads;
+    if (tileInChunk >= tiles) return;
+    const int step = blockIdx.x;
+    const int fi = threadIdx.x % kTileThreads / 8;  // feature within the tile
+    const int r0 = threadIdx.x % 8 * 8;             // first row within the step
+    const int tile = firstTile + tileInChunk;
+    const size_t entry = size_t(step) * size_t(nTiles) + size_t(tile);
+    const uint32_t* entryWords = words + entry * 64;  // 32 lanes x 2 blocks
+    const uint32_t meta = __ldg(metadata + entry * 32 + sparse::metadataIndex(fi, r0, 1));
+    const uint32_t chunk[2] = {__ldg(entryWords + sparse::wordIndex(fi, r0, 1)),
+                               __ldg(entryWords + sparse::wordIndex(fi, r0 + 4, 1))};
+    // The feature is pair g of its tile in each group's row of scales and zeros, half fi / 8.
+    const size_t pair = size_t(tile) * 8 + size_t(fi % 8);
+    const int halfShift = 16 * (fi / 8);
+    const int row0 = step * 64 + r0;
+    float scale = 0.0f, zero = 0.0f;
+    auto loadGroup = [&](int group) {
+        const size_t at = size_t(group) * size_t(nTiles) * 8 + pair;
+        scale = halfAt(__ldg(scales + at), halfShift);
+        zero = halfAt(__ldg(zeros + at), halfShift) - 1024.0f;  // stored as 1024 + z, exact in fp16
+    };
+    if (groupSize > 0) loadGroup(row0 / groupSize);
+    uint32_t packed[4] = {0, 0, 0, 0};
 #pragma unroll
-        for (int j = 0; j < 8; ++j) {
-            const sparse::KeptNibble at = sparse::keptNibble(meta, feature, r0 + j, nTiles);
-            if (!at.kept) continue;  // dropped: exactly 0, its bits stay clear
-            if (groupSize == 0) loadGroup(__ldg(gIdx + r0 + j));
-            const int q = int(chunk[j / 4] >> at.shift) & 0xF;
-            // An 11-bit scale times an integer of at most 5 bits: exact in fp32, so the one
-            // rounding is the host dequantization's.
-            const float value = scale * (float(q) - zero);
-            packed[j / 2] |= uint32_t(__half_as_ushort(__float2half_rn(value))) << (16 * (j % 2));
-        }
-        *reinterpret_cast<uint4*>(wt + f * k + r0) = make_uint4(packed[0], packed[1], packed[2], packed[3]);
+    for (int j = 0; j < 8; ++j) {
+        const sparse::KeptNibble at = sparse::keptNibble(meta, fi, r0 + j, 1);
+        if (!at.kept) continue;  // dropped: exactly 0, its bits stay clear
+        if (groupSize == 0) loadGroup(__ldg(gIdx + row0 + j));
+        const int q = int(chunk[j / 4] >> at.shift) & 0xF;
+        // An 11-bit scale times an integer of at most 5 bits: exact in fp32, so the one
+        // rounding is the host dequantization's.
+        const float value = scale * (float(q) - zero);
+        packed[j / 2] |= uint32_t(__half_as_ushort(__float2half_rn(value))) << (16 * (j % 2));
     }
+    const size_t f = size_t(tileInChunk) * 16 + size_t(fi);
+    *reinterpret_cast<uint4*>(wt + f * size_t(k) + size_t(row0)) = make_uint4(packed[0], packed[1], packed[2], packed[3]);
 }
 
 Status fail(const std::string& why, const char* field) {
@@ -113,12 +113,15 @@ Status expandSparseTransposed(const SparseWeightsView& w, std::int64_t firstFeat
         return fail("wt is null or not 16-byte aligned (each thread stores 8 halves at once)", "wt");
     if (features == 0) return Status::success();
 
-    const std::int64_t total = features * (w.k / 8);
-    const unsigned blocks = unsigned(std::min<std::int64_t>((total + kThreads - 1) / kThreads, kMaxBlocks));
-    expandSparseKernel<<<blocks, kThreads, 0, stream>>>(
+    const std::int64_t tiles = features / 16, tileBlocks = (tiles + kTilesPerBlock - 1) / kTilesPerBlock;
+    if (tileBlocks > 65535)
+        return fail("features=" + std::to_string(features) + " needs " + std::to_string(tileBlocks) +
+                        " blocks of tiles, over the grid's 65535",
+                    "features");
+    expandSparseKernel<<<dim3(unsigned(w.k / 64), unsigned(tileBlocks)), kThreads, 0, stream>>>(
         static_cast<const uint32_t*>(w.words), static_cast<const uint32_t*>(w.metadata),
         static_cast<const uint32_t*>(w.scales), static_cast<const uint32_t*>(w.zeros), w.gIdx, static_cast<__half*>(wt),
-        firstFeature, features, int(w.n), int(w.k), w.groupSize);
+        int(firstFeature / 16), int(tiles), int(w.n / 16), int(w.k), w.groupSize);
     return launchStatus("sparse expand kernel");
 }
 
