@@ -7,10 +7,16 @@
 // block serves up to 8 query heads of one KV head, so K and V are read once for all of them (GQA).
 //
 // A programmatic dependent, the kernel starts its first K and V copies before it waits for the
-// kernel before it (RoPE + append): cache positions below *length were written by earlier steps,
-// and *length by the step before (every decoder kernel lets its dependents launch only after its
-// own wait, so all kernels before the one just before this have ended). Only the appended key's
-// row, if a first copy holds it, is copied after the wait, with the queries.
+// kernel before it: cache positions below *length were written by earlier steps, and *length by
+// the step before (every decoder kernel lets its dependents launch only after its own wait, so
+// all kernels before the one just before this have ended). Only the appended key's row, if a
+// first copy holds it, is placed after the wait, with the queries.
+//
+// RoPE and the append: either launchRopeAppend ran just before (q rotated, the key in the cache),
+// or, in the decoder's steps, this kernel does both (DecodeRope): each block rotates its queries,
+// the block whose slice holds the step's position rotates that key for itself, and head block 0
+// of that slice writes the key and value to the cache. Either way q and k are rounded to fp16
+// after the rotation, so both give the same bits.
 //
 // Inside a block the four warps work apart, with no block-wide barrier in the main loop: warp w
 // takes the slice's 16-key sub-tiles w, w + 4, ..., each loaded by cp.async into its own two
@@ -74,9 +80,16 @@ struct SharedLayout {
 };
 
 struct DecodeParams {
-    const __half* q;  // [batch, heads * D]
-    const __half* k;  // [batch][kvHeads][maxContext][D]
-    const __half* v;
+    const __half* q;  // row s at q + s * qStride: [heads * D], before RoPE when rope is set
+    long long qStride;
+    __half* k;  // [batch][kvHeads][maxContext][D]
+    __half* v;
+    // Set when the kernel applies RoPE and appends the step's key itself (launchDecodeAttention's
+    // DecodeRope): the table [maxContext][D / 2] of (cos, sin), and the step's k and v rows.
+    const float2* rope;
+    const __half* newK;
+    const __half* newV;
+    long long kStride, vStride;
     float* partial;  // [batch][heads][splits][D]: unnormalised output of each slice
     float2* stats;   // [batch][heads][splits]: (max, sum) of each slice, base 2
     int* arrivals;   // [batch][kvHeads * headBlocks]: slices done this launch, zero between launches
@@ -127,6 +140,7 @@ __global__ void __launch_bounds__(kThreads, kResidentBlocks<D>) decodeAttentionK
     __half* tiles = reinterpret_cast<__half*>(shared + Layout::queryBytes);
     float* probs = reinterpret_cast<float*>(shared + Layout::queryBytes + Layout::tileBytes);
     __shared__ bool lastToArrive;
+    __shared__ __align__(16) __half newest[2 * D];  // with rope: the step's rotated key row, then its value row
 
     const int keys = min(*p.length + 1, p.maxContext);
     const int slice = sliceKeys(keys, p.splits);
@@ -148,11 +162,27 @@ __global__ void __launch_bounds__(kThreads, kResidentBlocks<D>) decodeAttentionK
     __half* warpTiles = tiles + warp * kStages * kStageHalves<D>;
     float* warpProbs = probs + warp * H * kWarpKeys;  // [H][kWarpKeys]
 
+    // The appended key's row (newestRow, if this slice holds it) into the stage of its sub-tile:
+    // with rope from `newest`, else by a plain copy through L2, where the kernel before wrote it.
+    // Lane l < 2 * kPieces copies piece l % kPieces of the K row (l < kPieces) or of the V row.
+    const int newestRow = keys - 1 - first;
+    const bool rope = p.rope != nullptr;
+    const auto copyNewest = [&](__half* kTile, int lane) {
+        const int key = newestRow % kWarpKeys, piece = lane % kPieces;
+        const bool isValue = lane >= kPieces;
+        __half* to = isValue ? kTile + kWarpKeys * kKeyRowHalves<D> + key * D : kTile + key * kKeyRowHalves<D>;
+        reinterpret_cast<uint4*>(to)[piece] =
+            rope ? reinterpret_cast<const uint4*>(newest + (isValue ? D : 0))[piece]
+                 : __ldcg(reinterpret_cast<const uint4*>((isValue ? vSlice : kSlice) + size_t(newestRow) * D) + piece);
+    };
+    // The position's angles are read before the wait: a thread rotates only pairs
+    // threadIdx.x % (D / 2) (kThreads is a multiple of D / 2).
+    const float2 cs = rope ? p.rope[size_t(keys - 1) * (D / 2) + threadIdx.x % (D / 2)] : make_float2(1.0f, 0.0f);
+
     // Sub-tile t of the slice into one stage (an empty group past the last, so the counts of
     // committed groups stay uniform). Rows past the slice are zero-filled: their scores are masked,
     // and their V rows, multiplied by a zero probability, must be finite. Before the wait, the
-    // appended key's row (newestRow) is left for later.
-    const int newestRow = keys - 1 - first;
+    // appended key's row is left for later; after it, with rope, it comes from `newest`.
     const auto load = [&](int t, int stage, bool beforeWait) {
         if (t < subTiles) {
             __half* kTile = warpTiles + stage * kStageHalves<D>;
@@ -162,39 +192,68 @@ __global__ void __launch_bounds__(kThreads, kResidentBlocks<D>) decodeAttentionK
                 const int key = (lane + 32 * j) / kPieces, piece = lane % kPieces;
                 const int row = t * kWarpKeys + key;
                 const bool inSlice = row < count;
-                if (beforeWait && row == newestRow) continue;
+                if (row == newestRow && (beforeWait || rope)) continue;
                 const size_t from = size_t(inSlice ? row : 0) * D + piece * 8;
                 copyAsync16(kTile + key * kKeyRowHalves<D> + piece * 8, kSlice + from, inSlice ? 16 : 0);
                 copyAsync16(vTile + key * D + piece * 8, vSlice + from, inSlice ? 16 : 0);
             }
+            const bool holdsNewest = newestRow >= t * kWarpKeys && newestRow < (t + 1) * kWarpKeys;
+            if (rope && !beforeWait && holdsNewest && lane < 2 * kPieces) copyNewest(kTile, lane);
         }
         commitAsync();
     };
 #pragma unroll
     for (int s = 0; s < kStages; ++s) load(warp + s * kWarps, s, true);
     dec::waitForPrerequisites();
-    // The appended key, if one of this warp's first copies skipped it: a plain copy through L2,
-    // where the kernel before wrote it; the loop's __syncwarp publishes it to the warp.
-    if (newestRow < count) {
-        const int t = newestRow / kWarpKeys, stage = t / kWarps;
-        if (t % kWarps == warp && stage < kStages && lane < 2 * kPieces) {
-            const int key = newestRow % kWarpKeys, piece = lane % kPieces;
-            const bool isValue = lane >= kPieces;
-            __half* kTile = warpTiles + stage * kStageHalves<D>;
-            __half* to = isValue ? kTile + kWarpKeys * kKeyRowHalves<D> + key * D : kTile + key * kKeyRowHalves<D>;
-            const __half* from = (isValue ? vSlice : kSlice) + size_t(newestRow) * D;
-            reinterpret_cast<uint4*>(to)[piece] = __ldcg(reinterpret_cast<const uint4*>(from) + piece);
+    // With rope, the block whose slice holds the step's key rotates it and stages it with its value
+    // in `newest` (threads below D / 2: a K pair; the next D / 2: a V pair), and head block 0 of the
+    // slice appends both to the cache.
+    if (rope && newestRow < count) {
+        const int i = threadIdx.x, half = D / 2;
+        const bool append = blockIdx.y % p.headBlocks == 0;
+        const size_t cacheRow = sliceOffset + size_t(newestRow) * D;
+        if (i < half) {
+            const __half* kIn = p.newK + sequence * p.kStride + size_t(kvHead) * D;
+            const float2 r = dec::ropeRotate(__half2float(kIn[i]), __half2float(kIn[i + half]), cs);
+            newest[i] = __float2half_rn(r.x);
+            newest[i + half] = __float2half_rn(r.y);
+            if (append) p.k[cacheRow + i] = newest[i], p.k[cacheRow + i + half] = newest[i + half];
+        } else if (i < D) {
+            const int pair = i - half;
+            const uint32_t value = reinterpret_cast<const uint32_t*>(p.newV + sequence * p.vStride + size_t(kvHead) * D)[pair];
+            reinterpret_cast<uint32_t*>(newest + D)[pair] = value;
+            if (append) reinterpret_cast<uint32_t*>(p.v + cacheRow)[pair] = value;
         }
     }
 
     // Queries while the first sub-tiles load; rows past the block's heads are zero (never written out).
-    const __half* q = p.q + (size_t(sequence) * p.heads + firstHead) * D;
-    for (int i = threadIdx.x; i < H * D / 2; i += kThreads) {
-        const float2 f = i < heads * D / 2 ? dec::halfPairToFloat2(reinterpret_cast<const uint32_t*>(q)[i])
-                                           : make_float2(0.0f, 0.0f);
-        reinterpret_cast<float2*>(qs)[i] = make_float2(f.x * p.scaleLog2, f.y * p.scaleLog2);
+    // With rope each is rotated and rounded to fp16 first, as launchRopeAppend stores it.
+    const __half* q = p.q + size_t(sequence) * p.qStride + size_t(firstHead) * D;
+    if (rope) {
+        for (int i = threadIdx.x; i < H * D / 2; i += kThreads) {
+            const int h = i / (D / 2), at = h * D + i % (D / 2);
+            float2 r = make_float2(0.0f, 0.0f);
+            if (h < heads) {
+                r = dec::ropeRotate(__half2float(q[at]), __half2float(q[at + D / 2]), cs);
+                r = make_float2(__half2float(__float2half_rn(r.x)), __half2float(__float2half_rn(r.y)));
+            }
+            qs[at] = r.x * p.scaleLog2;
+            qs[at + D / 2] = r.y * p.scaleLog2;
+        }
+    } else {
+        for (int i = threadIdx.x; i < H * D / 2; i += kThreads) {
+            const float2 f = i < heads * D / 2 ? dec::halfPairToFloat2(reinterpret_cast<const uint32_t*>(q)[i])
+                                               : make_float2(0.0f, 0.0f);
+            reinterpret_cast<float2*>(qs)[i] = make_float2(f.x * p.scaleLog2, f.y * p.scaleLog2);
+        }
     }
     __syncthreads();
+    // The appended key, if one of this warp's first copies skipped it (later loads place it themselves).
+    if (newestRow < count) {
+        const int t = newestRow / kWarpKeys, stage = t / kWarps;
+        if (t % kWarps == warp && stage < kStages && lane < 2 * kPieces)
+            copyNewest(warpTiles + stage * kStageHalves<D>, lane);
+    }
 
     float runningMax[H], runningSum[H], acc[H][kDimsPerLane];
 #pragma unroll
@@ -411,19 +470,32 @@ std::size_t decodeAttentionWorkspaceFloats(std::int64_t batch, std::int64_t head
 }
 
 Status launchDecodeAttention(const void* q, const KvCacheView& cache, std::int64_t heads, const std::int32_t* length,
-                             int splits, float* workspace, void* out, cudaStream_t stream) {
+                             int splits, float* workspace, void* out, cudaStream_t stream, const DecodeRope* rope) {
     if (!decoderHeadDimSupported(cache.headDim))
         return Status::failure("decode attention: head dim " + std::to_string(cache.headDim) + " is not 64 or 128");
     if (cache.kvHeads <= 0 || heads % cache.kvHeads != 0)
         return Status::failure("decode attention: " + std::to_string(heads) + " heads are not a multiple of " +
                                std::to_string(cache.kvHeads) + " KV heads");
     if (splits < 1 || splits > 65535) return Status::failure("decode attention: splits must be in 1..65535");
+    if (rope && (!rope->table || !rope->k || !rope->v))
+        return Status::failure("decode attention: rope needs its table and the step's k and v");
+    if (rope && (rope->kCache != cache.k || rope->vCache != cache.v))
+        return Status::failure("decode attention: rope's kCache and vCache must be the cache attended to");
     if (cache.batch <= 0) return Status::success();
     const std::size_t slots = std::size_t(cache.batch * heads * splits);
     DecodeParams p{};
     p.q = static_cast<const __half*>(q);
-    p.k = static_cast<const __half*>(cache.k);
-    p.v = static_cast<const __half*>(cache.v);
+    p.qStride = rope ? rope->qStride : heads * cache.headDim;
+    // Written only with rope (the step's key and value); the view itself is read-only.
+    p.k = static_cast<__half*>(const_cast<void*>(cache.k));
+    p.v = static_cast<__half*>(const_cast<void*>(cache.v));
+    if (rope) {
+        p.rope = reinterpret_cast<const float2*>(rope->table);
+        p.newK = static_cast<const __half*>(rope->k);
+        p.newV = static_cast<const __half*>(rope->v);
+        p.kStride = rope->kStride;
+        p.vStride = rope->vStride;
+    }
     p.partial = workspace;
     p.stats = reinterpret_cast<float2*>(workspace + slots * std::size_t(cache.headDim));
     p.arrivals = reinterpret_cast<int*>(workspace + slots * std::size_t(cache.headDim + 2));

@@ -17,9 +17,9 @@
 // scratch per call. The only state kept between runs, the split-k tile counters that must stay
 // zeroed, is a few KiB, far below the sharing threshold, and stays private.
 //
-// Decode steps: the current length lives on the device; every kernel of a step reads it (RoPE and
-// the cache append, split-KV attention sized for the largest context, the argmax that files the
-// token by position) and the step's last kernel adds one, so one captured graph replays every
+// Decode steps: the current length lives on the device; every kernel of a step reads it (the
+// split-KV attention, sized for the largest context, which also applies RoPE and appends the
+// step's key and value to the cache; the argmax that files the token by position) and the step's last kernel adds one, so one captured graph replays every
 // step: embedding -> blocks -> final norm -> LM head -> argmax -> length + 1.
 #include "decoder/cuda_decoder.h"
 
@@ -630,13 +630,16 @@ Status CudaDecoder::forward(const Pass& pass) {
         rope.kvHeads = arch_.kvHeads;
         rope.headDim = arch_.headDim;
         rope.maxContext = options_.maxContext;
-        Q4_CHECK(launchRopeAppend(rope, s));
         const KvCacheView cache{rope.kCache, rope.vCache, batch_, arch_.kvHeads, options_.maxContext, arch_.headDim};
-        if (pass.decode)
-            Q4_CHECK(launchDecodeAttention(qRot_.data(), cache, arch_.heads, length, splits_, attnWork_.as<float>(),
-                                           attn_.data(), s));
-        else
+        if (pass.decode) {  // the attention applies RoPE and appends the step's key itself
+            const DecodeRope fused{rope.qStride, rope.k,        rope.kStride, rope.v,
+                                   rope.vStride, rope.ropeTable, rope.kCache,  rope.vCache};
+            Q4_CHECK(launchDecodeAttention(rope.q, cache, arch_.heads, length, splits_, attnWork_.as<float>(),
+                                           attn_.data(), s, &fused));
+        } else {
+            Q4_CHECK(launchRopeAppend(rope, s));
             Q4_CHECK(launchPrefillAttention(qRot_.data(), cache, arch_.heads, pass.positions, pass.start, attn_.data(), s));
+        }
 
         Q4_CHECK(runLinears(block, [](Role r) { return r == Role::O; }, pass.rows, "o_proj"));
         mark("norms");  // with the o_proj residual

@@ -43,6 +43,13 @@ __device__ __forceinline__ float blockSum(float v) {
     return warpSum(total);
 }
 
+// RoPE's rotate-half of the pair (x1, x2) = (x_i, x_{i + d/2}) by the angle's (cos, sin), each
+// output with its rounding fixed (one product, then one fma), so every kernel that rotates the
+// same value gets the same bits.
+__device__ __forceinline__ float2 ropeRotate(float x1, float x2, float2 cs) {
+    return make_float2(__fmaf_rn(x1, cs.x, __fmul_rn(-x2, cs.y)), __fmaf_rn(x2, cs.x, __fmul_rn(x1, cs.y)));
+}
+
 __device__ __forceinline__ float2 halfPairToFloat2(uint32_t bits) {
     __half2 h;
     memcpy(&h, &bits, sizeof(h));

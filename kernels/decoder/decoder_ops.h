@@ -40,7 +40,9 @@ Status launchRmsNorm(const float* x, std::int64_t rows, std::int64_t firstRow, s
                      const void* weight, std::int64_t hidden, float eps, void* out, cudaStream_t stream);
 
 // The residual add and the next RMSNorm in one pass: x [rows, hidden] += fp32(y), then out as
-// launchRmsNorm over every row. Saves a launch and a read of x per norm in decode.
+// launchRmsNorm over every row. Saves a launch and a read of x per norm in decode. As a
+// programmatic dependent it reads x and the weights before it waits: only y may come from the
+// kernel just before it.
 Status launchAddRmsNorm(float* x, const void* y, std::int64_t rows, const void* weight, std::int64_t hidden, float eps,
                         void* out, cudaStream_t stream);
 
@@ -95,20 +97,38 @@ Status launchPrefillAttention(const void* q, const KvCacheView& cache, std::int6
                               std::int64_t start, void* out, cudaStream_t stream);
 
 // Decode attention, split-KV: q and out fp16 [batch, heads * headDim], one query per sequence at
-// position *length, attending to cache positions 0 .. *length (its own key already appended). The
-// grid is fixed (splits per (sequence, KV head) chosen from the SM count for the largest context),
-// each block takes an equal slice of the cache (a multiple of 16 keys) of the current length and
-// blocks past the end exit, so one captured graph serves every length. A block serves up to 8 query
-// heads of one KV head (GQA: K and V are read once for all of them); its warps stream 16-key tiles
-// through cp.async. The last slice of each head block to finish merges the slices by log-sum-exp
-// (one launch, deterministic). Head dim 64 or 128; length + 1 <= maxContext.
+// position *length, attending to cache positions 0 .. *length (its own key already appended, or
+// appended by this launch when rope is given). The grid is fixed (splits per (sequence, KV head)
+// chosen from the SM count for the largest context), each block takes an equal slice of the cache
+// (a multiple of 16 keys) of the current length and blocks past the end exit, so one captured
+// graph serves every length. A block serves up to 8 query heads of one KV head (GQA: K and V are
+// read once for all of them); its warps stream 16-key tiles through cp.async. The last slice of
+// each head block to finish merges the slices by log-sum-exp (one launch, deterministic). Head dim
+// 64 or 128; length + 1 <= maxContext.
 // splits: decodeAttentionSplits(...); workspace: decodeAttentionWorkspaceFloats(...) floats, zeroed
 // once before its first launch (it holds arrival counters that every launch leaves at zero).
 int decodeAttentionSplits(std::int64_t batch, std::int64_t heads, std::int64_t kvHeads, std::int64_t maxContext,
                           int multiprocessors);
 std::size_t decodeAttentionWorkspaceFloats(std::int64_t batch, std::int64_t heads, std::int64_t headDim, int splits);
+
+// RoPE and the cache append done by the decode attention itself, in place of launchRopeAppend
+// before it (one launch less per layer and step, with the same bits): q (the launch's q argument)
+// and the step's k and v as the projections wrote them, row s of each at its pointer + s * its
+// stride in elements; the RoPE table as launchRopeAppend reads it; kCache and vCache the cache
+// view's own pointers, which this launch writes at position *length.
+struct DecodeRope {
+    std::int64_t qStride = 0;
+    const void* k = nullptr;
+    std::int64_t kStride = 0;
+    const void* v = nullptr;
+    std::int64_t vStride = 0;
+    const float* table = nullptr;
+    void* kCache = nullptr;
+    void* vCache = nullptr;
+};
 Status launchDecodeAttention(const void* q, const KvCacheView& cache, std::int64_t heads, const std::int32_t* length,
-                             int splits, float* workspace, void* out, cudaStream_t stream);
+                             int splits, float* workspace, void* out, cudaStream_t stream,
+                             const DecodeRope* rope = nullptr);
 
 // logits fp32 [rows, vocab] = h fp16 [rows, hidden] x lmHead^T (lmHead fp16 [vocab, hidden]),
 // fp32 accumulation, through cublasGemmEx on the handle's stream.

@@ -56,17 +56,29 @@ __device__ __forceinline__ uint2 normalized(float4 v, float r, uint2 w) {
                       dec::float2ToHalfPair(v.z * r * wb.x, v.w * r * wb.y));
 }
 
-// Both norms' second pass: to = x * r * w rounded to fp16, from the quads this thread holds and,
-// past them, from the row (this thread's own values, written or read in the first pass).
-__device__ __forceinline__ void storeNormalized(const float4 (&held)[kHeldQuads], const float4* row, float r,
-                                                const uint2* __restrict__ weight, int quads, uint2* __restrict__ to) {
+// Both norms' second pass: to = x * r * w rounded to fp16, from the quads and weights this thread
+// holds and, past them, from the row (this thread's own values, written or read in the first pass).
+__device__ __forceinline__ void storeNormalized(const float4 (&held)[kHeldQuads], const uint2 (&heldWeight)[kHeldQuads],
+                                                const float4* row, float r, const uint2* __restrict__ weight,
+                                                int quads, uint2* __restrict__ to) {
 #pragma unroll
     for (int j = 0; j < kHeldQuads; ++j) {
         const int i = threadIdx.x + j * blockDim.x;
-        if (i < quads) to[i] = normalized(held[j], r, weight[i]);
+        if (i < quads) to[i] = normalized(held[j], r, heldWeight[j]);
     }
     for (int i = threadIdx.x + kHeldQuads * blockDim.x; i < quads; i += blockDim.x)
         to[i] = normalized(row[i], r, weight[i]);
+}
+
+// The norm weights this thread applies first: constant through a run, so they are read before the
+// kernel waits for the one before it, off the step's critical path.
+__device__ __forceinline__ void loadHeldWeights(const uint2* __restrict__ weight, int quads,
+                                                uint2 (&heldWeight)[kHeldQuads]) {
+#pragma unroll
+    for (int j = 0; j < kHeldQuads; ++j) {
+        const int i = threadIdx.x + j * blockDim.x;
+        heldWeight[j] = i < quads ? weight[i] : make_uint2(0, 0);
+    }
 }
 
 // One block per output row, sized to the row (normThreads), so each thread loads one or two quads
@@ -76,10 +88,12 @@ __device__ __forceinline__ void storeNormalized(const float4 (&held)[kHeldQuads]
 __global__ void __launch_bounds__(1024)
     rmsNormKernel(const float* __restrict__ x, long long firstRow, long long rowStep, const uint2* __restrict__ weight,
                   int hidden, float eps, uint2* __restrict__ out) {
-    dec::waitForPrerequisites();
+    const int quads = hidden / 4;
+    uint2 heldWeight[kHeldQuads];
+    loadHeldWeights(weight, quads, heldWeight);
+    dec::waitForPrerequisites();  // x is the output of the kernel just before
     const long long inRow = firstRow + static_cast<long long>(blockIdx.x) * rowStep;
     const float4* row = reinterpret_cast<const float4*>(x + inRow * hidden);
-    const int quads = hidden / 4;
     float4 held[kHeldQuads] = {};
     float squares = 0.0f;
 #pragma unroll
@@ -90,24 +104,34 @@ __global__ void __launch_bounds__(1024)
     }
     for (int i = threadIdx.x + kHeldQuads * blockDim.x; i < quads; i += blockDim.x) squares += sumOfSquares(row[i]);
     const float r = rsqrtf(dec::blockSum(squares) / static_cast<float>(hidden) + eps);
-    storeNormalized(held, row, r, weight, quads, out + static_cast<long long>(blockIdx.x) * quads);
+    storeNormalized(held, heldWeight, row, r, weight, quads, out + static_cast<long long>(blockIdx.x) * quads);
 }
 
 // One block per row: x += y, the sum of squares of the new x, then the fp16 output as rmsNormKernel.
+// In a decoder step y is the output of the linear kernel just before, and x was last written by
+// the norm before that linear: kernels two back have ended when this one starts (decoder_device.cuh),
+// so the held part of x is read with the weights before the wait, and only y after it.
 __global__ void __launch_bounds__(1024)
     addRmsNormKernel(float* __restrict__ x, const uint2* __restrict__ y, const uint2* __restrict__ weight, int hidden,
                      float eps, uint2* __restrict__ out) {
-    dec::waitForPrerequisites();
     const int quads = hidden / 4;
     float4* row = reinterpret_cast<float4*>(x + static_cast<long long>(blockIdx.x) * hidden);
     const uint2* add = y + static_cast<long long>(blockIdx.x) * quads;
+    uint2 heldWeight[kHeldQuads];
+    loadHeldWeights(weight, quads, heldWeight);
     float4 held[kHeldQuads] = {};
+#pragma unroll
+    for (int j = 0; j < kHeldQuads; ++j) {
+        const int i = threadIdx.x + j * blockDim.x;
+        if (i < quads) held[j] = row[i];
+    }
+    dec::waitForPrerequisites();
     float squares = 0.0f;
 #pragma unroll
     for (int j = 0; j < kHeldQuads; ++j) {
         const int i = threadIdx.x + j * blockDim.x;
         if (i < quads) {
-            held[j] = plusHalves(row[i], add[i]);
+            held[j] = plusHalves(held[j], add[i]);
             row[i] = held[j];
         }
         squares += sumOfSquares(held[j]);
@@ -118,7 +142,7 @@ __global__ void __launch_bounds__(1024)
         squares += sumOfSquares(v);
     }
     const float r = rsqrtf(dec::blockSum(squares) / static_cast<float>(hidden) + eps);
-    storeNormalized(held, row, r, weight, quads, out + static_cast<long long>(blockIdx.x) * quads);
+    storeNormalized(held, heldWeight, row, r, weight, quads, out + static_cast<long long>(blockIdx.x) * quads);
 }
 
 __global__ void residualAddKernel(float4* __restrict__ x, const uint2* __restrict__ y, long long quads) {

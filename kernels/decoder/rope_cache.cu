@@ -35,44 +35,40 @@ struct RopeParams {
 // per row made this kernel longer than the attention it feeds). Rotate-half: pair i is
 // (i, i + d/2); out_i = x_i cos - x_{i+d/2} sin and out_{i+d/2} = x_{i+d/2} cos + x_i sin.
 __global__ void __launch_bounds__(kThreads) ropeAppendKernel(RopeParams p) {
-    dec::waitForPrerequisites();
+    // The position (in decode, the length the previous step set) and its angle are read before
+    // the wait: only q, k and v come from the kernel just before (decoder_device.cuh).
     const long long row = blockIdx.x;
     const long long sequence = row / p.positions;
     const long long position = (p.length ? static_cast<long long>(*p.length) : p.start) + row % p.positions;
     if (position < 0 || position >= p.maxContext) return;
     const int half = p.headDim / 2;
     const int qPairs = p.heads * half, kPairs = p.kvHeads * half;
-    int item = blockIdx.y * kThreads + threadIdx.x;
+    const int item = blockIdx.y * kThreads + threadIdx.x;
+    const bool rotated = item < qPairs + kPairs;
+    const int pair = (item < qPairs ? item : item - qPairs) % half;
+    const float2 cs = rotated ? p.table[position * half + pair] : make_float2(1.0f, 0.0f);
+    dec::waitForPrerequisites();
     const long long headStride = static_cast<long long>(p.maxContext) * p.headDim;
     const long long cacheRow = sequence * p.kvHeads * headStride + position * p.headDim;
 
     if (item < qPairs) {
-        const int head = item / half, pair = item % half;
-        const float2 cs = p.table[position * half + pair];
-        const int at = head * p.headDim + pair;
+        const int at = item / half * p.headDim + pair;
         const __half* q = p.q + row * p.qStride;
-        const float x1 = __half2float(q[at]), x2 = __half2float(q[at + half]);
+        const float2 r = dec::ropeRotate(__half2float(q[at]), __half2float(q[at + half]), cs);
         __half* qOut = p.qOut + row * static_cast<long long>(p.heads) * p.headDim;
-        qOut[at] = __float2half_rn(x1 * cs.x - x2 * cs.y);
-        qOut[at + half] = __float2half_rn(x2 * cs.x + x1 * cs.y);
-        return;
-    }
-    item -= qPairs;
-    if (item < kPairs) {
-        const int head = item / half, pair = item % half;
-        const float2 cs = p.table[position * half + pair];
-        const int at = head * p.headDim + pair;
+        qOut[at] = __float2half_rn(r.x);
+        qOut[at + half] = __float2half_rn(r.y);
+    } else if (item < qPairs + kPairs) {
+        const int head = (item - qPairs) / half, at = head * p.headDim + pair;
         const __half* k = p.k + row * p.kStride;
-        const float x1 = __half2float(k[at]), x2 = __half2float(k[at + half]);
+        const float2 r = dec::ropeRotate(__half2float(k[at]), __half2float(k[at + half]), cs);
         __half* to = p.kCache + cacheRow + head * headStride + pair;
-        to[0] = __float2half_rn(x1 * cs.x - x2 * cs.y);
-        to[half] = __float2half_rn(x2 * cs.x + x1 * cs.y);
-        return;
-    }
-    item -= kPairs;
-    if (item < p.kvHeads * p.headDim) {
-        const int head = item / p.headDim, d = item % p.headDim;
-        p.vCache[cacheRow + head * headStride + d] = p.v[row * p.vStride + item];
+        to[0] = __float2half_rn(r.x);
+        to[half] = __float2half_rn(r.y);
+    } else if (item - qPairs - kPairs < p.kvHeads * p.headDim) {
+        const int value = item - qPairs - kPairs;
+        const int head = value / p.headDim, d = value % p.headDim;
+        p.vCache[cacheRow + head * headStride + d] = p.v[row * p.vStride + value];
     }
 }
 

@@ -437,6 +437,79 @@ TEST_F(DecoderOps, DecodeAttentionMatchesReferenceAtEveryLength) {
             }
 }
 
+// Decode attention with RoPE and the append inside (DecodeRope) against launchRopeAppend followed
+// by the plain decode attention: the same output and the same cache, bit for bit. The new key sits
+// in a slice's first tiles or a later one, at a slice boundary or not, with one or two head blocks
+// per KV head (16 heads on one KV head), and the cache at the new position starts as NaN, so a
+// missed append shows.
+TEST_F(DecoderOps, DecodeAttentionWithRopeEqualsRopeAppendThenAttention) {
+    const std::int64_t batch = 3, maxContext = 1400;
+    struct Heads {
+        std::int64_t heads, kvHeads;
+    };
+    for (const std::int64_t d : {64, 128})
+        for (const Heads hc : {Heads{4, 4}, Heads{8, 2}, Heads{16, 1}})
+            for (const std::int64_t length : {0, 16, 17, 130, 999}) {
+                const std::int64_t qDim = hc.heads * d, kvDim = hc.kvHeads * d, width = qDim + 2 * kvDim;
+                const auto qkv = randomHalves(std::size_t(batch * width), -3.0f, 3.0f, std::uint32_t(41 + length));
+                const auto kInit = makeCache(batch, hc.kvHeads, maxContext, d, length, 42);
+                const auto vInit = makeCache(batch, hc.kvHeads, maxContext, d, length, 43);
+                DeviceArray<HalfBits> dQkv(qkv), dQRot(std::size_t(batch * qDim));
+                DeviceArray<float> dTable(ropeTable(maxContext, d));
+                DeviceArray<std::int32_t> dLength(std::vector<std::int32_t>{std::int32_t(length)});
+                const int chosen = decodeAttentionSplits(batch, hc.heads, hc.kvHeads, maxContext, multiprocessors());
+                for (const int splits : {1, 7, chosen}) {
+                    SCOPED_TRACE("head dim " + std::to_string(d) + ", heads " + std::to_string(hc.heads) + "/" +
+                                 std::to_string(hc.kvHeads) + ", length " + std::to_string(length) + ", splits " +
+                                 std::to_string(splits));
+                    DeviceArray<HalfBits> kSeparate(kInit), vSeparate(vInit), kFused(kInit), vFused(vInit);
+                    DeviceArray<HalfBits> outSeparate(std::size_t(batch * qDim)), outFused(std::size_t(batch * qDim));
+                    DeviceArray<float> workSeparate(decodeAttentionWorkspaceFloats(batch, hc.heads, d, splits));
+                    DeviceArray<float> workFused(decodeAttentionWorkspaceFloats(batch, hc.heads, d, splits));
+
+                    RopeAppendArgs args;
+                    args.q = dQkv.get();
+                    args.qStride = width;
+                    args.k = dQkv.get() + qDim;
+                    args.kStride = width;
+                    args.v = dQkv.get() + qDim + kvDim;
+                    args.vStride = width;
+                    args.qOut = dQRot.get();
+                    args.kCache = kSeparate.get();
+                    args.vCache = vSeparate.get();
+                    args.ropeTable = dTable.get();
+                    args.rows = batch;
+                    args.length = dLength.get();
+                    args.heads = hc.heads;
+                    args.kvHeads = hc.kvHeads;
+                    args.headDim = d;
+                    args.maxContext = maxContext;
+                    ASSERT_TRUE(launchRopeAppend(args, stream()));
+                    const KvCacheView separate{kSeparate.get(), vSeparate.get(), batch, hc.kvHeads, maxContext, d};
+                    ASSERT_TRUE(launchDecodeAttention(dQRot.get(), separate, hc.heads, dLength.get(), splits,
+                                                      workSeparate.get(), outSeparate.get(), stream()));
+
+                    const KvCacheView fused{kFused.get(), vFused.get(), batch, hc.kvHeads, maxContext, d};
+                    const DecodeRope rope{width, dQkv.get() + qDim, width, dQkv.get() + qDim + kvDim, width,
+                                          dTable.get(), kFused.get(), vFused.get()};
+                    ASSERT_TRUE(launchDecodeAttention(dQkv.get(), fused, hc.heads, dLength.get(), splits,
+                                                      workFused.get(), outFused.get(), stream(), &rope));
+                    sync();
+                    const auto want = outSeparate.read(), got = outFused.read();
+                    std::int64_t mismatches = 0;
+                    for (std::size_t i = 0; i < want.size(); ++i)
+                        if (got[i] != want[i] && mismatches++ < 3)
+                            ADD_FAILURE() << "output " << i << ": " << h2f(got[i]) << " against " << h2f(want[i]);
+                    EXPECT_EQ(mismatches, 0);
+                    EXPECT_EQ(kFused.read(), kSeparate.read()) << "k cache";
+                    EXPECT_EQ(vFused.read(), vSeparate.read()) << "v cache";
+                    const auto out = outFused.read();
+                    EXPECT_TRUE(std::all_of(out.begin(), out.end(), [](HalfBits h) { return std::isfinite(h2f(h)); }))
+                        << "the new key was not appended (its cache row started as NaN)";
+                }
+            }
+}
+
 // Decode attention over every (sequence, head) on the host, in double from fp16 inputs: out
 // [batch * heads][d] for the query at position keys - 1.
 struct DecodeShape {
@@ -723,6 +796,21 @@ TEST_F(DecoderOps, HeadDimsOutsideTheInstancesAreRefused) {
     EXPECT_TRUE(decoderHeadDimSupported(64));
     EXPECT_TRUE(decoderHeadDimSupported(128));
     EXPECT_FALSE(decoderHeadDimSupported(96));
+}
+
+TEST_F(DecoderOps, DecodeAttentionRopeMustWriteTheCacheItReads) {
+    HalfBits k = 0, v = 0, other = 0;
+    const float table[2] = {1.0f, 0.0f};
+    const KvCacheView cache{&k, &v, 1, 1, 16, 64};
+    DecodeRope rope{64, &k, 64, &v, 64, table, &other, &v};
+    const Status elsewhere = launchDecodeAttention(&k, cache, 1, nullptr, 1, nullptr, nullptr, stream(), &rope);
+    ASSERT_FALSE(elsewhere);
+    EXPECT_NE(elsewhere.message.find("kCache and vCache must be the cache"), std::string::npos) << elsewhere.message;
+    rope.kCache = &k;
+    rope.table = nullptr;
+    const Status noTable = launchDecodeAttention(&k, cache, 1, nullptr, 1, nullptr, nullptr, stream(), &rope);
+    ASSERT_FALSE(noTable);
+    EXPECT_NE(noTable.message.find("rope needs its table"), std::string::npos) << noTable.message;
 }
 
 }  // namespace
