@@ -36,6 +36,7 @@
 #include <cuda_fp16.h>
 
 #include <algorithm>
+#include <string>
 #include <type_traits>
 
 #include "cuda/cuda_check.h"
@@ -482,8 +483,8 @@ KernelEntry sparseInt4Entry() {
              "Ours: 2:4 sparse weights through mma.sp::ordered_metadata m16n8k32 (the weights are the sparse "
              "operand), kept nibbles and metadata reshuffled at prepare into fragment and metadata-register order, "
              "dequantized in registers (lop3 magic), split-k with a deterministic reduction at small m; act-order "
-             "by each kept row's own group. Above 192 rows the kept weights are expanded to fp16 a block of features "
-             "at a time and multiplied by cuBLAS.",
+             "by each kept row's own group. Above " + std::to_string(kSparseMmaMaxM) +
+                 " rows the kept weights are expanded to fp16 a block of features at a time and multiplied by cuBLAS.",
              "2:4 only; n % 16 == 0, k % 64 == 0; any group size and g_idx; sm_80+", true, false,
              {Sparsity::Sparse2of4}},
             sparseInt4Supports,

@@ -12,10 +12,10 @@ namespace q4 {
 
 // Above this m the kept weights are expanded to fp16 a block of features at a time and multiplied
 // by cuBLAS (dense math). The mma.sp kernel holds 32 rows per launch and streams every weight once
-// per launch (about 41 µs a launch at n = k = 8192 on the H100); the expansion plus one dense
-// product took 265-285 µs from m = 65 to 256 there, so it pays from the seventh launch
-// (docs/kernels.md, log step 70).
-constexpr std::int64_t kSparseMmaMaxM = 192;
+// per launch (at n = k = 8192 on the H100, 162 µs at m = 128 in four launches, 241 at 192 in six);
+// the expansion and the dense products took 179-198 µs from m = 33 to 256 there, so it pays from
+// the fifth launch (docs/kernels.md, log step 71).
+constexpr std::int64_t kSparseMmaMaxM = 128;
 
 // The launch shape chosen for a problem: m rows per launch (8 per m tile), k slices (split-k),
 // and the shared memory a block needs.
