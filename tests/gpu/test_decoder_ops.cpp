@@ -467,23 +467,12 @@ TEST_F(DecoderOps, DecodeAttentionWithRopeEqualsRopeAppendThenAttention) {
                     DeviceArray<float> workSeparate(decodeAttentionWorkspaceFloats(batch, hc.heads, d, splits));
                     DeviceArray<float> workFused(decodeAttentionWorkspaceFloats(batch, hc.heads, d, splits));
 
-                    RopeAppendArgs args;
-                    args.q = dQkv.get();
-                    args.qStride = width;
-                    args.k = dQkv.get() + qDim;
-                    args.kStride = width;
-                    args.v = dQkv.get() + qDim + kvDim;
-                    args.vStride = width;
-                    args.qOut = dQRot.get();
-                    args.kCache = kSeparate.get();
-                    args.vCache = vSeparate.get();
-                    args.ropeTable = dTable.get();
-                    args.rows = batch;
-                    args.length = dLength.get();
-                    args.heads = hc.heads;
-                    args.kvHeads = hc.kvHeads;
-                    args.headDim = d;
-                    args.maxContext = maxContext;
+                    const RopeAppendArgs args{.q = dQkv.get(), .qStride = width, .k = dQkv.get() + qDim,
+                                              .kStride = width, .v = dQkv.get() + qDim + kvDim, .vStride = width,
+                                              .qOut = dQRot.get(), .kCache = kSeparate.get(),
+                                              .vCache = vSeparate.get(), .ropeTable = dTable.get(), .rows = batch,
+                                              .length = dLength.get(), .heads = hc.heads, .kvHeads = hc.kvHeads,
+                                              .headDim = d, .maxContext = maxContext};
                     ASSERT_TRUE(launchRopeAppend(args, stream()));
                     const KvCacheView separate{kSeparate.get(), vSeparate.get(), batch, hc.kvHeads, maxContext, d};
                     ASSERT_TRUE(launchDecodeAttention(dQRot.get(), separate, hc.heads, dLength.get(), splits,
