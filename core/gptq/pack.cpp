@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <cstddef>
 
+#include "common/parallel_for.h"
 #include "gptq/gptq_layer.h"
 
 namespace q4 {
@@ -22,22 +24,31 @@ NameTable<ZeroFormat> namesOf(ZeroFormat) { return kZeroFormatNames; }
 int encodeZero(int trueZero, ZeroFormat format) { return (format == ZeroFormat::V1 ? trueZero - 1 : trueZero) & 0xF; }
 int decodeZero(int stored, ZeroFormat format) { return (format == ZeroFormat::V1 ? stored + 1 : stored) & 0xF; }
 
+// Both run over rows of words in parallel: a row of words is 8 rows of q, its own output.
 std::vector<std::int32_t> packWeights(const std::vector<std::uint8_t>& q, std::int64_t k, std::int64_t n) {
-    // Build in unsigned: nibble 7 sets the sign bit, which is only meaningful as a bit pattern.
-    std::vector<std::uint32_t> packed(std::size_t(k / 8 * n), 0);
-    for (std::int64_t r = 0; r < k; ++r)
-        for (std::int64_t c = 0; c < n; ++c)
-            packed[index(r / 8, c, n)] |= std::uint32_t(q[index(r, c, n)] & 0xF) << (4 * (r % 8));
-    return {packed.begin(), packed.end()};
+    std::vector<std::int32_t> packed(std::size_t(k / 8 * n));
+    parallelFor(k / 8, kParallelElements / std::max<std::int64_t>(8 * n, 1), [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t wordRow = begin; wordRow < end; ++wordRow)
+            for (std::int64_t c = 0; c < n; ++c) {
+                // Built in unsigned: nibble 7 sets the sign bit, which is only meaningful as a bit pattern.
+                std::uint32_t word = 0;
+                for (int j = 0; j < 8; ++j) word |= std::uint32_t(q[index(wordRow * 8 + j, c, n)] & 0xF) << (4 * j);
+                packed[index(wordRow, c, n)] = static_cast<std::int32_t>(word);
+            }
+    });
+    return packed;
 }
 
 std::vector<std::uint8_t> unpackWeights(const std::vector<std::int32_t>& qweight, std::int64_t k, std::int64_t n) {
     std::vector<std::uint8_t> q(std::size_t(k * n));
-    for (std::int64_t r = 0; r < k; ++r)
-        for (std::int64_t c = 0; c < n; ++c) {
-            const auto word = std::uint32_t(qweight[index(r / 8, c, n)]);
-            q[index(r, c, n)] = std::uint8_t((word >> (4 * (r % 8))) & 0xF);
-        }
+    parallelFor(k / 8, kParallelElements / std::max<std::int64_t>(8 * n, 1), [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t wordRow = begin; wordRow < end; ++wordRow)
+            for (int j = 0; j < 8; ++j)
+                for (std::int64_t c = 0; c < n; ++c) {
+                    const auto word = std::uint32_t(qweight[index(wordRow, c, n)]);
+                    q[index(wordRow * 8 + j, c, n)] = std::uint8_t((word >> (4 * j)) & 0xF);
+                }
+    });
     return q;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/parallel_for.h"
+#include "gptq/half.h"
 
 namespace q4 {
 namespace {
@@ -21,6 +22,21 @@ Status validateShape(std::int64_t k, std::int64_t n, Sparsity sparsity) {
     if (k <= 0) return Status::failure("k=" + str(k) + " must be positive", "k");
     if (n <= 0) return Status::failure("n=" + str(n) + " must be positive", "n");
     return validateSparsity(k, sparsity);
+}
+
+using RunMagnitudes = std::array<float, kRowsPerMetadataWord>;
+using RunOrder = std::array<int, kRowsPerMetadataWord>;
+
+// order[0, run) = the offsets of a run, largest magnitude first. Insertion sort, which is stable:
+// on equal magnitude the lower offset stays first, and so is kept. No allocation per run
+// (std::stable_sort's buffer took most of the time).
+void orderByMagnitude(const RunMagnitudes& magnitude, int run, RunOrder& order) {
+    for (int i = 0; i < run; ++i) {
+        int j = i;
+        for (; j > 0 && magnitude[std::size_t(i)] > magnitude[std::size_t(order[std::size_t(j - 1)])]; --j)
+            order[std::size_t(j)] = order[std::size_t(j - 1)];
+        order[std::size_t(j)] = i;
+    }
 }
 
 }  // namespace
@@ -62,23 +78,68 @@ Expected<KeepMask> magnitudeMask(const std::vector<float>& w, std::int64_t k, st
     // cache lines of its rows.
     parallelFor(
         k / run, kParallelElements / std::max<std::int64_t>(n * run, 1), [&](std::int64_t begin, std::int64_t end) {
-            std::array<int, kRowsPerMetadataWord> order{};  // a run's offsets, largest magnitude first
+            RunMagnitudes magnitude{};
+            RunOrder order{};
             for (std::int64_t first = begin * run; first < end * run; first += run)
                 for (std::int64_t c = 0; c < n; ++c) {
-                    auto magnitude = [&](int offset) { return std::fabs(w[std::size_t((first + offset) * n + c)]); };
-                    // Insertion sort, which is stable: on equal magnitude the lower offset stays first,
-                    // and so is kept. No allocation per run (std::stable_sort's buffer took most of the time).
-                    for (int i = 0; i < run; ++i) {
-                        const float value = magnitude(i);
-                        int j = i;
-                        for (; j > 0 && value > magnitude(order[std::size_t(j - 1)]); --j)
-                            order[std::size_t(j)] = order[std::size_t(j - 1)];
-                        order[std::size_t(j)] = i;
-                    }
+                    for (int i = 0; i < run; ++i) magnitude[std::size_t(i)] = std::fabs(w[std::size_t((first + i) * n + c)]);
+                    orderByMagnitude(magnitude, run, order);
                     for (int i = 0; i < keptPerRun(sparsity); ++i)
                         mask[std::size_t((first + order[std::size_t(i)]) * n + c)] = 1;
                 }
         });
+    return mask;
+}
+
+Expected<KeepMask> pruneQuantized(GptqLayer& layer, Sparsity sparsity) {
+    const std::int64_t k = layer.k, n = layer.n;
+    if (Status shape = validateShape(k, n, sparsity); !shape) return shape.asError();
+    if (std::int64_t(layer.qweight.size()) != k / 8 * n)
+        return Error{"qweight has " + str(std::int64_t(layer.qweight.size())) + " words: it must have k/8*n=" +
+                     str(k / 8 * n) + " (pruning needs the layer's words on the host)"};
+    const std::int64_t groups = layer.numGroups();
+    const std::vector<std::int32_t> gIdx = layer.gIdx.empty() ? naturalGroupIndex(k, layer.groupSize) : layer.gIdx;
+    if (Status valid = validateGroupIndex(gIdx, k, groups); !valid) return valid.asError();
+    if (std::int64_t(layer.scales.size()) != groups * n || std::int64_t(layer.qzeros.size()) != groups * n / 8)
+        return Error{"scales or qzeros do not have one entry per (group, column)"};
+    // Scales and zeros decoded once per (group, column), as dequantize does; |scale * (q - z)| is
+    // finite exactly when the scale is.
+    std::vector<float> scale(layer.scales.size());
+    for (std::size_t i = 0; i < scale.size(); ++i)
+        if (!std::isfinite(scale[i] = halfToFloat(layer.scales[i])))
+            return Error{"scales[" + std::to_string(i) + "] is not finite"};
+    const std::vector<std::uint8_t> stored = unpackZeros(layer.qzeros, groups, n);
+    std::vector<int> zero(stored.size());
+    for (std::size_t i = 0; i < zero.size(); ++i) zero[i] = decodeZero(stored[i], layer.zeroFormat);
+
+    std::vector<std::uint8_t> q = unpackWeights(layer.qweight, k, n);
+    const int run = runLength(sparsity);
+    KeepMask mask(q.size(), 0);
+    parallelFor(
+        k / run, kParallelElements / std::max<std::int64_t>(n * run, 1), [&](std::int64_t begin, std::int64_t end) {
+            RunMagnitudes magnitude{};
+            RunOrder order{};
+            std::array<std::size_t, kRowsPerMetadataWord> groupAt{};  // (group, column) of each row of the run
+            for (std::int64_t first = begin * run; first < end * run; first += run)
+                for (std::int64_t c = 0; c < n; ++c) {
+                    for (int i = 0; i < run; ++i) {
+                        const std::int64_t r = first + i;
+                        groupAt[std::size_t(i)] = std::size_t(gIdx[std::size_t(r)]) * std::size_t(n) + std::size_t(c);
+                        // dequantize's value, so the mask is magnitudeMask's over it
+                        const float w = scale[groupAt[std::size_t(i)]] *
+                                        float(int(q[std::size_t(r * n + c)]) - zero[groupAt[std::size_t(i)]]);
+                        magnitude[std::size_t(i)] = std::fabs(w);
+                    }
+                    orderByMagnitude(magnitude, run, order);
+                    for (int i = 0; i < run; ++i) {
+                        const int offset = order[std::size_t(i)];
+                        const std::size_t at = std::size_t((first + offset) * n + c);
+                        if (i < keptPerRun(sparsity)) mask[at] = 1;
+                        else q[at] = std::uint8_t(zero[groupAt[std::size_t(offset)]]);
+                    }
+                }
+        });
+    layer.qweight = packWeights(q, k, n);
     return mask;
 }
 

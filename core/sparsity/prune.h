@@ -20,6 +20,12 @@ Status validateKeepMask(const KeepMask& mask, std::int64_t k, std::int64_t n, Sp
 // w is [k, n] row-major and finite. None keeps everything.
 Expected<KeepMask> magnitudeMask(const std::vector<float>& w, std::int64_t k, std::int64_t n, Sparsity sparsity);
 
+// Magnitude pruning of a quantized layer in place: the mask magnitudeMask(dequantize(layer), ...)
+// gives (the same fp32 values |scale * (q - z)|, the same ties), without the fp32 matrix, and each
+// dropped nibble set to its group's true zero point, so the layer computes the pruned product.
+// The layer's words must be on the host; its scales finite.
+Expected<KeepMask> pruneQuantized(GptqLayer& layer, Sparsity sparsity);
+
 // w with dropped entries set to 0. Empty when the sizes differ.
 std::vector<float> applyMask(const std::vector<float>& w, const KeepMask& mask);
 
