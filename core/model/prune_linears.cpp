@@ -25,6 +25,7 @@ Status pruneLinears(std::vector<DecoderLinear>& linears, Sparsity sparsity) {
     // The layers are independent and each pass over one is serial: one thread per layer (a 13B
     // block's four fused layers took 17-24 s one after another on two cores).
     std::vector<std::future<Status>> pruned;
+    pruned.reserve(linears.size());
     for (DecoderLinear& linear : linears)
         pruned.push_back(std::async(std::launch::async, [&linear, sparsity] { return pruneLinear(linear, sparsity); }));
     Status first = Status::success();
