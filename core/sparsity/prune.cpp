@@ -39,6 +39,24 @@ void orderByMagnitude(const RunMagnitudes& magnitude, int run, RunOrder& order) 
     }
 }
 
+// Calls runBody(first, c, magnitude, order) for every run of `run` rows of every column, with
+// magnitude[i] = magnitudeOf(first + i, c) and order from orderByMagnitude. Row blocks in
+// parallel; in a block, runs side by side: consecutive columns read the same cache lines of its rows.
+template <class MagnitudeOf, class RunBody>
+void forEachOrderedRun(std::int64_t k, std::int64_t n, int run, const MagnitudeOf& magnitudeOf, const RunBody& runBody) {
+    parallelFor(
+        k / run, kParallelElements / std::max<std::int64_t>(n * run, 1), [&](std::int64_t begin, std::int64_t end) {
+            RunMagnitudes magnitude{};
+            RunOrder order{};
+            for (std::int64_t first = begin * run; first < end * run; first += run)
+                for (std::int64_t c = 0; c < n; ++c) {
+                    for (int i = 0; i < run; ++i) magnitude[std::size_t(i)] = magnitudeOf(first + i, c);
+                    orderByMagnitude(magnitude, run, order);
+                    runBody(first, c, order);
+                }
+        });
+}
+
 }  // namespace
 
 Status validateKeepMask(const KeepMask& mask, std::int64_t k, std::int64_t n, Sparsity sparsity) {
@@ -72,21 +90,13 @@ Expected<KeepMask> magnitudeMask(const std::vector<float>& w, std::int64_t k, st
     for (std::size_t i = 0; i < w.size(); ++i)
         if (!std::isfinite(w[i])) return Error{"w[" + std::to_string(i) + "] is not finite"};
 
-    const int run = runLength(sparsity);
     KeepMask mask(w.size(), 0);
-    // Row blocks in parallel; in a block, runs side by side: consecutive columns read the same
-    // cache lines of its rows.
-    parallelFor(
-        k / run, kParallelElements / std::max<std::int64_t>(n * run, 1), [&](std::int64_t begin, std::int64_t end) {
-            RunMagnitudes magnitude{};
-            RunOrder order{};
-            for (std::int64_t first = begin * run; first < end * run; first += run)
-                for (std::int64_t c = 0; c < n; ++c) {
-                    for (int i = 0; i < run; ++i) magnitude[std::size_t(i)] = std::fabs(w[std::size_t((first + i) * n + c)]);
-                    orderByMagnitude(magnitude, run, order);
-                    for (int i = 0; i < keptPerRun(sparsity); ++i)
-                        mask[std::size_t((first + order[std::size_t(i)]) * n + c)] = 1;
-                }
+    forEachOrderedRun(
+        k, n, runLength(sparsity),
+        [&](std::int64_t r, std::int64_t c) { return std::fabs(w[std::size_t(r * n + c)]); },
+        [&](std::int64_t first, std::int64_t c, const RunOrder& order) {
+            for (int i = 0; i < keptPerRun(sparsity); ++i)
+                mask[std::size_t((first + order[std::size_t(i)]) * n + c)] = 1;
         });
     return mask;
 }
@@ -115,29 +125,22 @@ Expected<KeepMask> pruneQuantized(GptqLayer& layer, Sparsity sparsity) {
     std::vector<std::uint8_t> q = unpackWeights(layer.qweight, k, n);
     const int run = runLength(sparsity);
     KeepMask mask(q.size(), 0);
-    parallelFor(
-        k / run, kParallelElements / std::max<std::int64_t>(n * run, 1), [&](std::int64_t begin, std::int64_t end) {
-            RunMagnitudes magnitude{};
-            RunOrder order{};
-            std::array<std::size_t, kRowsPerMetadataWord> groupAt{};  // (group, column) of each row of the run
-            for (std::int64_t first = begin * run; first < end * run; first += run)
-                for (std::int64_t c = 0; c < n; ++c) {
-                    for (int i = 0; i < run; ++i) {
-                        const std::int64_t r = first + i;
-                        groupAt[std::size_t(i)] = std::size_t(gIdx[std::size_t(r)]) * std::size_t(n) + std::size_t(c);
-                        // dequantize's value, so the mask is magnitudeMask's over it
-                        const float w = scale[groupAt[std::size_t(i)]] *
-                                        float(int(q[std::size_t(r * n + c)]) - zero[groupAt[std::size_t(i)]]);
-                        magnitude[std::size_t(i)] = std::fabs(w);
-                    }
-                    orderByMagnitude(magnitude, run, order);
-                    for (int i = 0; i < run; ++i) {
-                        const int offset = order[std::size_t(i)];
-                        const std::size_t at = std::size_t((first + offset) * n + c);
-                        if (i < keptPerRun(sparsity)) mask[at] = 1;
-                        else q[at] = std::uint8_t(zero[groupAt[std::size_t(offset)]]);
-                    }
-                }
+    // (group, column) of row r's weight in column c, in the decoded scales and zeros.
+    const auto groupAt = [&](std::int64_t r, std::int64_t c) {
+        return std::size_t(gIdx[std::size_t(r)]) * std::size_t(n) + std::size_t(c);
+    };
+    forEachOrderedRun(
+        k, n, run,
+        [&](std::int64_t r, std::int64_t c) {  // dequantize's value, so the mask is magnitudeMask's over it
+            const std::size_t g = groupAt(r, c);
+            return std::fabs(scale[g] * float(int(q[std::size_t(r * n + c)]) - zero[g]));
+        },
+        [&](std::int64_t first, std::int64_t c, const RunOrder& order) {
+            for (int i = 0; i < run; ++i) {
+                const std::int64_t r = first + order[std::size_t(i)];
+                if (i < keptPerRun(sparsity)) mask[std::size_t(r * n + c)] = 1;
+                else q[std::size_t(r * n + c)] = std::uint8_t(zero[groupAt(r, c)]);
+            }
         });
     layer.qweight = packWeights(q, k, n);
     return mask;
