@@ -39,18 +39,17 @@ Status checkShared(std::int64_t k, std::int64_t n, int groupSize, Sparsity spars
 
 }  // namespace
 
-Expected<KeepMask> keepMaskOf(const SparseGptqLayer& layer) {
+Status validateSparseLayer(const SparseGptqLayer& layer) {
     const std::int64_t k = layer.k, n = layer.n;
-    if (Status s = checkShared(k, n, layer.groupSize, layer.sparsity, layer.qzeros, layer.scales); !s)
-        return s.asError();
-    if (Status s = checkSize("keptQweight", layer.keptQweight.size(), k / 16 * n, "k/16*n"); !s) return s.asError();
-    if (Status s = validateGroupIndex(layer.gIdx, k, layer.numGroups()); !s) return s.asError();
-    return decodeMetadata(layer.metadata, k, n, layer.sparsity);
+    if (Status s = checkShared(k, n, layer.groupSize, layer.sparsity, layer.qzeros, layer.scales); !s) return s;
+    if (Status s = checkSize("keptQweight", layer.keptQweight.size(), k / 16 * n, "k/16*n"); !s) return s;
+    if (Status s = validateGroupIndex(layer.gIdx, k, layer.numGroups()); !s) return s;
+    return validateMetadata(layer.metadata, k, n, layer.sparsity);
 }
 
-Status validateSparseLayer(const SparseGptqLayer& layer) {
-    const Expected<KeepMask> mask = keepMaskOf(layer);
-    return mask ? Status::success() : Status::failure(mask.error());
+Expected<KeepMask> keepMaskOf(const SparseGptqLayer& layer) {
+    if (Status s = validateSparseLayer(layer); !s) return s.asError();
+    return decodeMetadata(layer.metadata, layer.k, layer.n, layer.sparsity);
 }
 
 Expected<SparseGptqLayer> compressPruned(const GptqLayer& dense, const KeepMask& mask, Sparsity sparsity) {

@@ -4,6 +4,7 @@
 #include <bitset>
 #include <cstddef>
 #include <cstdio>
+#include <mutex>
 #include <string>
 
 #include "common/parallel_for.h"
@@ -72,41 +73,69 @@ int keptOffsets(std::uint32_t word, Sparsity sparsity, int rows[16]) {
     return count;
 }
 
-Expected<KeepMask> decodeMetadata(const std::vector<std::uint32_t>& metadata, std::int64_t k, std::int64_t n,
-                                  Sparsity sparsity) {
-    if (sparsity == Sparsity::None) return Error{"none sparsity has no metadata"};
-    if (k <= 0) return Error{"k=" + str(k) + " must be positive", "k"};
-    if (n <= 0) return Error{"n=" + str(n) + " must be positive", "n"};
-    if (Status valid = validateSparsity(k, sparsity); !valid) return valid.asError();
+namespace {
+
+// Why word [j, c] is not valid metadata; empty when it is.
+std::string wordProblem(std::uint32_t word, std::int64_t j, std::int64_t c, Sparsity sparsity) {
+    if (sparsity == Sparsity::Sparse16of32) {
+        const auto kept = std::bitset<32>(word).count();
+        if (kept == 16) return {};
+        return wordName(j, c) + " = " + hex(word) + " keeps " + str(std::int64_t(kept)) +
+               " rows: 16:32 keeps exactly 16 of 32";
+    }
+    for (int g = 0; g < kGroupsPerWord; ++g) {
+        const std::uint32_t lower = (word >> (4 * g)) & 3u, higher = (word >> (4 * g + 2)) & 3u;
+        if (lower >= higher)
+            return wordName(j, c) + " = " + hex(word) + ", group " + str(g) + " holds offsets " + str(lower) + ", " +
+                   str(higher) + ": 2:4 offsets must be strictly increasing, lower first";
+    }
+    return {};
+}
+
+}  // namespace
+
+Status validateMetadata(const std::vector<std::uint32_t>& metadata, std::int64_t k, std::int64_t n,
+                        Sparsity sparsity) {
+    if (sparsity == Sparsity::None) return Status::failure("none sparsity has no metadata");
+    if (k <= 0) return Status::failure("k=" + str(k) + " must be positive", "k");
+    if (n <= 0) return Status::failure("n=" + str(n) + " must be positive", "n");
+    if (Status valid = validateSparsity(k, sparsity); !valid) return valid;
     const std::int64_t words = k / kRowsPerMetadataWord;
     if (std::int64_t(metadata.size()) != words * n)
-        return Error{"metadata has " + str(std::int64_t(metadata.size())) +
-                     " words: it must have k/32*n=" + str(words * n)};
-
-    KeepMask mask(std::size_t(k * n), 0);
-    for (std::int64_t j = 0; j < words; ++j)
-        for (std::int64_t c = 0; c < n; ++c) {
-            const std::uint32_t word = metadata[std::size_t(j * n + c)];
-            auto keep = [&](std::int64_t offset) { mask[std::size_t((j * 32 + offset) * n + c)] = 1; };
-            if (sparsity == Sparsity::Sparse16of32) {
-                const auto kept = std::bitset<32>(word).count();
-                if (kept != 16)
-                    return Error{wordName(j, c) + " = " + hex(word) + " keeps " + str(std::int64_t(kept)) +
-                                 " rows: 16:32 keeps exactly 16 of 32"};
-                for (int i = 0; i < 32; ++i)
-                    if ((word >> i) & 1u) keep(i);
-            } else {
-                for (int g = 0; g < kGroupsPerWord; ++g) {
-                    const std::uint32_t lower = (word >> (4 * g)) & 3u, higher = (word >> (4 * g + 2)) & 3u;
-                    if (lower >= higher)
-                        return Error{wordName(j, c) + " = " + hex(word) + ", group " + str(g) + " holds offsets " +
-                                     str(lower) + ", " + str(higher) +
-                                     ": 2:4 offsets must be strictly increasing, lower first"};
-                    keep(4 * g + lower);
-                    keep(4 * g + higher);
-                }
+        return Status::failure("metadata has " + str(std::int64_t(metadata.size())) +
+                               " words: it must have k/32*n=" + str(words * n));
+    // Ranges in parallel; each finds its first bad word, and the first range with one names it,
+    // so the message is the one a serial scan would give.
+    const std::int64_t count = words * n;
+    std::vector<std::int64_t> firstBad;
+    std::mutex guard;
+    parallelFor(count, kParallelElements / 32, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i)
+            if (!wordProblem(metadata[std::size_t(i)], i / n, i % n, sparsity).empty()) {
+                const std::lock_guard<std::mutex> lock(guard);
+                firstBad.push_back(i);
+                return;
             }
-        }
+    });
+    if (firstBad.empty()) return Status::success();
+    const std::int64_t i = *std::min_element(firstBad.begin(), firstBad.end());
+    return Status::failure(wordProblem(metadata[std::size_t(i)], i / n, i % n, sparsity));
+}
+
+Expected<KeepMask> decodeMetadata(const std::vector<std::uint32_t>& metadata, std::int64_t k, std::int64_t n,
+                                  Sparsity sparsity) {
+    if (Status valid = validateMetadata(metadata, k, n, sparsity); !valid) return valid.asError();
+    KeepMask mask(std::size_t(k * n), 0);
+    const std::int64_t words = k / kRowsPerMetadataWord;
+    // Words in parallel: each sets only its own 32 rows of one column.
+    parallelFor(words, kParallelElements / std::max<std::int64_t>(32 * n, 1), [&](std::int64_t begin, std::int64_t end) {
+        int rows[16];
+        for (std::int64_t j = begin; j < end; ++j)
+            for (std::int64_t c = 0; c < n; ++c) {
+                const int kept = keptOffsets(metadata[std::size_t(j * n + c)], sparsity, rows);
+                for (int i = 0; i < kept; ++i) mask[std::size_t((j * 32 + rows[i]) * n + c)] = 1;
+            }
+    });
     return mask;
 }
 

@@ -20,8 +20,12 @@ std::vector<std::uint32_t> encodeMetadata(const KeepMask& mask, std::int64_t k, 
 // The rows (offsets 0..31, increasing) one valid metadata word keeps, into rows[16]; returns 16.
 int keptOffsets(std::uint32_t word, Sparsity sparsity, int rows[16]);
 
-// The mask that metadata describes, or why it describes none: wrong size, a 16:32 word without
+// Why metadata describes no mask, naming the first bad word: wrong size, a 16:32 word without
 // exactly 16 bits set, 2:4 offsets not strictly increasing. Safe on any input.
+Status validateMetadata(const std::vector<std::uint32_t>& metadata, std::int64_t k, std::int64_t n,
+                        Sparsity sparsity);
+
+// The mask that metadata describes, or validateMetadata's reason it describes none.
 Expected<KeepMask> decodeMetadata(const std::vector<std::uint32_t>& metadata, std::int64_t k, std::int64_t n,
                                   Sparsity sparsity);
 

@@ -121,6 +121,23 @@ TEST(SparsityMetadata, TwoOfFourOffsetsMustIncrease) {
     EXPECT_FALSE(decodeMetadata(metadata, 32, 8, Sparsity::Sparse2of4));
 }
 
+// Large enough to be checked in parallel ranges: the message still names the first bad word in
+// (row word, column) order, not the first one some range found.
+TEST(SparsityMetadata, TheFirstBadWordIsNamedInALargeLayer) {
+    const std::int64_t k = 4096, n = 4096;
+    std::vector<std::uint32_t> metadata(std::size_t(k / 32 * n), 0x44444444u);
+    ASSERT_TRUE(validateMetadata(metadata, k, n, Sparsity::Sparse2of4));
+    metadata[std::size_t(100 * n + 7)] = 0u;        // late: word [100, 7]
+    metadata[std::size_t(3 * n + 4000)] = 0x4444444Bu;  // early: word [3, 4000], group 0 offsets 3, 2
+    metadata[metadata.size() / 2] = 0u;            // in the middle
+    const Status valid = validateMetadata(metadata, k, n, Sparsity::Sparse2of4);
+    ASSERT_FALSE(valid);
+    EXPECT_EQ(valid.message,
+              "metadata word [3, 4000] (rows 96..127 of column 4000) = 0x4444444B, group 0 holds offsets 3, 2: "
+              "2:4 offsets must be strictly increasing, lower first");
+    EXPECT_EQ(decodeMetadata(metadata, k, n, Sparsity::Sparse2of4).error(), valid.message);
+}
+
 TEST(SparsityMetadata, WrongSizeOrShapeIsAnError) {
     auto shortVector = decodeMetadata(std::vector<std::uint32_t>(15, 0x44444444u), 64, 8, Sparsity::Sparse2of4);
     ASSERT_FALSE(shortVector);
