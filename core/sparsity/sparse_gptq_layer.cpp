@@ -60,16 +60,24 @@ Expected<SparseGptqLayer> compressPruned(const GptqLayer& dense, const KeepMask&
         if (Status s = validateGroupIndex(dense.gIdx, k, dense.numGroups()); !s) return s.asError();
     if (Status s = validateKeepMask(mask, k, n, sparsity); !s) return s.asError();
 
-    // Kept nibbles form a [k/2, n] matrix: slot s of column c is its s-th kept row.
-    const std::vector<std::uint8_t> q = unpackWeights(dense.qweight, k, n);
-    std::vector<std::uint8_t> kept(std::size_t(k / 2 * n));
-    std::vector<std::int64_t> slot(std::size_t(n), 0);
-    // Columns in parallel: a column's slots are its own.
-    parallelFor(n, kParallelElements / std::max<std::int64_t>(k, 1), [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t r = 0; r < k; ++r)
-            for (std::int64_t c = begin; c < end; ++c)
-                if (mask[std::size_t(r * n + c)])
-                    kept[std::size_t(slot[std::size_t(c)]++ * n + c)] = q[std::size_t(r * n + c)];
+    // Kept nibbles form a [k/2, n] matrix: slot s of column c is its s-th kept row. Every 32 rows
+    // keep exactly 16 (validateKeepMask), so the four words of rows 32j..32j+31 give the two kept
+    // words 2j, 2j + 1, straight from the packed words. Row blocks in parallel.
+    std::vector<std::int32_t> keptQweight(std::size_t(k / 16 * n));
+    parallelFor(k / 32, kParallelElements / std::max<std::int64_t>(32 * n, 1), [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t j = begin; j < end; ++j)
+            for (std::int64_t c = 0; c < n; ++c) {
+                std::uint64_t packed = 0;  // the 16 kept nibbles, lowest row first
+                int count = 0;
+                for (int w = 0; w < 4; ++w) {
+                    const auto word = std::uint32_t(dense.qweight[std::size_t((4 * j + w) * n + c)]);
+                    for (int i = 0; i < 8; ++i)
+                        if (mask[std::size_t((32 * j + 8 * w + i) * n + c)])
+                            packed |= std::uint64_t((word >> (4 * i)) & 0xFu) << (4 * count++);
+                }
+                keptQweight[std::size_t(2 * j * n + c)] = static_cast<std::int32_t>(std::uint32_t(packed));
+                keptQweight[std::size_t((2 * j + 1) * n + c)] = static_cast<std::int32_t>(std::uint32_t(packed >> 32));
+            }
     });
 
     SparseGptqLayer sparse;
@@ -78,7 +86,7 @@ Expected<SparseGptqLayer> compressPruned(const GptqLayer& dense, const KeepMask&
     sparse.n = n;
     sparse.groupSize = dense.groupSize;
     sparse.zeroFormat = dense.zeroFormat;
-    sparse.keptQweight = packWeights(kept, k / 2, n);
+    sparse.keptQweight = std::move(keptQweight);
     sparse.metadata = encodeMetadata(mask, k, n, sparsity);
     sparse.qzeros = dense.qzeros;
     sparse.scales = dense.scales;
