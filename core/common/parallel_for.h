@@ -3,6 +3,7 @@
 // layers whose iterations are independent (dequantizing, pruning, compressing a model's weights).
 #include <algorithm>
 #include <cstdint>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -33,6 +34,23 @@ void parallelFor(std::int64_t count, std::int64_t minPerRange, Body&& body) {
     }
     body(std::int64_t(0), count / ranges);
     for (std::thread& t : threads) t.join();
+}
+
+// The lowest i in [0, count) with found(i), or -1: ranges searched in parallel, each stopping at
+// its first find, so the answer is the one a serial scan gives (and a message naming it the same).
+template <class Predicate>
+std::int64_t firstIndexWhere(std::int64_t count, std::int64_t minPerRange, const Predicate& found) {
+    std::int64_t first = -1;
+    std::mutex guard;
+    parallelFor(count, minPerRange, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i)
+            if (found(i)) {
+                const std::lock_guard<std::mutex> lock(guard);
+                if (first < 0 || i < first) first = i;
+                return;
+            }
+    });
+    return first;
 }
 
 }  // namespace q4

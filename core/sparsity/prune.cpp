@@ -66,22 +66,25 @@ Status validateKeepMask(const KeepMask& mask, std::int64_t k, std::int64_t n, Sp
         return Status::failure("the keep mask has " + str(std::int64_t(mask.size())) +
                                " entries: it must have k*n=" + str(k * n));
     const int run = runLength(sparsity);
-    // Runs of a row block side by side: consecutive columns read the same cache lines of its rows.
-    for (std::int64_t first = 0; first < k; first += run)
-        for (std::int64_t c = 0; c < n; ++c) {
-            int kept = 0;
-            for (std::int64_t r = first; r < first + run; ++r) {
-                const std::uint8_t v = mask[std::size_t(r * n + c)];
-                if (v > 1)
-                    return Status::failure("keep mask [" + str(r) + ", " + str(c) + "]=" + str(v) + " is not 0 or 1");
-                kept += v;
-            }
-            if (kept != keptPerRun(sparsity))
-                return Status::failure("keep mask column " + str(c) + " keeps " + str(kept) + " of rows " + str(first) +
-                                       ".." + str(first + run - 1) + ": " + nameOf(sparsity) + " keeps exactly " +
-                                       str(keptPerRun(sparsity)) + " of " + str(run));
+    // Why the run of rows first.. of column c is not valid; empty when it is. Runs are numbered
+    // row block by row block, so the first bad one found is the one a serial scan names.
+    const auto runProblem = [&](std::int64_t first, std::int64_t c) -> std::string {
+        int kept = 0;
+        for (std::int64_t r = first; r < first + run; ++r) {
+            const std::uint8_t v = mask[std::size_t(r * n + c)];
+            if (v > 1) return "keep mask [" + str(r) + ", " + str(c) + "]=" + str(v) + " is not 0 or 1";
+            kept += v;
         }
-    return Status::success();
+        if (kept == keptPerRun(sparsity)) return {};
+        return "keep mask column " + str(c) + " keeps " + str(kept) + " of rows " + str(first) + ".." +
+               str(first + run - 1) + ": " + nameOf(sparsity) + " keeps exactly " + str(keptPerRun(sparsity)) +
+               " of " + str(run);
+    };
+    const std::int64_t bad = firstIndexWhere(k / run * n, kParallelElements / run, [&](std::int64_t i) {
+        return !runProblem(i / n * run, i % n).empty();
+    });
+    if (bad < 0) return Status::success();
+    return Status::failure(runProblem(bad / n * run, bad % n));
 }
 
 Expected<KeepMask> magnitudeMask(const std::vector<float>& w, std::int64_t k, std::int64_t n, Sparsity sparsity) {

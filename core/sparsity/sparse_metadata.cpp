@@ -4,7 +4,6 @@
 #include <bitset>
 #include <cstddef>
 #include <cstdio>
-#include <mutex>
 #include <string>
 
 #include "common/parallel_for.h"
@@ -104,22 +103,11 @@ Status validateMetadata(const std::vector<std::uint32_t>& metadata, std::int64_t
     if (std::int64_t(metadata.size()) != words * n)
         return Status::failure("metadata has " + str(std::int64_t(metadata.size())) +
                                " words: it must have k/32*n=" + str(words * n));
-    // Ranges in parallel; each finds its first bad word, and the first range with one names it,
-    // so the message is the one a serial scan would give.
-    const std::int64_t count = words * n;
-    std::vector<std::int64_t> firstBad;
-    std::mutex guard;
-    parallelFor(count, kParallelElements / 32, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t i = begin; i < end; ++i)
-            if (!wordProblem(metadata[std::size_t(i)], i / n, i % n, sparsity).empty()) {
-                const std::lock_guard<std::mutex> lock(guard);
-                firstBad.push_back(i);
-                return;
-            }
+    const std::int64_t bad = firstIndexWhere(words * n, kParallelElements / 32, [&](std::int64_t i) {
+        return !wordProblem(metadata[std::size_t(i)], i / n, i % n, sparsity).empty();
     });
-    if (firstBad.empty()) return Status::success();
-    const std::int64_t i = *std::min_element(firstBad.begin(), firstBad.end());
-    return Status::failure(wordProblem(metadata[std::size_t(i)], i / n, i % n, sparsity));
+    if (bad < 0) return Status::success();
+    return Status::failure(wordProblem(metadata[std::size_t(bad)], bad / n, bad % n, sparsity));
 }
 
 Expected<KeepMask> decodeMetadata(const std::vector<std::uint32_t>& metadata, std::int64_t k, std::int64_t n,

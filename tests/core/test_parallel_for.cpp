@@ -1,4 +1,5 @@
 // parallelFor: its ranges cover [0, count) exactly once, small loops stay on the caller.
+// firstIndexWhere: the lowest match, whichever range finds one first.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -54,6 +55,16 @@ TEST(ParallelFor, RangesAreAtLeastTheMinimumLong) {
     }
     EXPECT_EQ(total, 1000);
     EXPECT_LE(lengths.size(), 3u);
+}
+
+TEST(ParallelFor, FirstIndexWhereIsTheLowestMatch) {
+    // Matches in every range (the last ranges' matches sit at their starts, found at once).
+    const std::int64_t count = 1 << 20;
+    EXPECT_EQ(firstIndexWhere(count, 1024, [](std::int64_t i) { return i >= 700000 || i % 99991 == 99990; }), 99990);
+    EXPECT_EQ(firstIndexWhere(count, 1024, [](std::int64_t i) { return i == count - 1; }), count - 1);
+    EXPECT_EQ(firstIndexWhere(count, 1024, [](std::int64_t) { return true; }), 0);
+    EXPECT_EQ(firstIndexWhere(count, 1024, [](std::int64_t) { return false; }), -1);
+    EXPECT_EQ(firstIndexWhere(0, 1, [](std::int64_t) { return true; }), -1);
 }
 
 }  // namespace

@@ -185,6 +185,20 @@ TEST(SparsityPrune, MaskValidationMessages) {
     EXPECT_TRUE(validateKeepMask(mask, k, n, Sparsity::Sparse16of32));
 }
 
+// Large enough to be checked in parallel ranges: the message names the first bad run in (row
+// block, column) order, not the first one some range found.
+TEST(SparsityPrune, MaskValidationNamesTheFirstBadRunOfALargeMask) {
+    const std::int64_t k = 2048, n = 4096;
+    KeepMask mask(std::size_t(k * n), 0);
+    for (std::int64_t r = 0; r < k; r += 4)
+        for (std::int64_t c = 0; c < n; ++c) mask[std::size_t(r * n + c)] = mask[std::size_t((r + 3) * n + c)] = 1;
+    ASSERT_TRUE(validateKeepMask(mask, k, n, Sparsity::Sparse2of4));
+    mask[std::size_t(2001 * n + 1)] = 1;  // late: rows 2000..2003 of column 1 keep 3
+    mask[std::size_t(9 * n + 4095)] = 3;  // early: rows 8..11 of column 4095
+    mask[std::size_t(1024 * n)] = 0;      // in the middle
+    EXPECT_EQ(validateKeepMask(mask, k, n, Sparsity::Sparse2of4).message, "keep mask [9, 4095]=3 is not 0 or 1");
+}
+
 TEST(SparsityPruningError, ZeroForIdenticalWeights) {
     const std::int64_t m = 3, k = 64, n = 16;
     const std::vector<float> a = randomMatrix(m, k, 5);
