@@ -28,17 +28,23 @@ void multiplyBlock(const float* a, const float* w, float* c, std::int64_t k, std
 
 }  // namespace
 
-std::vector<float> dequantize(const GptqLayer& layer) {
-    const std::int64_t k = layer.k, n = layer.n, groups = layer.numGroups();
-    const std::vector<std::uint8_t> q = unpackWeights(layer.qweight, k, n);
-    const std::vector<std::uint8_t> stored = unpackZeros(layer.qzeros, groups, n);
-    const std::vector<std::int32_t> gIdx = layer.gIdx.empty() ? naturalGroupIndex(k, layer.groupSize) : layer.gIdx;
+DecodedGroups decodeGroups(const GptqLayer& layer) {
+    DecodedGroups decoded;
+    decoded.scale.resize(layer.scales.size());
+    for (std::size_t i = 0; i < decoded.scale.size(); ++i) decoded.scale[i] = halfToFloat(layer.scales[i]);
+    const std::vector<std::uint8_t> stored = unpackZeros(layer.qzeros, layer.numGroups(), layer.n);
+    decoded.zero.resize(stored.size());
+    for (std::size_t i = 0; i < stored.size(); ++i) decoded.zero[i] = decodeZero(stored[i], layer.zeroFormat);
+    return decoded;
+}
 
-    // Scales and zeros decoded once per (group, column), not once per weight.
-    std::vector<float> scale(layer.scales.size());
-    for (std::size_t i = 0; i < scale.size(); ++i) scale[i] = halfToFloat(layer.scales[i]);
-    std::vector<int> zero(stored.size());
-    for (std::size_t i = 0; i < zero.size(); ++i) zero[i] = decodeZero(stored[i], layer.zeroFormat);
+std::vector<float> dequantize(const GptqLayer& layer) {
+    const std::int64_t k = layer.k, n = layer.n;
+    const std::vector<std::uint8_t> q = unpackWeights(layer.qweight, k, n);
+    const std::vector<std::int32_t> gIdx = layer.gIdx.empty() ? naturalGroupIndex(k, layer.groupSize) : layer.gIdx;
+    const DecodedGroups groups = decodeGroups(layer);
+    const std::vector<float>& scale = groups.scale;
+    const std::vector<int>& zero = groups.zero;
 
     std::vector<float> w(std::size_t(k * n));
     parallelFor(k, kParallelElements / std::max<std::int64_t>(n, 1), [&](std::int64_t begin, std::int64_t end) {

@@ -86,7 +86,15 @@ std::vector<std::int32_t> naturalGroupIndex(std::int64_t k, int groupSize);
 std::vector<std::int32_t> actOrderGroupIndex(std::int64_t k, int groupSize, std::uint64_t seed);
 
 // --- dequantization and reference -------------------------------------------------------------
-// W [k, n] row-major in fp32.
+// The scale (as fp32) and true zero point of every (group, column), [G, n] row-major: what
+// dequantize applies, decoded once rather than once per weight.
+struct DecodedGroups {
+    std::vector<float> scale;
+    std::vector<int> zero;
+};
+DecodedGroups decodeGroups(const GptqLayer& layer);
+
+// W [k, n] row-major in fp32: scale * (q - zero) of each weight's group.
 std::vector<float> dequantize(const GptqLayer& layer);
 // C [m, n] = A [m, k] * W [k, n], accumulated in double, returned as fp32. A is row-major.
 // Empty when the sizes of a or w do not match the shape.

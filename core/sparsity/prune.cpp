@@ -9,7 +9,6 @@
 #include <string>
 
 #include "common/parallel_for.h"
-#include "gptq/half.h"
 
 namespace q4 {
 namespace {
@@ -116,15 +115,12 @@ Expected<KeepMask> pruneQuantized(GptqLayer& layer, Sparsity sparsity) {
     if (Status valid = validateGroupIndex(gIdx, k, groups); !valid) return valid.asError();
     if (std::int64_t(layer.scales.size()) != groups * n || std::int64_t(layer.qzeros.size()) != groups * n / 8)
         return Error{"scales or qzeros do not have one entry per (group, column)"};
-    // Scales and zeros decoded once per (group, column), as dequantize does; |scale * (q - z)| is
-    // finite exactly when the scale is.
-    std::vector<float> scale(layer.scales.size());
+    // The scales and zeros dequantize applies; |scale * (q - z)| is finite exactly when the scale is.
+    const DecodedGroups decoded = decodeGroups(layer);
+    const std::vector<float>& scale = decoded.scale;
+    const std::vector<int>& zero = decoded.zero;
     for (std::size_t i = 0; i < scale.size(); ++i)
-        if (!std::isfinite(scale[i] = halfToFloat(layer.scales[i])))
-            return Error{"scales[" + std::to_string(i) + "] is not finite"};
-    const std::vector<std::uint8_t> stored = unpackZeros(layer.qzeros, groups, n);
-    std::vector<int> zero(stored.size());
-    for (std::size_t i = 0; i < zero.size(); ++i) zero[i] = decodeZero(stored[i], layer.zeroFormat);
+        if (!std::isfinite(scale[i])) return Error{"scales[" + std::to_string(i) + "] is not finite"};
 
     std::vector<std::uint8_t> q = unpackWeights(layer.qweight, k, n);
     const int run = runLength(sparsity);
