@@ -24,6 +24,8 @@
 // Split-k over the grid's y fills whole waves at small m; slices write fp32 partials and the last
 // block of each feature block sums them in slice order (deterministic), after an acquire-release
 // arrival counter that it resets, so a run needs no memset and can be captured in a graph.
+// In a model decoder (GpuContext::dependentLaunch) the first launch starts behind the kernel before
+// it, its weight stream and scale copies in flight before it waits for the activations.
 //
 // Above kSparseMmaMaxM rows the kernel is not used: the kept weights are expanded to a dense fp16
 // W^T a block of features at a time (sparse_expand.h) and multiplied by cuBLAS, so large m runs at
@@ -41,6 +43,7 @@
 
 #include "cuda/cuda_check.h"
 #include "cuda/kernel_entries.h"
+#include "cuda/kernel_launch.h"
 #include "cuda/split_k.h"
 #include "int4_layout/fragment_dequant.h"
 #include "sparse_int4/sparse_expand.h"
@@ -204,6 +207,9 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) sparseInt4Kernel(Pa
             tc::copyAsync16(scaleTable + (table * sliceGroups(p.sliceK, p.groupSize) + local) * kWarps * 8 + word, from);
         }
     }
+    // A launch behind a decoder's previous kernel (a programmatic dependent) has its weight stream
+    // and scale copies in flight by now; the activations are that kernel's output: wait for it.
+    tc::waitForPrerequisiteGrids();
     // The slice's activations, row-major; rows past m are not staged (their stale values reach only
     // output columns past m, which are never stored: each mma output column is one row).
     const int vectors = (kEnd - kBegin) / 8;
@@ -292,6 +298,7 @@ __global__ void __launch_bounds__(kThreads, blocksPerSm(MT)) sparseInt4Kernel(Pa
             if (inGroup) finishGroup();
     }
 
+    tc::allowDependentGrids();  // a decoder's next kernel may launch; it waits for this grid to end
     tc::storeOutputs<MT>(p, acc, nTile, g, t, warpActive);
 }
 
@@ -345,18 +352,21 @@ Status allowSharedMemory() {
 }
 
 template <int MT, bool PerRowGroups>
-Status launch(const sp::Params& p, int nBlocks, int sharedBytes, cudaStream_t stream) {
-    sp::sparseInt4Kernel<MT, PerRowGroups>
-        <<<dim3(unsigned(nBlocks), unsigned(p.slices)), sp::kThreads, std::size_t(sharedBytes), stream>>>(p);
+Status launch(const sp::Params& p, int nBlocks, int sharedBytes, bool dependent, cudaStream_t stream) {
+    const KernelLaunch shape(dim3(unsigned(nBlocks), unsigned(p.slices)), dim3(sp::kThreads),
+                             std::size_t(sharedBytes), stream, dependent);
+    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(shape.config(), sp::sparseInt4Kernel<MT, PerRowGroups>, p),
+                        "sparse_int4 launch"));
     return launchStatus("sparse_int4 kernel");
 }
 
 template <bool PerRowGroups>
-Status launchTiles(int mTiles, const sp::Params& p, int nBlocks, int sharedBytes, cudaStream_t stream) {
+Status launchTiles(int mTiles, const sp::Params& p, int nBlocks, int sharedBytes, bool dependent,
+                   cudaStream_t stream) {
     switch (mTiles) {
-        case 1: return launch<1, PerRowGroups>(p, nBlocks, sharedBytes, stream);
-        case 2: return launch<2, PerRowGroups>(p, nBlocks, sharedBytes, stream);
-        default: return launch<4, PerRowGroups>(p, nBlocks, sharedBytes, stream);
+        case 1: return launch<1, PerRowGroups>(p, nBlocks, sharedBytes, dependent, stream);
+        case 2: return launch<2, PerRowGroups>(p, nBlocks, sharedBytes, dependent, stream);
+        default: return launch<4, PerRowGroups>(p, nBlocks, sharedBytes, dependent, stream);
     }
 }
 
@@ -451,8 +461,11 @@ Status SparseInt4::run(const void* a, void* c, std::int64_t m, GpuContext& conte
         p.groupSize = groupSize_;
         p.sliceK = plan.sliceK;
         p.slices = plan.slices;
-        const Status s = groupSize_ > 0 ? launchTiles<false>(plan.mTiles, p, nBlocks, plan.sharedBytes, context.stream)
-                                        : launchTiles<true>(plan.mTiles, p, nBlocks, plan.sharedBytes, context.stream);
+        // In a decoder the first grid may start behind the kernel before it (sm_90).
+        const bool dependent = row == 0 && context.dependentLaunch && context.computeCapability >= 90;
+        const Status s =
+            groupSize_ > 0 ? launchTiles<false>(plan.mTiles, p, nBlocks, plan.sharedBytes, dependent, context.stream)
+                           : launchTiles<true>(plan.mTiles, p, nBlocks, plan.sharedBytes, dependent, context.stream);
         if (!s) return s;
     }
     return Status::success();
