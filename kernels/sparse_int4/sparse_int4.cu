@@ -461,8 +461,8 @@ Status SparseInt4::run(const void* a, void* c, std::int64_t m, GpuContext& conte
         p.groupSize = groupSize_;
         p.sliceK = plan.sliceK;
         p.slices = plan.slices;
-        // In a decoder the first grid may start behind the kernel before it (sm_90).
-        const bool dependent = row == 0 && context.dependentLaunch && context.computeCapability >= 90;
+        // In a decoder (sm_90 and up) the first grid may start behind the kernel before it.
+        const bool dependent = row == 0 && context.dependentLaunch;
         const Status s =
             groupSize_ > 0 ? launchTiles<false>(plan.mTiles, p, nBlocks, plan.sharedBytes, dependent, context.stream)
                            : launchTiles<true>(plan.mTiles, p, nBlocks, plan.sharedBytes, dependent, context.stream);

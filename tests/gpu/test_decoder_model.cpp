@@ -92,6 +92,20 @@ struct Reference {
     std::vector<StepOutput> steps;  // [0] prefill, [1..kSteps] decode
 };
 
+Expected<Reference> runCpuDecoder(const ModelWeightSource& weights, const ModelLoadOptions& options) {
+    auto cpu = loadCpuDecoder(weights, options);
+    if (!cpu) return cpu.takeError();
+    if (Status s = (*cpu)->setBatch(kBatch); !s) return s.asError();
+    Reference reference;
+    auto step = (*cpu)->prefill(testPrompt(), kPrompt, true);
+    for (std::int64_t i = 0; step && i <= kSteps; ++i) {
+        reference.steps.push_back(*step);
+        if (i < kSteps) step = (*cpu)->decode(step->tokens, true);
+    }
+    if (!step) return step.takeError();
+    return reference;
+}
+
 const Reference* cpuReference(bool actOrder, std::string& error) {
     static std::mutex mutex;
     static std::map<bool, std::unique_ptr<Reference>> cache;
@@ -102,26 +116,12 @@ const Reference* cpuReference(bool actOrder, std::string& error) {
         error = "random weights";
         return nullptr;
     }
-    auto cpu = loadCpuDecoder(*weights, loadOptions(false));
-    if (!cpu) {
-        error = cpu.error();
+    auto reference = runCpuDecoder(*weights, loadOptions(false));
+    if (!reference) {
+        error = reference.error();
         return nullptr;
     }
-    if (Status s = (*cpu)->setBatch(kBatch); !s) {
-        error = s.message;
-        return nullptr;
-    }
-    auto reference = std::make_unique<Reference>();
-    auto step = (*cpu)->prefill(testPrompt(), kPrompt, true);
-    for (std::int64_t i = 0; step && i <= kSteps; ++i) {
-        reference->steps.push_back(*step);
-        if (i < kSteps) step = (*cpu)->decode(step->tokens, true);
-    }
-    if (!step) {
-        error = step.error();
-        return nullptr;
-    }
-    return (cache[actOrder] = std::move(reference)).get();
+    return (cache[actOrder] = std::make_unique<Reference>(std::move(reference).value())).get();
 }
 
 // The GPU instance's outputs for the same inputs as the reference.
@@ -149,6 +149,48 @@ double topTwoMargin(const float* row, std::int64_t n) {
         }
     }
     return double(first) - double(second);
+}
+
+// How the GPU's steps agreed with the reference's: each step's logits within kLogitTolerance, and
+// the greedy tokens equal wherever the CPU's top-two margin leaves no room for rounding.
+struct Agreement {
+    double worst = 0;  // the largest ||gpu - cpu|| / ||cpu|| of a step's logits
+    int compared = 0;  // tokens compared
+    int skipped = 0;   // near-ties left out
+};
+
+Agreement expectAgreement(const std::vector<StepOutput>& steps, const Reference& reference) {
+    const std::int64_t vocab = tinyArchitecture().vocabSize;
+    Agreement agreement;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const StepOutput& want = reference.steps[i];
+        const StepOutput& got = steps[i];
+        EXPECT_EQ(got.logits.size(), want.logits.size());
+        EXPECT_EQ(got.tokens.size(), want.tokens.size());
+        if (got.logits.size() != want.logits.size() || got.tokens.size() != want.tokens.size()) return agreement;
+        double diff = 0, norm = 0;
+        for (std::size_t j = 0; j < want.logits.size(); ++j) {
+            const double d = double(got.logits[j]) - double(want.logits[j]);
+            diff += d * d;
+            norm += double(want.logits[j]) * want.logits[j];
+        }
+        const double relative = std::sqrt(diff / norm);
+        agreement.worst = std::max(agreement.worst, relative);
+        EXPECT_LE(relative, kLogitTolerance) << "step " << i;
+        for (std::int64_t s = 0; s < kBatch; ++s) {
+            const float* w = want.logits.data() + s * vocab;
+            const float* g = got.logits.data() + s * vocab;
+            double rowDiff = 0;
+            for (std::int64_t v = 0; v < vocab; ++v) rowDiff = std::max(rowDiff, std::fabs(double(g[v]) - double(w[v])));
+            if (topTwoMargin(w, vocab) > kMarginFactor * rowDiff) {
+                ++agreement.compared;
+                EXPECT_EQ(got.tokens[std::size_t(s)], want.tokens[std::size_t(s)]) << "step " << i << ", sequence " << s;
+            } else {
+                ++agreement.skipped;
+            }
+        }
+    }
+    return agreement;
 }
 
 std::string paramName(const ::testing::TestParamInfo<std::tuple<std::string, bool>>& info) {
@@ -198,37 +240,9 @@ TEST_P(DecoderModel, MatchesCpuReference) {
     auto steps = runTeacherForced(gpu, *reference);
     ASSERT_TRUE(steps) << steps.error();
     const std::int64_t vocab = arch.vocabSize;
-    double worst = 0;
-    int compared = 0, skipped = 0;
-    for (std::size_t i = 0; i < steps->size(); ++i) {
-        const StepOutput& want = reference->steps[i];
-        const StepOutput& got = (*steps)[i];
-        ASSERT_EQ(got.logits.size(), want.logits.size());
-        ASSERT_EQ(got.tokens.size(), want.tokens.size());
-        double diff = 0, norm = 0;
-        for (std::size_t j = 0; j < want.logits.size(); ++j) {
-            const double d = double(got.logits[j]) - double(want.logits[j]);
-            diff += d * d;
-            norm += double(want.logits[j]) * want.logits[j];
-        }
-        const double relative = std::sqrt(diff / norm);
-        worst = std::max(worst, relative);
-        EXPECT_LE(relative, kLogitTolerance) << "step " << i;
-        for (std::int64_t s = 0; s < kBatch; ++s) {
-            const float* w = want.logits.data() + s * vocab;
-            const float* g = got.logits.data() + s * vocab;
-            double rowDiff = 0;
-            for (std::int64_t v = 0; v < vocab; ++v) rowDiff = std::max(rowDiff, std::fabs(double(g[v]) - double(w[v])));
-            if (topTwoMargin(w, vocab) > kMarginFactor * rowDiff) {
-                ++compared;
-                EXPECT_EQ(got.tokens[std::size_t(s)], want.tokens[std::size_t(s)]) << "step " << i << ", sequence " << s;
-            } else {
-                ++skipped;
-            }
-        }
-    }
+    const Agreement agreement = expectAgreement(*steps, *reference);
     std::printf("%s%s: worst logits relative error %.2e; tokens compared %d, near-ties skipped %d\n", kernelId.c_str(),
-                actOrder ? " (act-order)" : "", worst, compared, skipped);
+                actOrder ? " (act-order)" : "", agreement.worst, agreement.compared, agreement.skipped);
 
     // Direct launches give the same tokens as graph replays.
     auto direct = (*backend)->loadModel(*weights, kernelId, loadOptions(false));
@@ -311,16 +325,8 @@ TEST_P(SparseDecoderModel, MatchesPrunedCpuReference) {
     cpuOptions.sparsity = gpuOptions.sparsity = sparsity;
     auto weights = tinyWeights(false);
     ASSERT_NE(weights, nullptr);
-    auto cpu = loadCpuDecoder(*weights, cpuOptions);
-    ASSERT_TRUE(cpu) << cpu.error();
-    ASSERT_TRUE((*cpu)->setBatch(kBatch));
-    Reference reference;
-    auto step = (*cpu)->prefill(testPrompt(), kPrompt, true);
-    for (std::int64_t i = 0; step && i <= kSteps; ++i) {
-        reference.steps.push_back(*step);
-        if (i < kSteps) step = (*cpu)->decode(step->tokens, true);
-    }
-    ASSERT_TRUE(step) << step.error();
+    auto reference = runCpuDecoder(*weights, cpuOptions);
+    ASSERT_TRUE(reference) << "CPU reference: " << reference.error();
 
     auto backend = makeCudaBackend(0);
     ASSERT_TRUE(backend) << backend.error();
@@ -329,35 +335,12 @@ TEST_P(SparseDecoderModel, MatchesPrunedCpuReference) {
     ModelInstance& gpu = **loaded;
     ASSERT_TRUE(gpu.setBatch(kBatch));
     EXPECT_TRUE(gpu.cudaGraph()) << gpu.graphNote();
-    auto steps = runTeacherForced(gpu, reference);
+    auto steps = runTeacherForced(gpu, *reference);
     ASSERT_TRUE(steps) << steps.error();
-    const std::int64_t vocab = tinyArchitecture().vocabSize;
-    double worst = 0;
-    int compared = 0;
-    for (std::size_t i = 0; i < steps->size(); ++i) {
-        const StepOutput& want = reference.steps[i];
-        const StepOutput& got = (*steps)[i];
-        ASSERT_EQ(got.logits.size(), want.logits.size());
-        double diff = 0, norm = 0;
-        for (std::size_t j = 0; j < want.logits.size(); ++j) {
-            diff += std::pow(double(got.logits[j]) - double(want.logits[j]), 2);
-            norm += std::pow(double(want.logits[j]), 2);
-        }
-        worst = std::max(worst, std::sqrt(diff / norm));
-        EXPECT_LE(std::sqrt(diff / norm), kLogitTolerance) << "step " << i;
-        for (std::int64_t s = 0; s < kBatch; ++s) {
-            const float* w = want.logits.data() + s * vocab;
-            const float* g = got.logits.data() + s * vocab;
-            double rowDiff = 0;
-            for (std::int64_t v = 0; v < vocab; ++v) rowDiff = std::max(rowDiff, std::fabs(double(g[v]) - double(w[v])));
-            if (topTwoMargin(w, vocab) <= kMarginFactor * rowDiff) continue;
-            ++compared;
-            EXPECT_EQ(got.tokens[std::size_t(s)], want.tokens[std::size_t(s)]) << "step " << i << ", sequence " << s;
-        }
-    }
-    EXPECT_GT(compared, 0);
+    const Agreement agreement = expectAgreement(*steps, *reference);
+    EXPECT_GT(agreement.compared, 0);
     std::printf("%s (%s): worst logits relative error %.2e; tokens compared %d\n", kernelId.c_str(),
-                nameOf(sparsity), worst, compared);
+                nameOf(sparsity), agreement.worst, agreement.compared);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sparse, SparseDecoderModel,
