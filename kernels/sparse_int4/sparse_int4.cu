@@ -27,10 +27,13 @@
 // In a model decoder (GpuContext::dependentLaunch) the first launch starts behind the kernel before
 // it, its weight stream and scale copies in flight before it waits for the activations.
 //
-// Above kSparseMmaMaxM rows the kernel is not used: the kept weights are expanded to a dense fp16
-// W^T a block of features at a time (sparse_expand.h) and multiplied by cuBLAS, so large m runs at
-// dense tensor-core speed, not the sparse instructions' (the record's path says so). Up to it, one
-// launch per 32 rows.
+// On compute capability 9.0, with groups of whole 32-row blocks, above kSparseWgmmaAboveM rows the
+// kernel is not used: the weights run through wgmma_int4's pipeline on the sparse wgmma instead
+// (wgmma_int4_kernel.cuh, Sparse), the warpgroup tensor cores at the sparse rate. Elsewhere
+// (act-order or small groups, or another GPU), above kSparseMmaMaxM rows the kept weights are
+// expanded to a dense fp16 W^T a block of features at a time (sparse_expand.h) and multiplied by
+// cuBLAS, at dense tensor-core speed. The record's path says which. The kernel takes 32 rows a
+// launch.
 //
 // Limits: 2:4 only; n % 16, k % 64; any group size and g_idx; m any; sm_80 or newer.
 #include "sparse_int4/sparse_int4.h"
@@ -406,6 +409,8 @@ Status SparseInt4::prepareSparse(const SparseGptqLayer& sparse, const GptqLayer&
     Q4_CHECK(cudaStatus(cudaMemsetAsync(counters_.data(), 0, counters_.bytes(), context.stream), "sparse_int4 counters"));
 
     chunkFeatures_ = dequantChunkFeatures(n_, k_);
+    sparseWgmma_ = groupSize_ > 0 && wgmmaInt4Runs(context.computeCapability);
+    if (wgmmaFor(point.m)) return wgmma_.prepare(point.m, n_, k_, multiprocessors_, alloc, context.stream);
     if (point.m <= kSparseMmaMaxM) return Status::success();
     auto wt = alloc.allocate(std::size_t(chunkFeatures_ * k_) * 2, MemoryUse::Workspace);
     if (!wt) return Status::failure(wt.error());
@@ -430,6 +435,12 @@ Status SparseInt4::runExpanded(const void* a, void* c, std::int64_t m, GpuContex
 
 Status SparseInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) {
     if (!words_.data()) return Status::failure("sparse_int4 was not prepared for a 2:4 layer");
+    if (wgmmaFor(m)) {
+        const SparseWeightsView view{words_.data(), metadata_.data(), scales_.data(), zeros_.data(), nullptr,
+                                     n_, k_, groupSize_};
+        // In a decoder it starts behind the kernel before it, as best_int4's wgmma path does.
+        return wgmma_.runSparse(view, a, c, m, context.dependentLaunch, context.stream);
+    }
     if (m > kSparseMmaMaxM) return runExpanded(a, c, m, context);
     const SparseInt4Plan plan = planSparseInt4(m, n_, k_, groupSize_, multiprocessors_);
     // Refuse a plan that would leave outputs unwritten (a slice without k), write partials past the
@@ -472,6 +483,7 @@ Status SparseInt4::run(const void* a, void* c, std::int64_t m, GpuContext& conte
 }
 
 std::string SparseInt4::path(std::int64_t m) const {
+    if (wgmmaFor(m)) return "sparse " + wgmma_.path(m);
     if (m > kSparseMmaMaxM) {
         const std::int64_t blocks = (n_ + chunkFeatures_ - 1) / std::max<std::int64_t>(chunkFeatures_, 1);
         return "2:4 expanded to fp16, " + std::to_string(blocks) + (blocks == 1 ? " block" : " blocks") +
@@ -496,8 +508,10 @@ KernelEntry sparseInt4Entry() {
              "Ours: 2:4 sparse weights through mma.sp::ordered_metadata m16n8k32 (the weights are the sparse "
              "operand), kept nibbles and metadata reshuffled at prepare into fragment and metadata-register order, "
              "dequantized in registers (lop3 magic), split-k with a deterministic reduction at small m; act-order "
-             "by each kept row's own group. Above " + std::to_string(kSparseMmaMaxM) +
-                 " rows the kept weights are expanded to fp16 a block of features at a time and multiplied by cuBLAS.",
+             "by each kept row's own group. On compute capability 9.0 with groups of whole 32-row blocks, above " +
+                 std::to_string(kSparseWgmmaAboveM) +
+                 " rows the sparse wgmma in wgmma_int4's pipeline; otherwise, above " + std::to_string(kSparseMmaMaxM) +
+                 " rows, the kept weights expanded to fp16 a block of features at a time and multiplied by cuBLAS.",
              "2:4 only; n % 16 == 0, k % 64 == 0; any group size and g_idx; sm_80+", true, false,
              {Sparsity::Sparse2of4}},
             sparseInt4Supports,

@@ -7,11 +7,16 @@
 #include "cuda/cublas_handle.h"
 #include "cuda/gpu_kernel.h"
 #include "sparse_int4/sparse_layout.h"
+#include "wgmma_int4/wgmma_int4.h"
 
 namespace q4 {
 
-// Above this m the kept weights are expanded to fp16 a block of features at a time and multiplied
-// by cuBLAS (dense math). The mma.sp kernel holds 32 rows per launch and streams every weight once
+// On compute capability 9.0 with groups of whole 32-row blocks, above this m the weights run through
+// the sparse wgmma (wgmma_int4's pipeline): at n = k = 8192 on the H100 it took 24-35 µs from m = 17
+// to 128 against the mma.sp kernel's 35-161 (docs/kernels.md, log step 74).
+constexpr std::int64_t kSparseWgmmaAboveM = 16;
+// Elsewhere, above this m the kept weights are expanded to fp16 a block of features at a time and
+// multiplied by cuBLAS (dense math). The mma.sp kernel holds 32 rows per launch and streams every weight once
 // per launch (at n = k = 8192 on the H100, 162 µs at m = 128 in four launches, 241 at 192 in six);
 // the expansion and the dense products took 179-198 µs from m = 33 to 256 there, so it pays from
 // the fifth launch (docs/kernels.md, log step 71).
@@ -53,6 +58,9 @@ private:
     DeviceBuffer words_, metadata_, scales_, zeros_, gIdx_, partials_, counters_;
     DeviceBuffer wt_;  // m > kSparseMmaMaxM: one block of features of the expanded W^T
     CublasHandle cublas_;
+    WgmmaInt4Runner wgmma_;     // m > kSparseWgmmaAboveM on sm_90a with block-uniform groups
+    bool sparseWgmma_ = false;  // the runner above takes m > kSparseWgmmaAboveM
+    bool wgmmaFor(std::int64_t m) const { return sparseWgmma_ && m > kSparseWgmmaAboveM; }
     std::int64_t n_ = 0, k_ = 0, chunkFeatures_ = 0;
     int groupSize_ = 0;  // 0: per-row groups
     int multiprocessors_ = 132;

@@ -78,32 +78,54 @@ Status encodeActivations(CUtensorMap& map, const void* a, std::int64_t m, std::i
                            CU_TENSOR_MAP_SWIZZLE_128B);
 }
 
-// The fragment-layout words [k / 64][n / 16][128 words]: one box brings a stage's steps of the
-// block's n tiles (tiles past n read as zeros).
-Status encodeWeights(CUtensorMap& map, const void* words, std::int64_t n, std::int64_t k, int tiles, int steps) {
-    const cuuint64_t dims[3] = {128, cuuint64_t(n / 16), cuuint64_t(k / 64)};
-    const cuuint64_t strides[2] = {512, cuuint64_t(n / 16) * 512};
-    const cuuint32_t box[3] = {128, cuuint32_t(tiles), cuuint32_t(steps)};
-    return encodeTensorMap(map, "weight", CU_TENSOR_MAP_DATA_TYPE_UINT32, words, dims, strides, box,
+// Per (k64 step, n tile) words [k / 64][n / 16][perTile]: one box brings a stage's steps of the
+// block's n tiles (tiles past n read as zeros). The fragment-layout words (128 a tile), or the
+// sparse layout's words (64) and metadata registers (32).
+Status encodeTileWords(CUtensorMap& map, const char* what, const void* words, std::int64_t n, std::int64_t k,
+                       int perTile, int tiles, int steps) {
+    const cuuint64_t dims[3] = {cuuint64_t(perTile), cuuint64_t(n / 16), cuuint64_t(k / 64)};
+    const cuuint64_t strides[2] = {cuuint64_t(perTile) * 4, cuuint64_t(n / 16) * perTile * 4};
+    const cuuint32_t box[3] = {cuuint32_t(perTile), cuuint32_t(tiles), cuuint32_t(steps)};
+    return encodeTensorMap(map, what, CU_TENSOR_MAP_DATA_TYPE_UINT32, words, dims, strides, box,
                            CU_TENSOR_MAP_SWIZZLE_NONE);
 }
 
-template <int N>
-Status launch(const void* a, const void* words, const hopper::Params& p, const WgmmaInt4Plan& plan, bool dependent,
-              cudaStream_t stream) {
-    using Shape = hopper::Shape<N>;
-    CUtensorMap activations, weights;
+// metadata: the sparse layout's metadata registers (Sparse only).
+template <int N, bool Sparse>
+Status launch(const void* a, const void* words, const void* metadata, const hopper::Params& p,
+              const WgmmaInt4Plan& plan, bool dependent, cudaStream_t stream) {
+    using Shape = hopper::Shape<N, Sparse>;
+    CUtensorMap activations, weights, metadataMap;
     Q4_CHECK(encodeActivations(activations, a, p.m, p.k, N, Shape::kStepsPerStage));
-    Q4_CHECK(encodeWeights(weights, words, p.n, p.k, Shape::kBlockTiles, Shape::kStepsPerStage));
+    Q4_CHECK(encodeTileWords(weights, "weight", words, p.n, p.k, Shape::kTileWordBytes / 4, Shape::kBlockTiles,
+                             Shape::kStepsPerStage));
+    if constexpr (Sparse)
+        Q4_CHECK(encodeTileWords(metadataMap, "metadata", metadata, p.n, p.k, Shape::kTileMetadataBytes / 4,
+                                 Shape::kBlockTiles, Shape::kStepsPerStage));
+    else
+        metadataMap = weights;  // unread by the dense kernel
     static const cudaError_t raised =  // once per instantiation
-        cudaFuncSetAttribute(hopper::wgmmaInt4Kernel<N>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+        cudaFuncSetAttribute(hopper::wgmmaInt4Kernel<N, Sparse>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                              Shape::kSharedBytes);
     if (raised != cudaSuccess) return cudaStatus(raised, "wgmma_int4 shared memory limit");
     const KernelLaunch shape(dim3(unsigned(plan.nBlocks), unsigned(plan.rowTiles), unsigned(plan.slices)),
                              dim3(Shape::kThreads), Shape::kSharedBytes, stream, dependent);
-    Q4_CHECK(cudaStatus(cudaLaunchKernelEx(shape.config(), hopper::wgmmaInt4Kernel<N>, activations, weights, p),
-                        "wgmma_int4 launch"));
+    Q4_CHECK(cudaStatus(
+        cudaLaunchKernelEx(shape.config(), hopper::wgmmaInt4Kernel<N, Sparse>, activations, weights, metadataMap, p),
+        "wgmma_int4 launch"));
     return launchStatus("wgmma_int4 kernel");
+}
+
+template <bool Sparse>
+Status launchPlan(const void* a, const void* words, const void* metadata, const hopper::Params& p,
+                  const WgmmaInt4Plan& plan, bool dependent, cudaStream_t stream) {
+    switch (plan.rowsPerTile) {
+        case 16: return launch<16, Sparse>(a, words, metadata, p, plan, dependent, stream);
+        case 32: return launch<32, Sparse>(a, words, metadata, p, plan, dependent, stream);
+        case 64: return launch<64, Sparse>(a, words, metadata, p, plan, dependent, stream);
+        case 128: return launch<128, Sparse>(a, words, metadata, p, plan, dependent, stream);
+        default: return launch<256, Sparse>(a, words, metadata, p, plan, dependent, stream);
+    }
 }
 
 }  // namespace
@@ -134,29 +156,41 @@ Status WgmmaInt4Runner::prepare(std::int64_t maxM, std::int64_t n, std::int64_t 
     return cudaStatus(cudaMemsetAsync(counters_.data(), 0, counters_.bytes(), stream), "wgmma_int4 counters");
 }
 
-Status WgmmaInt4Runner::run(const FragmentWeightsView& w, const void* a, void* c, std::int64_t m, bool dependent,
-                            cudaStream_t stream) const {
-    if (m > maxM_) return Status::failure("m=" + std::to_string(m) + " is above the m wgmma_int4 was prepared for");
-    const WgmmaInt4Plan plan = planWgmmaInt4(m, n_, k_, multiprocessors_);
+hopper::Params WgmmaInt4Runner::params(const void* scales, const void* zeros, int groupSize, void* c, std::int64_t m,
+                                       const WgmmaInt4Plan& plan) const {
     hopper::Params p{};
-    p.scales = static_cast<const uint32_t*>(w.scales);
-    p.zeros = static_cast<const uint32_t*>(w.zeros);
+    p.scales = static_cast<const uint32_t*>(scales);
+    p.zeros = static_cast<const uint32_t*>(zeros);
     p.c = static_cast<__half*>(c);
     p.partials = partials_.as<float4>();
     p.counters = counters_.as<int>();
     p.m = int(m);
     p.n = int(n_);
     p.k = int(k_);
-    p.groupSize = w.groupSize;
+    p.groupSize = groupSize;
     p.sliceK = plan.sliceK;
     p.slices = plan.slices;
-    switch (plan.rowsPerTile) {
-        case 16: return launch<16>(a, w.words, p, plan, dependent, stream);
-        case 32: return launch<32>(a, w.words, p, plan, dependent, stream);
-        case 64: return launch<64>(a, w.words, p, plan, dependent, stream);
-        case 128: return launch<128>(a, w.words, p, plan, dependent, stream);
-        default: return launch<256>(a, w.words, p, plan, dependent, stream);
-    }
+    return p;
+}
+
+Status WgmmaInt4Runner::run(const FragmentWeightsView& w, const void* a, void* c, std::int64_t m, bool dependent,
+                            cudaStream_t stream) const {
+    if (m > maxM_) return Status::failure("m=" + std::to_string(m) + " is above the m wgmma_int4 was prepared for");
+    const WgmmaInt4Plan plan = planWgmmaInt4(m, n_, k_, multiprocessors_);
+    return launchPlan<false>(a, w.words, nullptr, params(w.scales, w.zeros, w.groupSize, c, m, plan), plan, dependent,
+                             stream);
+}
+
+Status WgmmaInt4Runner::runSparse(const SparseWeightsView& w, const void* a, void* c, std::int64_t m, bool dependent,
+                                  cudaStream_t stream) const {
+    if (m > maxM_) return Status::failure("m=" + std::to_string(m) + " is above the m wgmma_int4 was prepared for");
+    if (w.groupSize <= 0 || w.groupSize % 32 != 0)
+        return Status::failure("the sparse wgmma path needs groups of whole 32-row blocks, not groupSize=" +
+                                   std::to_string(w.groupSize),
+                               "groupSize");
+    const WgmmaInt4Plan plan = planWgmmaInt4(m, n_, k_, multiprocessors_);
+    return launchPlan<true>(a, w.words, w.metadata, params(w.scales, w.zeros, w.groupSize, c, m, plan), plan,
+                            dependent, stream);
 }
 
 std::string WgmmaInt4Runner::path(std::int64_t m) const {

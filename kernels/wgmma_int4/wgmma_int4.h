@@ -1,6 +1,7 @@
 #pragma once
 // wgmma_int4: the Hopper path (sm_90a) of our W4A16 GEMM; see wgmma_int4_kernel.cuh.
-// It runs on tc_int4's prepared weights, so best_int4 and the wgmma_int4 entry share them.
+// It runs on tc_int4's prepared weights, so best_int4 and the wgmma_int4 entry share them, and on
+// sparse_int4's 2:4 weights through the sparse wgmma (sparse_int4's large-m path).
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -8,8 +9,12 @@
 
 #include "cuda/device_memory.h"
 #include "int4_layout/fragment_dequant.h"
+#include "sparse_int4/sparse_expand.h"
 
 namespace q4 {
+namespace hopper {
+struct Params;
+}
 
 struct GpuContext;
 struct SweepPoint;
@@ -41,9 +46,16 @@ public:
     // act-order reordering that writes a, as its programmatic dependent.
     Status run(const FragmentWeightsView& w, const void* a, void* c, std::int64_t m, bool dependent,
                cudaStream_t stream) const;
+    // 2:4 sparse weights in sparse_int4's layout, with groups of whole 32-row blocks (w.groupSize a
+    // positive multiple of 32; per-row groups are refused).
+    Status runSparse(const SparseWeightsView& w, const void* a, void* c, std::int64_t m, bool dependent,
+                     cudaStream_t stream) const;
     std::string path(std::int64_t m) const;
 
 private:
+    hopper::Params params(const void* scales, const void* zeros, int groupSize, void* c, std::int64_t m,
+                          const WgmmaInt4Plan& plan) const;
+
     DeviceBuffer partials_, counters_;
     std::int64_t maxM_ = 0, n_ = 0, k_ = 0;
     int multiprocessors_ = 132;

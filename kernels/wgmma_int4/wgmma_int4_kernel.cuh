@@ -20,6 +20,15 @@
 // mbarrier when those of its last step have completed. The grid's z dimension splits k when the
 // tiles alone would not fill the chip; the slices' fp32 partials are summed in slice order by the
 // last block of each tile (deterministic).
+//
+// Sparse (sparse_int4's large-m path): the same pipeline over 2:4 sparse weights in sparse_int4's
+// fragment layout (sparse_layout.h). Per warp, a 16-feature tile's 32-k block is the mma.sp
+// m16n8k32 A fragment, one word of kept nibbles per lane, which is also the per-warp slice of the
+// sparse wgmma m64nNk32's register operand; the lane's metadata register serves both blocks of a
+// k64 step (sparsity selectors 0 and 1). A stage then holds half the weight bytes plus the
+// metadata, and a step is two sparse wgmma of k32 instead of four dense ones of k16: the sparse
+// tensor cores skip the dropped half. Groups: whole 32-k blocks (the layout's block-uniform
+// groups); act-order and smaller groups stay on sparse_int4's other paths.
 #include <cuda.h>
 #include <cuda_fp16.h>
 
@@ -39,9 +48,10 @@ __host__ __device__ constexpr int featuresPerBlock(int n) { return 64 * consumer
 
 // The block shape for N activation rows per tile. One ring stage holds kStepsPerStage k64 steps:
 // their activations [step][N rows][128 bytes] (swizzled, 1024-aligned), the weights of the
-// block's n tiles [step][tile][512 bytes], then the scale rows and the zero rows of the groups
-// the stage meets (at most two per k64 step: group sizes are multiples of 32).
-template <int N>
+// block's n tiles [step][tile][512 bytes] (Sparse: 256 bytes, then their metadata [step][tile][128
+// bytes]), then the scale rows and the zero rows of the groups the stage meets (at most two per
+// k64 step: group sizes are multiples of 32).
+template <int N, bool Sparse = false>
 struct Shape {
     static constexpr int kConsumerWarps = 4 * consumerGroups(N);
     static constexpr int kConsumerThreads = 32 * kConsumerWarps;
@@ -55,12 +65,17 @@ struct Shape {
     // N = 128. At N <= 64 equal or slower (a stage then returns to the producer only when both
     // steps are done), at N = 256 slower (room for only two stages).
     static constexpr int kStepsPerStage = N == 128 ? 2 : 1;
-    static constexpr int kActivationBytes = N * 128;            // one k64 step
-    static constexpr int kWeightBytes = kBlockTiles * 512;      // one k64 step of the block's tiles
+    static constexpr int kActivationBytes = N * 128;  // one k64 step
+    // One k64 step of a tile: 32 lanes x 4 words (dense) or x 2 words and a metadata register.
+    static constexpr int kTileWordBytes = Sparse ? 256 : 512;
+    static constexpr int kTileMetadataBytes = Sparse ? 128 : 0;
+    static constexpr int kWeightBytes = kBlockTiles * kTileWordBytes;  // one k64 step of the block's tiles
+    static constexpr int kMetadataBytes = kBlockTiles * kTileMetadataBytes;
     static constexpr int kGroupRowBytes = kBlockTiles * 8 * 4;  // scales (or zeros) of one group
     static constexpr int kMaxGroups = 2 * kStepsPerStage;       // groups one stage meets
     static constexpr int kWeightOffset = kStepsPerStage * kActivationBytes;
-    static constexpr int kGroupOffset = kWeightOffset + kStepsPerStage * kWeightBytes;
+    static constexpr int kMetadataOffset = kWeightOffset + kStepsPerStage * kWeightBytes;
+    static constexpr int kGroupOffset = kMetadataOffset + kStepsPerStage * kMetadataBytes;
     static constexpr int kStageBytes = (kGroupOffset + 2 * kMaxGroups * kGroupRowBytes + 1023) / 1024 * 1024;
     // At most kMaxStages steps in the ring, within 200 KB of shared memory.
     static constexpr int kStages = 200 * 1024 / kStageBytes < kMaxStages / kStepsPerStage
@@ -135,14 +150,17 @@ __device__ __forceinline__ void fenceRegisters(float (&r)[S]) {
 #pragma unroll
     for (int i = 0; i < S; ++i) asm volatile("" : "+f"(r[i])::"memory");
 }
-// The same for A fragments: the compiler sees wgmma read them at issue, but the tensor cores read
-// them until the wait; without this it may reuse their registers for the next step's fragments.
-__device__ __forceinline__ void fenceRegisters(uint32_t (&r)[4][4]) {
+// The same for A fragments and metadata: the compiler sees wgmma read them at issue, but the
+// tensor cores read them until the wait; without this it may reuse their registers for the next
+// step's.
+template <int B>
+__device__ __forceinline__ void fenceRegisters(uint32_t (&r)[B][4]) {
 #pragma unroll
-    for (int j = 0; j < 4; ++j)
+    for (int j = 0; j < B; ++j)
 #pragma unroll
         for (int i = 0; i < 4; ++i) asm volatile("" : "+r"(r[j][i])::"memory");
 }
+__device__ __forceinline__ void fenceRegister(uint32_t& r) { asm volatile("" : "+r"(r)::"memory"); }
 // The consumer threads only (the producer warp has its own loop).
 template <int kConsumerThreads>
 __device__ __forceinline__ void consumerBarrier() {
@@ -167,18 +185,26 @@ __device__ __forceinline__ void dequantizeScaled(uint32_t (&frag)[4], uint32_t w
     frag[3] = tc::hmul2Bits(frag[3], scaleHigh);
 }
 
+// Metadata for the tiles of a block past n, whose words the copy engine zero-fills: a valid
+// pattern (each chunk keeps offsets 0 and 1), as all-zero metadata is not one.
+constexpr uint32_t kPaddingMetadata = 0x44444444u;
+
 // N: activation rows per tile (a wgmma shape, 16 .. 256; at 256 the consumers hold 128 accumulators
 // and get 232 registers from the producer warpgroup by setmaxnreg). activations: the fp16
 // tensor [k / 64][m][64 k], box [kStepsPerStage][N rows][64 k], 128-byte swizzle. weights: the
-// fragment-layout words [k / 64][n / 16][128], box [kStepsPerStage][kBlockTiles][128].
-template <int N>
-__global__ void __launch_bounds__(Shape<N>::kThreads, 1)
+// fragment-layout words [k / 64][n / 16][128] (Sparse: [64]), box [kStepsPerStage][kBlockTiles][.].
+// metadata (Sparse only; dense launches pass the weight map, unread): [k / 64][n / 16][32], box
+// [kStepsPerStage][kBlockTiles][32].
+template <int N, bool Sparse>
+__global__ void __launch_bounds__(Shape<N, Sparse>::kThreads, 1)
     wgmmaInt4Kernel(const __grid_constant__ CUtensorMap activations, const __grid_constant__ CUtensorMap weights,
-                    Params p) {
-    using S = Shape<N>;
+                    const __grid_constant__ CUtensorMap metadata, Params p) {
+    using S = Shape<N, Sparse>;
     constexpr int kConsumerWarps = S::kConsumerWarps, kConsumerThreads = S::kConsumerThreads;
     constexpr int kBlockTiles = S::kBlockTiles, kWeightBytes = S::kWeightBytes, kGroupRowBytes = S::kGroupRowBytes;
     constexpr int kStepsPerStage = S::kStepsPerStage, kMaxGroups = S::kMaxGroups;
+    constexpr int kBlocksPerStep = Sparse ? 2 : 4;  // wgmma per k64 step: k32 sparse or k16 dense
+    constexpr int kBlockK = 64 / kBlocksPerStep;
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
     constexpr int kStages = S::kStages;
     constexpr int kDepth = N >= 64 ? 2 : 3;  // wgmma steps in flight (A fragment buffers; registers)
@@ -220,10 +246,11 @@ __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
             const int stageK = 64 * min(kStepsPerStage, steps - fill * kStepsPerStage);
             const int firstGroup = k0 / p.groupSize, lastGroup = (k0 + stageK - 1) / p.groupSize;
             // Whole boxes count, also a last step past the slice that no consumer reads.
-            barrierExpectBytes(&full[stage], kStepsPerStage * (S::kActivationBytes + kWeightBytes) +
+            barrierExpectBytes(&full[stage], kStepsPerStage * (S::kActivationBytes + kWeightBytes + S::kMetadataBytes) +
                                                  2 * (lastGroup - firstGroup + 1) * groupRowBytes);
             tensorCopy(base, &activations, 0, rowBase, k0 / 64, &full[stage]);
             tensorCopy(base + S::kWeightOffset, &weights, 0, firstTile, k0 / 64, &full[stage]);
+            if constexpr (Sparse) tensorCopy(base + S::kMetadataOffset, &metadata, 0, firstTile, k0 / 64, &full[stage]);
             unsigned char* groupRows = base + S::kGroupOffset;
             for (int gi = 0; gi <= lastGroup - firstGroup; ++gi) {
                 const size_t row = (size_t(firstGroup + gi) * nTiles + firstTile) * 8;
@@ -244,22 +271,36 @@ __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
     for (int i = 0; i < kAccumulators; ++i) acc[i] = 0.0f;
     fenceRegisters(acc);
 
-    // One step's A fragments: wait for its stage (with the stage's first step), then dequantize
-    // its four k tiles.
-    auto dequantizeStep = [&](int step, uint32_t (&frags)[4][4]) {
+    const bool tileActive = tile < blockTiles;
+    // One step's A fragments (and, sparse, its metadata register): wait for its stage (with the
+    // stage's first step), then dequantize its k blocks.
+    auto dequantizeStep = [&](int step, uint32_t (&frags)[kBlocksPerStep][4], uint32_t& meta) {
         const int fill = step / kStepsPerStage, part = step % kStepsPerStage, stage = fill % kStages;
         if (part == 0) barrierWait(&full[stage], (fill / kStages) & 1);
         const unsigned char* base = ring + stage * S::kStageBytes;
-        const uint4 words = *reinterpret_cast<const uint4*>(base + S::kWeightOffset + part * kWeightBytes +
-                                                            (tile * 32 + lane) * 16);
+        const unsigned char* tileWords = base + S::kWeightOffset + part * kWeightBytes + tile * S::kTileWordBytes;
+        uint32_t w[kBlocksPerStep];
+        if constexpr (Sparse) {
+            const uint2 words = *reinterpret_cast<const uint2*>(tileWords + lane * 8);
+            w[0] = words.x;
+            w[1] = words.y;
+            meta = tileActive ? *reinterpret_cast<const uint32_t*>(base + S::kMetadataOffset + part * S::kMetadataBytes +
+                                                                   (tile * 32 + lane) * 4)
+                              : kPaddingMetadata;
+        } else {
+            const uint4 words = *reinterpret_cast<const uint4*>(tileWords + lane * 16);
+            w[0] = words.x;
+            w[1] = words.y;
+            w[2] = words.z;
+            w[3] = words.w;
+        }
         const uint32_t* groupRows = reinterpret_cast<const uint32_t*>(base + S::kGroupOffset);
-        const uint32_t w[4] = {words.x, words.y, words.z, words.w};
         const int stageGroup = (kBegin + fill * kStepsPerStage * 64) / p.groupSize;
         const int k0 = kBegin + step * 64, stepGroup = k0 / p.groupSize - stageGroup;
 #pragma unroll
-        for (int j = 0; j < 4; ++j) {
-            // Group of k tile j within the stage's groups.
-            const int local = groupsAligned ? stepGroup : (k0 + 16 * j) / p.groupSize - stageGroup;
+        for (int j = 0; j < kBlocksPerStep; ++j) {
+            // Group of k block j within the stage's groups.
+            const int local = groupsAligned ? stepGroup : (k0 + kBlockK * j) / p.groupSize - stageGroup;
             const uint32_t scalePair = groupRows[local * kBlockTiles * 8 + tile * 8 + g];
             const uint32_t zeroPair = groupRows[(kMaxGroups + local) * kBlockTiles * 8 + tile * 8 + g];
             dequantizeScaled(frags[j], w[j], tc::groupZero(zeroPair), tc::broadcastLow(scalePair),
@@ -270,13 +311,14 @@ __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
     // s - kDepth + 1 may still run; the wait then retires step s - kDepth + 1 (its stage goes back
     // to the producer, its fragment buffer takes step s + 1). A wgmma takes far longer to complete
     // than to issue, so waiting for each step before the next would leave the tensor cores idle.
-    uint32_t frags[kDepth][4][4];
+    uint32_t frags[kDepth][kBlocksPerStep][4];
+    uint32_t metas[kDepth] = {};  // sparse only
     // A stage goes back to the producer once the wgmma of its last step (or the slice's) completed.
     auto release = [&](int step) {
         if (lane == 0 && (step % kStepsPerStage == kStepsPerStage - 1 || step == steps - 1))
             barrierArrive(&empty[(step / kStepsPerStage) % kStages]);
     };
-    if (steps > 0) dequantizeStep(0, frags[0]);
+    if (steps > 0) dequantizeStep(0, frags[0], metas[0]);
     for (int base = 0; base < steps; base += kDepth) {
 #pragma unroll
         for (int b = 0; b < kDepth; ++b) {
@@ -286,27 +328,35 @@ __global__ void __launch_bounds__(Shape<N>::kThreads, 1)
                                                   step % kStepsPerStage * S::kActivationBytes;
             const uint64_t descriptor = activationDescriptor(sharedAddress(activationTile));
             wgmmaFence();
+            if constexpr (Sparse) {
+                wgmmaSparseF16<0>(acc, frags[b][0], descriptor, metas[b]);
+                wgmmaSparseF16<1>(acc, frags[b][1], descriptor + (64 >> 4), metas[b]);
+            } else {
 #pragma unroll
-            for (int j = 0; j < 4; ++j) wgmmaF16(acc, frags[b][j], descriptor + ((32 * j) >> 4));
+                for (int j = 0; j < 4; ++j) wgmmaF16(acc, frags[b][j], descriptor + ((32 * j) >> 4));
+            }
             wgmmaCommit();
             wgmmaWait<kDepth - 1>();
             const int retired = step - (kDepth - 1);
             if (retired >= 0) release(retired);
             const int nextBuffer = (b + 1) % kDepth;  // static once unrolled
             fenceRegisters(frags[nextBuffer]);  // its wgmma (step s - kDepth + 1) has completed
-            if (step + 1 < steps) dequantizeStep(step + 1, frags[nextBuffer]);
+            if constexpr (Sparse) fenceRegister(metas[nextBuffer]);
+            if (step + 1 < steps) dequantizeStep(step + 1, frags[nextBuffer], metas[nextBuffer]);
         }
     }
     wgmmaWait<0>();
     for (int step = max(0, steps - (kDepth - 1)); step < steps; ++step) release(step);
 #pragma unroll
-    for (int b = 0; b < kDepth; ++b) fenceRegisters(frags[b]);
+    for (int b = 0; b < kDepth; ++b) {
+        fenceRegisters(frags[b]);
+        if constexpr (Sparse) fenceRegister(metas[b]);
+    }
     fenceRegisters(acc);
 
     // This thread's outputs: accumulator 4 i + e is feature row g (+ 8 if e >= 2) of its tile,
     // activation row 8 i + 2 t (+ 1 if e is odd).
     const int feature = (firstTile + tile) * 16 + g;
-    const bool tileActive = tile < blockTiles;
     auto store = [&](const float* v) {
         if (!tileActive) return;
 #pragma unroll

@@ -4,8 +4,8 @@
 // without edits; the reference is the CPU product of the pruned weights. The layers sample
 // n {64, 200, 4096} x k {128, 256, 4096} x group 32/64/128/-1 x act-order x zero format, each at
 // two of m {1, 3, 7, 16, 33, 100}, the 64-wide layers with k <= 256 also at m = 515 or 4096 (where
-// the kernels take their large-m paths; the CPU reference stays cheap). Also: kernels refuse the patterns they do not declare, and
-// wmma_int4 keeps its 16:32 weights compressed.
+// the kernels take their large-m paths; the CPU reference stays cheap). Also: kernels refuse the patterns they do not declare,
+// wmma_int4 keeps its 16:32 weights compressed, and sparse_int4's large-m paths at wider layers.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
@@ -300,6 +300,59 @@ TEST(WmmaInt4, RefusesWhatItCannotRun) {
     auto kernel = backend->prepare("wmma_int4", problem);
     ASSERT_FALSE(kernel);
     EXPECT_NE(kernel.error().find("16:32"), std::string::npos) << kernel.error();
+}
+
+// sparse_int4's paths by m: on compute capability 9.0 with groups of whole 32-row blocks, the sparse
+// wgmma from 17 rows; otherwise (act-order here, or another GPU) the mma.sp kernel up to 128 rows
+// and the fp16 expansion with cuBLAS above. Each against the pruned reference at odd m, feature
+// blocks that n leaves partial (the copy engine's zero-filled tiles), split k and every group form.
+TEST(SparseInt4, PathsByMMatchThePrunedReference) {
+    Q4_REQUIRE_GPU();
+    const auto backend = cudaBackend();
+    ASSERT_TRUE(backend);
+    cudaDeviceProp prop{};
+    ASSERT_EQ(cudaGetDeviceProperties(&prop, 0), cudaSuccess);
+    const bool hopper = prop.major == 9 && prop.minor == 0;
+    struct Case {
+        std::int64_t m, n, k;
+        int groupSize;
+        bool actOrder;
+    };
+    const Case cases[] = {{17, 208, 512, 64, false},      {33, 4096, 256, 32, false},   {100, 1040, 1024, 128, false},
+                          {129, 208, 1024, 32, false},    {300, 384, 512, 128, false},  {515, 80, 256, -1, false},
+                          {1000, 1024, 2048, 64, false},  {257, 208, 512, 128, true},   {77, 208, 512, 128, true}};
+    for (const Case& c : cases) {
+        QuantConfig quant;
+        quant.groupSize = c.groupSize;
+        quant.actOrder = c.actOrder;
+        quant.zeroFormat = c.m % 2 ? ZeroFormat::V1 : ZeroFormat::V2;
+        const SweepPoint point{c.m, c.n, c.k, "", quant, Sparsity::Sparse2of4};
+        SCOPED_TRACE("m=" + std::to_string(c.m) + " n=" + std::to_string(c.n) + " k=" + std::to_string(c.k) +
+                     " group=" + std::to_string(c.groupSize) + (c.actOrder ? " act-order" : ""));
+        auto data = makeLayerData(c.n, c.k, quant, mixSeed(kSeed, std::uint64_t(c.m)), Sparsity::Sparse2of4);
+        ASSERT_TRUE(data) << data.error();
+        const std::vector<HalfBits> a = makeActivations(c.m, c.k, mixSeed(kSeed, std::uint64_t(c.m + 1)));
+        const std::vector<float> reference = referenceProduct(toFloat(a), c.m, data->dequantized, c.k, c.n);
+        const Problem problem{point, &data->layer, &a, std::uint64_t(c.m), &*data->sparse};
+        auto instance = backend->prepare("sparse_int4", problem);
+        ASSERT_TRUE(instance) << "prepare: " << instance.error();
+        KernelInstance& kernel = *instance.value();
+        const std::string expected = hopper && !c.actOrder ? "sparse wgmma" : c.m > 128 ? "2:4 expanded" : "mma.sp";
+        EXPECT_EQ(kernel.path().rfind(expected, 0), 0u) << kernel.path();
+        ASSERT_TRUE(kernel.poisonOutput());
+        const Status launched = kernel.launch(TimingOptions{});
+        ASSERT_TRUE(launched) << launched.message;
+        auto output = kernel.readOutput();
+        ASSERT_TRUE(output) << output.error();
+        ASSERT_EQ(output->size(), std::size_t(c.m * c.n));
+        EXPECT_EQ(std::count_if(output->begin(), output->end(), [](float v) { return !std::isfinite(v); }), 0)
+            << "elements left unwritten (NaN poison) or not finite";
+        const double error = relativeError(*output, reference);
+        EXPECT_LT(error, kTolerance);
+        std::printf("sparse_int4 m=%lld n=%lld k=%lld group=%d%s: %s, relative error %.3g\n",
+                    static_cast<long long>(c.m), static_cast<long long>(c.n), static_cast<long long>(c.k),
+                    c.groupSize, c.actOrder ? " act-order" : "", kernel.path().c_str(), error);
+    }
 }
 
 }  // namespace
