@@ -16,10 +16,10 @@ namespace q4 {
 // to 128 against the mma.sp kernel's 35-161 (docs/kernels.md, log step 74).
 constexpr std::int64_t kSparseWgmmaAboveM = 16;
 // Elsewhere, above this m the kept weights are expanded to fp16 a block of features at a time and
-// multiplied by cuBLAS (dense math). The mma.sp kernel holds 32 rows per launch and streams every weight once
-// per launch (at n = k = 8192 on the H100, 162 µs at m = 128 in four launches, 241 at 192 in six);
-// the expansion and the dense products took 179-198 µs from m = 33 to 256 there, so it pays from
-// the fifth launch (docs/kernels.md, log step 71).
+// multiplied by cuBLAS (dense math). The mma.sp kernel holds 32 rows per launch and streams every
+// weight once per launch (at n = k = 8192 on the H100, 162 µs at m = 128 in four launches, 241 at
+// 192 in six); the expansion and the dense products took 179-198 µs from m = 33 to 256 there, so it
+// pays from the fifth launch (docs/kernels.md, log step 71).
 constexpr std::int64_t kSparseMmaMaxM = 128;
 
 // The launch shape chosen for a problem: m rows per launch (8 per m tile), k slices (split-k),

@@ -1,7 +1,7 @@
 #pragma once
 // wgmma_int4: the Hopper path (sm_90a) of our W4A16 GEMM; see wgmma_int4_kernel.cuh.
 // It runs on tc_int4's prepared weights, so best_int4 and the wgmma_int4 entry share them, and on
-// sparse_int4's 2:4 weights through the sparse wgmma (sparse_int4's large-m path).
+// sparse_int4's 2:4 weights through the sparse wgmma (sparse_int4's path above 16 rows on Hopper).
 #include <cuda_runtime.h>
 
 #include <cstdint>

@@ -21,7 +21,7 @@
 // tiles alone would not fill the chip; the slices' fp32 partials are summed in slice order by the
 // last block of each tile (deterministic).
 //
-// Sparse (sparse_int4's large-m path): the same pipeline over 2:4 sparse weights in sparse_int4's
+// Sparse (sparse_int4 above 16 rows): the same pipeline over 2:4 sparse weights in sparse_int4's
 // fragment layout (sparse_layout.h). Per warp, a 16-feature tile's 32-k block is the mma.sp
 // m16n8k32 A fragment, one word of kept nibbles per lane, which is also the per-warp slice of the
 // sparse wgmma m64nNk32's register operand; the lane's metadata register serves both blocks of a

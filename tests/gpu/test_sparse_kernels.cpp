@@ -4,8 +4,8 @@
 // without edits; the reference is the CPU product of the pruned weights. The layers sample
 // n {64, 200, 4096} x k {128, 256, 4096} x group 32/64/128/-1 x act-order x zero format, each at
 // two of m {1, 3, 7, 16, 33, 100}, the 64-wide layers with k <= 256 also at m = 515 or 4096 (where
-// the kernels take their large-m paths; the CPU reference stays cheap). Also: kernels refuse the patterns they do not declare,
-// wmma_int4 keeps its 16:32 weights compressed, and sparse_int4's large-m paths at wider layers.
+// the kernels take their large-m paths; the CPU reference stays cheap). Also: kernels refuse the patterns they do not
+// declare, wmma_int4 keeps its 16:32 weights compressed, and sparse_int4's paths by m at wider layers.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
@@ -318,9 +318,9 @@ TEST(SparseInt4, PathsByMMatchThePrunedReference) {
         int groupSize;
         bool actOrder;
     };
-    const Case cases[] = {{17, 208, 512, 64, false},      {33, 4096, 256, 32, false},   {100, 1040, 1024, 128, false},
-                          {129, 208, 1024, 32, false},    {300, 384, 512, 128, false},  {515, 80, 256, -1, false},
-                          {1000, 1024, 2048, 64, false},  {257, 208, 512, 128, true},   {77, 208, 512, 128, true}};
+    const Case cases[] = {{17, 208, 512, 64, false},     {33, 4096, 256, 32, false},  {100, 1040, 1024, 128, false},
+                          {129, 208, 1024, 32, false},   {300, 384, 512, 128, false}, {515, 80, 256, -1, false},
+                          {1000, 1024, 2048, 64, false}, {257, 208, 512, 128, true},  {77, 208, 512, 128, true}};
     for (const Case& c : cases) {
         QuantConfig quant;
         quant.groupSize = c.groupSize;
@@ -350,8 +350,8 @@ TEST(SparseInt4, PathsByMMatchThePrunedReference) {
         const double error = relativeError(*output, reference);
         EXPECT_LT(error, kTolerance);
         std::printf("sparse_int4 m=%lld n=%lld k=%lld group=%d%s: %s, relative error %.3g\n",
-                    static_cast<long long>(c.m), static_cast<long long>(c.n), static_cast<long long>(c.k),
-                    c.groupSize, c.actOrder ? " act-order" : "", kernel.path().c_str(), error);
+                    static_cast<long long>(c.m), static_cast<long long>(c.n), static_cast<long long>(c.k), c.groupSize,
+                    c.actOrder ? " act-order" : "", kernel.path().c_str(), error);
     }
 }
 
