@@ -9,7 +9,7 @@
 
 #include "cuda/device_memory.h"
 #include "int4_layout/fragment_dequant.h"
-#include "sparse_int4/sparse_expand.h"
+#include "int4_layout/sparse_weights_view.h"
 
 namespace q4 {
 namespace hopper {
