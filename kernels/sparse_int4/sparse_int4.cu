@@ -422,8 +422,7 @@ Status SparseInt4::runExpanded(const void* a, void* c, std::int64_t m, GpuContex
     if (!wt_.data() || !cublas_.get())
         return Status::failure("sparse_int4: m=" + std::to_string(m) + " was prepared for at most " +
                                std::to_string(kSparseMmaMaxM) + " rows");
-    const SparseWeightsView view{words_.data(), metadata_.data(), scales_.data(), zeros_.data(),
-                                 gIdx_.as<std::int32_t>(), n_, k_, groupSize_};
+    const SparseWeightsView view = weightsView();
     for (std::int64_t first = 0; first < n_; first += chunkFeatures_) {
         const std::int64_t features = std::min(chunkFeatures_, n_ - first);
         Q4_CHECK(expandSparseTransposed(view, first, features, wt_.data(), context.stream));
@@ -435,12 +434,8 @@ Status SparseInt4::runExpanded(const void* a, void* c, std::int64_t m, GpuContex
 
 Status SparseInt4::run(const void* a, void* c, std::int64_t m, GpuContext& context) {
     if (!words_.data()) return Status::failure("sparse_int4 was not prepared for a 2:4 layer");
-    if (wgmmaFor(m)) {
-        const SparseWeightsView view{words_.data(), metadata_.data(), scales_.data(), zeros_.data(), nullptr,
-                                     n_, k_, groupSize_};
-        // In a decoder it starts behind the kernel before it, as best_int4's wgmma path does.
-        return wgmma_.runSparse(view, a, c, m, context.dependentLaunch, context.stream);
-    }
+    // In a decoder the sparse wgmma starts behind the kernel before it, as best_int4's wgmma path does.
+    if (wgmmaFor(m)) return wgmma_.runSparse(weightsView(), a, c, m, context.dependentLaunch, context.stream);
     if (m > kSparseMmaMaxM) return runExpanded(a, c, m, context);
     const SparseInt4Plan plan = planSparseInt4(m, n_, k_, groupSize_, multiprocessors_);
     // Refuse a plan that would leave outputs unwritten (a slice without k), write partials past the

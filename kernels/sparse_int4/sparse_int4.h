@@ -54,6 +54,10 @@ public:
 
 private:
     Status runExpanded(const void* a, void* c, std::int64_t m, GpuContext& context);
+    SparseWeightsView weightsView() const {
+        return {words_.data(), metadata_.data(), scales_.data(), zeros_.data(), gIdx_.as<std::int32_t>(),
+                n_, k_, groupSize_};
+    }
 
     DeviceBuffer words_, metadata_, scales_, zeros_, gIdx_, partials_, counters_;
     DeviceBuffer wt_;  // m > kSparseMmaMaxM: one block of features of the expanded W^T

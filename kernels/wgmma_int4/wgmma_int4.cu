@@ -156,8 +156,11 @@ Status WgmmaInt4Runner::prepare(std::int64_t maxM, std::int64_t n, std::int64_t 
     return cudaStatus(cudaMemsetAsync(counters_.data(), 0, counters_.bytes(), stream), "wgmma_int4 counters");
 }
 
-hopper::Params WgmmaInt4Runner::params(const void* scales, const void* zeros, int groupSize, void* c, std::int64_t m,
-                                       const WgmmaInt4Plan& plan) const {
+Status WgmmaInt4Runner::launchFor(bool sparse, const void* words, const void* metadata, const void* scales,
+                                  const void* zeros, int groupSize, const void* a, void* c, std::int64_t m,
+                                  bool dependent, cudaStream_t stream) const {
+    if (m > maxM_) return Status::failure("m=" + std::to_string(m) + " is above the m wgmma_int4 was prepared for");
+    const WgmmaInt4Plan plan = planWgmmaInt4(m, n_, k_, multiprocessors_);
     hopper::Params p{};
     p.scales = static_cast<const uint32_t*>(scales);
     p.zeros = static_cast<const uint32_t*>(zeros);
@@ -170,27 +173,22 @@ hopper::Params WgmmaInt4Runner::params(const void* scales, const void* zeros, in
     p.groupSize = groupSize;
     p.sliceK = plan.sliceK;
     p.slices = plan.slices;
-    return p;
+    return sparse ? launchPlan<true>(a, words, metadata, p, plan, dependent, stream)
+                  : launchPlan<false>(a, words, nullptr, p, plan, dependent, stream);
 }
 
 Status WgmmaInt4Runner::run(const FragmentWeightsView& w, const void* a, void* c, std::int64_t m, bool dependent,
                             cudaStream_t stream) const {
-    if (m > maxM_) return Status::failure("m=" + std::to_string(m) + " is above the m wgmma_int4 was prepared for");
-    const WgmmaInt4Plan plan = planWgmmaInt4(m, n_, k_, multiprocessors_);
-    return launchPlan<false>(a, w.words, nullptr, params(w.scales, w.zeros, w.groupSize, c, m, plan), plan, dependent,
-                             stream);
+    return launchFor(false, w.words, nullptr, w.scales, w.zeros, w.groupSize, a, c, m, dependent, stream);
 }
 
 Status WgmmaInt4Runner::runSparse(const SparseWeightsView& w, const void* a, void* c, std::int64_t m, bool dependent,
                                   cudaStream_t stream) const {
-    if (m > maxM_) return Status::failure("m=" + std::to_string(m) + " is above the m wgmma_int4 was prepared for");
     if (w.groupSize <= 0 || w.groupSize % 32 != 0)
         return Status::failure("the sparse wgmma path needs groups of whole 32-row blocks, not groupSize=" +
                                    std::to_string(w.groupSize),
                                "groupSize");
-    const WgmmaInt4Plan plan = planWgmmaInt4(m, n_, k_, multiprocessors_);
-    return launchPlan<true>(a, w.words, w.metadata, params(w.scales, w.zeros, w.groupSize, c, m, plan), plan,
-                            dependent, stream);
+    return launchFor(true, w.words, w.metadata, w.scales, w.zeros, w.groupSize, a, c, m, dependent, stream);
 }
 
 std::string WgmmaInt4Runner::path(std::int64_t m) const {

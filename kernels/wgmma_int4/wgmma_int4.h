@@ -12,9 +12,6 @@
 #include "int4_layout/sparse_weights_view.h"
 
 namespace q4 {
-namespace hopper {
-struct Params;
-}
 
 struct GpuContext;
 struct SweepPoint;
@@ -53,8 +50,9 @@ public:
     std::string path(std::int64_t m) const;
 
 private:
-    hopper::Params params(const void* scales, const void* zeros, int groupSize, void* c, std::int64_t m,
-                          const WgmmaInt4Plan& plan) const;
+    // Plans m and launches the dense (metadata unused) or the sparse kernel.
+    Status launchFor(bool sparse, const void* words, const void* metadata, const void* scales, const void* zeros,
+                     int groupSize, const void* a, void* c, std::int64_t m, bool dependent, cudaStream_t stream) const;
 
     DeviceBuffer partials_, counters_;
     std::int64_t maxM_ = 0, n_ = 0, k_ = 0;
