@@ -17,6 +17,7 @@
 #include "sparse_int4/sparse_int4.h"
 #include "sparse_int4/sparse_layout.h"
 #include "sparsity/sparse_gptq_layer.h"
+#include "wgmma_int4/wgmma_int4.h"
 
 namespace {
 
@@ -330,6 +331,20 @@ TEST(SparseInt4Layout, ExpansionRefusesBadArgumentsByName) {
         EXPECT_NE(s.message.find(c.says), std::string::npos) << s.message;
     }
     EXPECT_TRUE(refusal(good, 64, 0, out));  // nothing to expand: no launch
+}
+
+// The sparse wgmma takes groups of whole 32-row blocks only: per-row groups (0) and groups under
+// 32 rows are refused by name before anything is launched, so no device is needed.
+TEST(SparseInt4Layout, SparseWgmmaRefusesGroupsItCannotRunByName) {
+    alignas(16) static std::uint32_t dummy[4];
+    const q4::WgmmaInt4Runner unprepared;
+    for (int groupSize : {0, 16, 48}) {
+        const q4::SparseWeightsView w{dummy, dummy, dummy, dummy, nullptr, 64, 128, groupSize};
+        const q4::Status s = unprepared.runSparse(w, dummy, dummy, 0, false, nullptr);
+        ASSERT_FALSE(s) << groupSize;
+        EXPECT_EQ(s.field, "groupSize") << s.message;
+        EXPECT_NE(s.message.find("groupSize=" + std::to_string(groupSize)), std::string::npos) << s.message;
+    }
 }
 
 // On a device: the kernel writes the same bits, one window of features at a time.
