@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # One call on a GPU machine: build the non-GUI targets, run every test (GPU tests for real),
 # then the benchmark sweeps. Logs, CSV and JSON go under $OUT (default ./out). A device call returns
-# eight files at most, so when the stages wrote more, everything is also packed into $OUT/all.tgz
-# and only the logs stay beside it; this happens on any exit, a timeout's too.
+# eight files at most, so when the stages wrote more, everything is packed into $OUT/all.tgz with
+# only the logs beside it. $OUT is brought up to date after every stage, so a call cut off by its
+# time limit still returns every stage that finished.
 #   scripts/device-run.sh [build] [tests] [original] [batch] [targets] [probe] [extra CLI args after --]
+# Q4BENCH_PREBUILT=DIR: take q4bench-cli and q4gpu_tests from DIR (built elsewhere for this GPU)
+# instead of building; the tests stage then runs the GPU suite only.
 # targets (not in the default set): the int4 kernel targets and the Llama-2-13B decode shapes,
 # from resources/sweeps/, into targets-*.csv.
 # probe (not in the default set): scripts/stream_probe.cu, the time a bare read of each target
@@ -28,8 +31,9 @@
 # GPU_TEST_FILTER, when set, is the GPU suite's --gtest_filter. With no stage named, all run. Needs CUDA, cmake, ninja, GoogleTest sources, CLI11, nlohmann-json.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-OUT=${OUT:-$PWD/out}
-mkdir -p "$OUT"
+RESULTS=${OUT:-$PWD/out}
+mkdir -p "$RESULTS"
+OUT=$(mktemp -d)  # the stages write here; publish copies it to RESULTS
 stages=()
 extra=()
 while (($#)); do
@@ -40,17 +44,30 @@ done
 want() { [[ " ${stages[*]} " == *" $1 "* ]]; }
 export CUDACXX=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
 CLI=build/gpu/app/q4bench-cli
+GPU_TESTS=build/gpu/tests/q4gpu_tests
+if [[ -n ${Q4BENCH_PREBUILT:-} ]]; then
+  CLI=$Q4BENCH_PREBUILT/q4bench-cli
+  GPU_TESTS=$Q4BENCH_PREBUILT/q4gpu_tests
+fi
 status=0
 
-pack() {
+# Up to eight files are copied as they are; more are packed into all.tgz (written whole, then
+# renamed, so a cut-off call never returns half an archive) beside the logs.
+publish() {
   local files=("$OUT"/*)
-  ((${#files[@]} > 8)) || return 0
-  local archive
-  archive=$(mktemp --suffix=.tgz) && tar czf "$archive" -C "$OUT" . && mv "$archive" "$OUT/all.tgz" &&
-    find "$OUT" -maxdepth 1 -type f ! -name all.tgz ! -name device.txt ! -name tests.log ! -name tables.txt \
-      ! -name model.txt ! -name build.log -delete
+  [[ -e ${files[0]} ]] || return 0
+  if ((${#files[@]} <= 8)); then
+    cp "$OUT"/* "$RESULTS"/
+    return 0
+  fi
+  tar czf "$RESULTS/.all.tgz.part" -C "$OUT" . && mv "$RESULTS/.all.tgz.part" "$RESULTS/all.tgz"
+  find "$RESULTS" -maxdepth 1 -type f ! -name all.tgz -delete
+  local log
+  for log in device.txt tests.log tables.txt model.txt build.log; do
+    if [[ -e $OUT/$log ]]; then cp "$OUT/$log" "$RESULTS/"; fi
+  done
 }
-trap pack EXIT
+trap publish EXIT
 trap 'exit 143' TERM INT
 
 {
@@ -58,7 +75,9 @@ trap 'exit 143' TERM INT
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu,power.draw --format=csv 2>&1
 } | tee "$OUT/device.txt"
 
-if want build; then
+if want build && [[ -n ${Q4BENCH_PREBUILT:-} ]]; then
+  echo "prebuilt: $CLI and $GPU_TESTS, not built here"
+elif want build; then
   # --clean-first: a warm machine keeps its build tree, and a copied source older than the objects
   # there would not be rebuilt; official numbers always come from a build of the tree as it is.
   { cmake --preset gpu-server -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" &&
@@ -67,29 +86,36 @@ if want build; then
   grep -E "spill|warning" "$OUT/build.log" | head -20
   echo "build ok"
 fi
+publish
 if want tests; then
   # The GPU suite runs as one process, serially: its layer cache is shared across kernels and
   # the harness's timing checks get the device to themselves. Everything else through ctest.
-  ctest --preset gpu-server -LE gpu -j "$(nproc)" >"$OUT/tests.log" 2>&1 || status=1
-  tail -3 "$OUT/tests.log"
-  build/gpu/tests/q4gpu_tests ${GPU_TEST_FILTER:+--gtest_filter="$GPU_TEST_FILTER"} >>"$OUT/tests.log" 2>&1 || status=1
+  if [[ -z ${Q4BENCH_PREBUILT:-} ]]; then
+    ctest --preset gpu-server -LE gpu -j "$(nproc)" >"$OUT/tests.log" 2>&1 || status=1
+    tail -3 "$OUT/tests.log"
+  fi
+  $GPU_TESTS ${GPU_TEST_FILTER:+--gtest_filter="$GPU_TEST_FILTER"} >>"$OUT/tests.log" 2>&1 || status=1
   grep -E "points checked|FAILED|PASSED|SKIPPED \]" "$OUT/tests.log" | head -40
 fi
+publish
 if want original; then
   # The original comparison: m=1, n=k=8192, group 128, act-order both, every kernel, cold L2.
   $CLI --preset original --act-order both --kernels all --csv "$OUT/original.csv" --json "$OUT/original.json" \
     "${extra[@]}" 2>&1 | tee -a "$OUT/tables.txt" || status=1
 fi
+publish
 if want batch; then
   $CLI --m 1:4096:x2 --n 8192 --k 8192 --group-size 128 --act-order no --kernels all \
     --csv "$OUT/batch.csv" --json "$OUT/batch.json" "${extra[@]}" 2>&1 | tee -a "$OUT/tables.txt" || status=1
 fi
+publish
 if want targets; then
   for sweep in resources/sweeps/int4-targets.json resources/sweeps/llama2-13b-decode.json; do
     $CLI --sweep "$sweep" --csv "$OUT/targets-$(basename "$sweep" .json).csv" "${extra[@]}" 2>&1 |
       tee -a "$OUT/tables.txt" || status=1
   done
 fi
+publish
 if want checkpoint; then
   dir=$(mktemp -d)/llama2-13b-layer
   python3 scripts/make_test_checkpoint.py --out "$dir" --size llama2-13b --layers 1 --act-order &&
@@ -98,6 +124,7 @@ if want checkpoint; then
       "${extra[@]}" 2>&1 | tee -a "$OUT/checkpoint.txt" || status=1
   rm -rf "$(dirname "$dir")"
 fi
+publish
 if want model; then
   # One run per kernel, so a call cut by its time limit keeps the kernels already measured.
   for kernel in ${MODEL_KERNELS:-cublas_fp16 best_int4 exllama_style}; do
@@ -106,15 +133,18 @@ if want model; then
       tee -a "$OUT/model.txt" || status=1
   done
 fi
+publish
 if want model-llama3; then
   $CLI model --preset llama3-8b --batch 1 --prompt 2048 --new 512 --kernels best_int4,cublas_fp16 \
     --csv "$OUT/model-llama3.csv" --json "$OUT/model-llama3.json" "${extra[@]}" 2>&1 | tee -a "$OUT/model.txt" ||
     status=1
 fi
+publish
 if want model-batch; then
   $CLI model --preset llama2-13b --batch 16,24,32,48,64 --prompt 512 --new 512 --kernels cublas_fp16,best_int4 \
     --min-generations 2 --csv "$OUT/model-batch.csv" "${extra[@]}" 2>&1 | tee -a "$OUT/model.txt" || status=1
 fi
+publish
 if want model-launch; then
   for mode in overlap serial; do
     serial=()
@@ -123,17 +153,20 @@ if want model-launch; then
       --min-generations 2 --csv "$OUT/model-launch-$mode.csv" "${extra[@]}" 2>&1 | tee -a "$OUT/model.txt" || status=1
   done
 fi
+publish
 if want stream; then
   for sweep in resources/sweeps/int4-targets.json resources/sweeps/llama2-13b-decode.json; do
     $CLI --sweep "$sweep" --l2 stream --csv "$OUT/stream-$(basename "$sweep" .json).csv" "${extra[@]}" 2>&1 |
       tee -a "$OUT/tables.txt" || status=1
   done
 fi
+publish
 if want torch; then
   python3 scripts/torch_linear_check.py --m 1,2,4,8,16,32,64,128,256,1024,4096 >"$OUT/torch-linear.txt" 2>&1 ||
     status=1
   cat "$OUT/torch-linear.txt"
 fi
+publish
 if want sparse; then
   for shapes in "--n 8192 --k 8192" "--preset llama2-13b-fused"; do
     name=$([[ $shapes == *preset* ]] && echo decode || echo 8192)
@@ -142,6 +175,7 @@ if want sparse; then
       --json "$OUT/sparse-$name.json" "${extra[@]}" 2>&1 | tee -a "$OUT/tables.txt" || status=1
   done
 fi
+publish
 if want model-sparse; then
   for pattern in ${MODEL_SPARSE_PATTERNS:-2:4,sparse_int4 16:32,wmma_int4}; do
     $CLI model --preset llama2-13b --batch 1,16 --prompt 512 --new 512 --sparsity "${pattern%,*}" \
@@ -149,10 +183,12 @@ if want model-sparse; then
       tee -a "$OUT/model.txt" || status=1
   done
 fi
+publish
 if want probe; then
   { cmake --preset gpu-server -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" >/dev/null &&
     cmake --build --preset gpu-server --target q4stream-probe >/dev/null && build/gpu/q4stream-probe; } >"$OUT/probe.txt" 2>&1 ||
     status=1
   cat "$OUT/probe.txt"
 fi
+publish
 exit $status
