@@ -30,7 +30,7 @@
 # "2:4,sparse_int4 16:32,wmma_int4"), into model-13b-sparse-KERNEL.csv.
 # GPU_TEST_FILTER, when set, is the GPU suite's --gtest_filter. With no stage named, all run. Needs CUDA, cmake, ninja, GoogleTest sources, CLI11, nlohmann-json.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 RESULTS=${OUT:-$PWD/out}
 mkdir -p "$RESULTS"
 OUT=$(mktemp -d)  # the stages write here; publish copies it to RESULTS
@@ -149,7 +149,7 @@ if want model-launch; then
   for mode in overlap serial; do
     serial=()
     [[ $mode == serial ]] && serial=(Q4BENCH_SERIAL_DECODER_LAUNCH=1)
-    env "${serial[@]}" $CLI model --preset llama2-13b --batch 1,16 --prompt 512 --new 512 --kernels best_int4 \
+    env "${serial[@]}" "$CLI" model --preset llama2-13b --batch 1,16 --prompt 512 --new 512 --kernels best_int4 \
       --min-generations 2 --csv "$OUT/model-launch-$mode.csv" "${extra[@]}" 2>&1 | tee -a "$OUT/model.txt" || status=1
   done
 fi
