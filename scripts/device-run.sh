@@ -69,25 +69,33 @@ publish() {
 }
 trap publish EXIT
 trap 'exit 143' TERM INT
+# Publishes what the stage before wrote (if one ran), then says whether stage $1 was asked for.
+ran=1  # device.txt, written before the first stage
+stage() {
+  ((ran)) && publish
+  ran=0
+  want "$1" && ran=1
+}
 
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu,power.draw --format=csv 2>&1
 } | tee "$OUT/device.txt"
 
-if want build && [[ -n ${Q4BENCH_PREBUILT:-} ]]; then
-  echo "prebuilt: $CLI and $GPU_TESTS, not built here"
-elif want build; then
-  # --clean-first: a warm machine keeps its build tree, and a copied source older than the objects
-  # there would not be rebuilt; official numbers always come from a build of the tree as it is.
-  { cmake --preset gpu-server -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" &&
-    cmake --build --preset gpu-server -j "$(nproc)" --clean-first; } >"$OUT/build.log" 2>&1 ||
-    { echo "build failed"; tail -40 "$OUT/build.log"; exit 1; }
-  grep -E "spill|warning" "$OUT/build.log" | head -20
-  echo "build ok"
+if stage build; then
+  if [[ -n ${Q4BENCH_PREBUILT:-} ]]; then
+    echo "prebuilt: $CLI and $GPU_TESTS, not built here"
+  else
+    # --clean-first: a warm machine keeps its build tree, and a copied source older than the objects
+    # there would not be rebuilt; official numbers always come from a build of the tree as it is.
+    { cmake --preset gpu-server -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" &&
+      cmake --build --preset gpu-server -j "$(nproc)" --clean-first; } >"$OUT/build.log" 2>&1 ||
+      { echo "build failed"; tail -40 "$OUT/build.log"; exit 1; }
+    grep -E "spill|warning" "$OUT/build.log" | head -20
+    echo "build ok"
+  fi
 fi
-publish
-if want tests; then
+if stage tests; then
   # The GPU suite runs as one process, serially: its layer cache is shared across kernels and
   # the harness's timing checks get the device to themselves. Everything else through ctest.
   if [[ -z ${Q4BENCH_PREBUILT:-} ]]; then
@@ -97,26 +105,22 @@ if want tests; then
   $GPU_TESTS ${GPU_TEST_FILTER:+--gtest_filter="$GPU_TEST_FILTER"} >>"$OUT/tests.log" 2>&1 || status=1
   grep -E "points checked|FAILED|PASSED|SKIPPED \]" "$OUT/tests.log" | head -40
 fi
-publish
-if want original; then
+if stage original; then
   # The original comparison: m=1, n=k=8192, group 128, act-order both, every kernel, cold L2.
   $CLI --preset original --act-order both --kernels all --csv "$OUT/original.csv" --json "$OUT/original.json" \
     "${extra[@]}" 2>&1 | tee -a "$OUT/tables.txt" || status=1
 fi
-publish
-if want batch; then
+if stage batch; then
   $CLI --m 1:4096:x2 --n 8192 --k 8192 --group-size 128 --act-order no --kernels all \
     --csv "$OUT/batch.csv" --json "$OUT/batch.json" "${extra[@]}" 2>&1 | tee -a "$OUT/tables.txt" || status=1
 fi
-publish
-if want targets; then
+if stage targets; then
   for sweep in resources/sweeps/int4-targets.json resources/sweeps/llama2-13b-decode.json; do
     $CLI --sweep "$sweep" --csv "$OUT/targets-$(basename "$sweep" .json).csv" "${extra[@]}" 2>&1 |
       tee -a "$OUT/tables.txt" || status=1
   done
 fi
-publish
-if want checkpoint; then
+if stage checkpoint; then
   dir=$(mktemp -d)/llama2-13b-layer
   python3 scripts/make_test_checkpoint.py --out "$dir" --size llama2-13b --layers 1 --act-order &&
     $CLI inspect "$dir" >"$OUT/checkpoint.txt" 2>&1 &&
@@ -124,8 +128,7 @@ if want checkpoint; then
       "${extra[@]}" 2>&1 | tee -a "$OUT/checkpoint.txt" || status=1
   rm -rf "$(dirname "$dir")"
 fi
-publish
-if want model; then
+if stage model; then
   # One run per kernel, so a call cut by its time limit keeps the kernels already measured.
   for kernel in ${MODEL_KERNELS:-cublas_fp16 best_int4 exllama_style}; do
     $CLI model --preset llama2-13b --batch 1,2,4,8,16 --prompt 512 --new 512 --kernels "$kernel" \
@@ -133,19 +136,16 @@ if want model; then
       tee -a "$OUT/model.txt" || status=1
   done
 fi
-publish
-if want model-llama3; then
+if stage model-llama3; then
   $CLI model --preset llama3-8b --batch 1 --prompt 2048 --new 512 --kernels best_int4,cublas_fp16 \
     --csv "$OUT/model-llama3.csv" --json "$OUT/model-llama3.json" "${extra[@]}" 2>&1 | tee -a "$OUT/model.txt" ||
     status=1
 fi
-publish
-if want model-batch; then
+if stage model-batch; then
   $CLI model --preset llama2-13b --batch 16,24,32,48,64 --prompt 512 --new 512 --kernels cublas_fp16,best_int4 \
     --min-generations 2 --csv "$OUT/model-batch.csv" "${extra[@]}" 2>&1 | tee -a "$OUT/model.txt" || status=1
 fi
-publish
-if want model-launch; then
+if stage model-launch; then
   for mode in overlap serial; do
     serial=()
     [[ $mode == serial ]] && serial=(Q4BENCH_SERIAL_DECODER_LAUNCH=1)
@@ -153,21 +153,18 @@ if want model-launch; then
       --min-generations 2 --csv "$OUT/model-launch-$mode.csv" "${extra[@]}" 2>&1 | tee -a "$OUT/model.txt" || status=1
   done
 fi
-publish
-if want stream; then
+if stage stream; then
   for sweep in resources/sweeps/int4-targets.json resources/sweeps/llama2-13b-decode.json; do
     $CLI --sweep "$sweep" --l2 stream --csv "$OUT/stream-$(basename "$sweep" .json).csv" "${extra[@]}" 2>&1 |
       tee -a "$OUT/tables.txt" || status=1
   done
 fi
-publish
-if want torch; then
+if stage torch; then
   python3 scripts/torch_linear_check.py --m 1,2,4,8,16,32,64,128,256,1024,4096 >"$OUT/torch-linear.txt" 2>&1 ||
     status=1
   cat "$OUT/torch-linear.txt"
 fi
-publish
-if want sparse; then
+if stage sparse; then
   for shapes in "--n 8192 --k 8192" "--preset llama2-13b-fused"; do
     name=$([[ $shapes == *preset* ]] && echo decode || echo 8192)
     $CLI $shapes --m 1:4096:x2 --group-size 128 --sparsity "${SPARSE_LEVELS:-none,16:32,2:4}" \
@@ -175,20 +172,17 @@ if want sparse; then
       --json "$OUT/sparse-$name.json" "${extra[@]}" 2>&1 | tee -a "$OUT/tables.txt" || status=1
   done
 fi
-publish
-if want model-sparse; then
+if stage model-sparse; then
   for pattern in ${MODEL_SPARSE_PATTERNS:-2:4,sparse_int4 16:32,wmma_int4}; do
     $CLI model --preset llama2-13b --batch 1,16 --prompt 512 --new 512 --sparsity "${pattern%,*}" \
       --kernels "${pattern#*,}" --min-generations 2 --csv "$OUT/model-13b-sparse-${pattern#*,}.csv" "${extra[@]}" 2>&1 |
       tee -a "$OUT/model.txt" || status=1
   done
 fi
-publish
-if want probe; then
+if stage probe; then
   { cmake --preset gpu-server -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" >/dev/null &&
     cmake --build --preset gpu-server --target q4stream-probe >/dev/null && build/gpu/q4stream-probe; } >"$OUT/probe.txt" 2>&1 ||
     status=1
   cat "$OUT/probe.txt"
 fi
-publish
 exit $status
