@@ -48,6 +48,9 @@ GPU_TESTS=build/gpu/tests/q4gpu_tests
 if [[ -n ${Q4BENCH_PREBUILT:-} ]]; then
   CLI=$Q4BENCH_PREBUILT/q4bench-cli
   GPU_TESTS=$Q4BENCH_PREBUILT/q4gpu_tests
+  for binary in "$CLI" "$GPU_TESTS"; do
+    [[ -x $binary ]] || { echo "Q4BENCH_PREBUILT=$Q4BENCH_PREBUILT: no executable $(basename "$binary") there"; exit 2; }
+  done
 fi
 status=0
 
