@@ -28,6 +28,10 @@
 # model-sparse: Llama-2-13B at batch 1 and 16, prompt 512, 512 new tokens, 2:4 weights through sparse_int4
 # and 16:32 through wmma_int4 (host-made weights, pruned on the host; MODEL_SPARSE_PATTERNS, default
 # "2:4,sparse_int4 16:32,wmma_int4"), into model-13b-sparse-KERNEL.csv.
+# profile: Nsight Compute on the first launch of the kernels matching PROFILE_KERNEL (a regular expression
+# over kernel function names, default every kernel) in one CLI run of PROFILE_POINT (its options, e.g.
+# "--n 8192 --k 8192 --m 4096 --kernels best_int4"): the full set of sections into profile.txt, the stall
+# samples of each SASS instruction into profile-source.csv. Clocks are left as they are.
 # GPU_TEST_FILTER, when set, is the GPU suite's --gtest_filter. With no stage named, all run. Needs CUDA, cmake, ninja, GoogleTest sources, CLI11, nlohmann-json.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -181,6 +185,21 @@ if stage model-sparse; then
       --kernels "${pattern#*,}" --min-generations 2 --csv "$OUT/model-13b-sparse-${pattern#*,}.csv" "${extra[@]}" 2>&1 |
       tee -a "$OUT/model.txt" || status=1
   done
+fi
+if stage profile; then
+  if [[ -z ${PROFILE_POINT:-} ]]; then
+    echo "profile: set PROFILE_POINT to the CLI options of the point, e.g. \"--n 8192 --k 8192 --m 1 --kernels best_int4\""
+    status=1
+  else
+    # One profiled launch; the short stop criterion keeps the unprofiled rest of the run brief.
+    profile=(ncu --clock-control none -k "regex:${PROFILE_KERNEL:-.}" -c 1)
+    read -r -a point <<<"$PROFILE_POINT"
+    run_point=("$CLI" "${point[@]}" --min-time 0.05 --timeout 5)
+    "${profile[@]}" --set full "${run_point[@]}" >"$OUT/profile.txt" 2>&1 || status=1
+    "${profile[@]}" --section SourceCounters --section WarpStateStats --page source --print-source sass --csv \
+      "${run_point[@]}" >"$OUT/profile-source.csv" 2>>"$OUT/profile.txt" || status=1
+    grep -E "Duration|Throughput|Issue Slots Busy|Eligible Warps|highest-utilized" "$OUT/profile.txt" | head -20
+  fi
 fi
 if stage probe; then
   { cmake --preset gpu-server -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-90}" >/dev/null &&
