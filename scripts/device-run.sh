@@ -28,10 +28,11 @@
 # model-sparse: Llama-2-13B at batch 1 and 16, prompt 512, 512 new tokens, 2:4 weights through sparse_int4
 # and 16:32 through wmma_int4 (host-made weights, pruned on the host; MODEL_SPARSE_PATTERNS, default
 # "2:4,sparse_int4 16:32,wmma_int4"), into model-13b-sparse-KERNEL.csv.
-# profile: Nsight Compute on the first launch of the kernels matching PROFILE_KERNEL (a regular expression
-# over kernel function names, default every kernel) in one CLI run of PROFILE_POINT (its options, e.g.
-# "--n 8192 --k 8192 --m 4096 --kernels best_int4"): the full set of sections into profile.txt, the stall
-# samples of each SASS instruction into profile-source.csv. Clocks are left as they are.
+# profile: Nsight Compute on the first launch of the kernel function PROFILE_KERNEL names (a regular
+# expression, e.g. wgmmaInt4Kernel) in one CLI run of PROFILE_POINT (its options, e.g. "--n 8192 --k 8192
+# --m 4096 --kernels wgmma_int4"; best_int4 times each of its paths at prepare, so name the path's kernel):
+# the full set of sections into profile.txt, the stall samples of each SASS instruction into
+# profile-source.csv. Clocks are left as they are.
 # GPU_TEST_FILTER, when set, is the GPU suite's --gtest_filter. With no stage named, all run. Needs CUDA, cmake, ninja, GoogleTest sources, CLI11, nlohmann-json.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -187,12 +188,13 @@ if stage model-sparse; then
   done
 fi
 if stage profile; then
-  if [[ -z ${PROFILE_POINT:-} ]]; then
-    echo "profile: set PROFILE_POINT to the CLI options of the point, e.g. \"--n 8192 --k 8192 --m 1 --kernels best_int4\""
+  if [[ -z ${PROFILE_POINT:-} || -z ${PROFILE_KERNEL:-} ]]; then
+    echo "profile: set PROFILE_POINT to the point's CLI options and PROFILE_KERNEL to the kernel function," \
+      "e.g. PROFILE_POINT=\"--n 8192 --k 8192 --m 1 --kernels tc_int4\" PROFILE_KERNEL=tcInt4Kernel"
     status=1
   else
     # One profiled launch; the short stop criterion keeps the unprofiled rest of the run brief.
-    profile=(ncu --clock-control none -k "regex:${PROFILE_KERNEL:-.}" -c 1)
+    profile=(ncu --clock-control none -k "regex:$PROFILE_KERNEL" -c 1)
     read -r -a point <<<"$PROFILE_POINT"
     run_point=("$CLI" "${point[@]}" --min-time 0.05 --timeout 5)
     "${profile[@]}" --set full "${run_point[@]}" >"$OUT/profile.txt" 2>&1 || status=1
