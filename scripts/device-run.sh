@@ -85,6 +85,16 @@ stage() {
   want "$1" && ran=1
 }
 
+# The int4 targets and the Llama-2-13B decode shapes into PREFIX-SWEEP.csv, with any further options.
+run_target_sweeps() {
+  local prefix=$1 sweep
+  shift
+  for sweep in resources/sweeps/int4-targets.json resources/sweeps/llama2-13b-decode.json; do
+    $CLI --sweep "$sweep" "$@" --csv "$OUT/$prefix-$(basename "$sweep" .json).csv" "${extra[@]}" 2>&1 |
+      tee -a "$OUT/tables.txt" || status=1
+  done
+}
+
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu,power.draw --format=csv 2>&1
@@ -123,10 +133,7 @@ if stage batch; then
     --csv "$OUT/batch.csv" --json "$OUT/batch.json" "${extra[@]}" 2>&1 | tee -a "$OUT/tables.txt" || status=1
 fi
 if stage targets; then
-  for sweep in resources/sweeps/int4-targets.json resources/sweeps/llama2-13b-decode.json; do
-    $CLI --sweep "$sweep" --csv "$OUT/targets-$(basename "$sweep" .json).csv" "${extra[@]}" 2>&1 |
-      tee -a "$OUT/tables.txt" || status=1
-  done
+  run_target_sweeps targets
 fi
 if stage checkpoint; then
   dir=$(mktemp -d)/llama2-13b-layer
@@ -162,10 +169,7 @@ if stage model-launch; then
   done
 fi
 if stage stream; then
-  for sweep in resources/sweeps/int4-targets.json resources/sweeps/llama2-13b-decode.json; do
-    $CLI --sweep "$sweep" --l2 stream --csv "$OUT/stream-$(basename "$sweep" .json).csv" "${extra[@]}" 2>&1 |
-      tee -a "$OUT/tables.txt" || status=1
-  done
+  run_target_sweeps stream --l2 stream
 fi
 if stage torch; then
   python3 scripts/torch_linear_check.py --m 1,2,4,8,16,32,64,128,256,1024,4096 >"$OUT/torch-linear.txt" 2>&1 ||
