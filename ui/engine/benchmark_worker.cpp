@@ -6,7 +6,6 @@
 #include <QFile>
 #include <QFileInfo>
 
-#include "backend/backend_registry.h"
 #include "io/journal.h"
 #include "run/runner.h"
 
@@ -17,26 +16,9 @@ BenchmarkWorker::BenchmarkWorker(const q4::CancelToken* cancel, QObject* parent)
     : QObject(parent), cancel_(cancel),
       commandLine_(QCoreApplication::arguments().join(QLatin1Char(' ')).toStdString()) {}
 
-// Out of line: Backend is only forward-declared in the header.
-BenchmarkWorker::~BenchmarkWorker() = default;
-
-q4::Backend* BenchmarkWorker::backendFor(const std::string& name, int device, QString* error) {
-    const std::string key = name + ":" + std::to_string(device);
-    if (backend_ && backendKey_ == key) return backend_.get();
-    backend_.reset();
-    auto created = q4::BackendRegistry::instance().create(name, device);
-    if (!created) {
-        *error = QString::fromStdString(created.error());
-        return nullptr;
-    }
-    backend_ = std::move(created).value();
-    backendKey_ = key;
-    return backend_.get();
-}
-
 void BenchmarkWorker::run(const q4::SweepSpec& spec, int device, const QString& journalPath) {
     QString error;
-    q4::Backend* backend = backendFor(spec.backend, device, &error);
+    q4::Backend* backend = backends_.get(spec.backend, device, &error);
     if (!backend) {
         emit runFailed(error);
         return;
@@ -73,8 +55,7 @@ void BenchmarkWorker::run(const q4::SweepSpec& spec, int device, const QString& 
     q4::RunOptions options;
     options.commandLine = commandLine_;
     auto result = q4::runSweep(*backend, spec, options, q4::chainCallbacks(std::move(observers)), *cancel_);
-    // A device that failed mid-sweep is not reused for the next run.
-    if (!backend->health()) backend_.reset();
+    backends_.dropIfFailed();
     if (!result) {
         emit runFailed(QString::fromStdString(result.error()));
         return;
@@ -82,64 +63,21 @@ void BenchmarkWorker::run(const q4::SweepSpec& spec, int device, const QString& 
     emit runFinished(result->info, cancel_->cancelled());
 }
 
-BenchmarkController::BenchmarkController(QObject* parent) : QObject(parent) {
+BenchmarkController::BenchmarkController(QObject* parent)
+    : RunController(QStringLiteral("q4bench-worker"), parent) {
     registerMetaTypes();
-    thread_.setObjectName(QStringLiteral("q4bench-worker"));
     createWorker();  // exists before the first run, so observers can connect to it directly
 }
 
-BenchmarkController::~BenchmarkController() {
-    shutdown();
-    delete worker_;  // still set only when the thread never ran
-}
+BenchmarkController::~BenchmarkController() { shutdown(); }
 
 void BenchmarkController::createWorker() {
-    auto* worker = new BenchmarkWorker(&cancel_);
-    worker->moveToThread(&thread_);
-    // The worker is deleted on its own thread when the thread stops, with its backend.
-    connect(&thread_, &QThread::finished, worker, &QObject::deleteLater);
-    // Queued: these run on the GUI thread, in the order the worker emitted them.
-    connect(worker, &BenchmarkWorker::runStarted, this, &BenchmarkController::runStarted);
-    connect(worker, &BenchmarkWorker::recordReady, this, &BenchmarkController::recordReady);
-    connect(worker, &BenchmarkWorker::progress, this, &BenchmarkController::progress);
-    connect(worker, &BenchmarkWorker::logMessage, this, &BenchmarkController::logMessage);
-    connect(worker, &BenchmarkWorker::runFinished, this, [this](const q4::RunInfo& info, bool cancelled) {
-        running_ = false;
-        emit runFinished(info, cancelled);
-    });
-    connect(worker, &BenchmarkWorker::runFailed, this, [this](const QString& message) {
-        running_ = false;
-        emit runFailed(message);
-    });
-    worker_ = worker;
+    auto* worker = new BenchmarkWorker(cancelToken());
+    adoptWorker(worker, this);
 }
 
 bool BenchmarkController::start(const q4::SweepSpec& spec, int device, const QString& journalPath) {
-    if (running_) return false;
-    if (!worker_) createWorker();
-    if (!thread_.isRunning()) thread_.start();
-    cancel_.reset();
-    running_ = true;
-    BenchmarkWorker* worker = worker_;
-    QMetaObject::invokeMethod(worker, [worker, spec, device, journalPath] { worker->run(spec, device, journalPath); },
-                              Qt::QueuedConnection);
-    return true;
-}
-
-void BenchmarkController::cancel() {
-    if (running_) cancel_.cancel();
-}
-
-void BenchmarkController::shutdown() {
-    if (!thread_.isRunning()) return;
-    cancel_.cancel();
-    thread_.quit();  // after the current run returns: the runner stops at the next sample
-    thread_.wait();
-    worker_ = nullptr;
-    // Deliver what the worker emitted before it stopped (its last records and runFinished), now,
-    // so observers see the run end before this returns.
-    QCoreApplication::sendPostedEvents(this);
-    running_ = false;
+    return queueRun([spec, device, journalPath](QObject* worker) { static_cast<BenchmarkWorker*>(worker)->run(spec, device, journalPath); });
 }
 
 }  // namespace q4ui
