@@ -48,8 +48,7 @@ QString formatHinted(q4::FieldHint hint, double value) {
     return significant(value, 4);
 }
 
-QVariant cellValue(const RecordColumn& column, const q4::Record& record) {
-    if (blank(column, record)) return {};
+QVariant fieldVariant(const q4::FieldValue& value) {
     return std::visit(
         [](const auto& v) -> QVariant {
             using T = std::decay_t<decltype(v)>;
@@ -62,15 +61,21 @@ QVariant cellValue(const RecordColumn& column, const q4::Record& record) {
             else
                 return double(v);
         },
-        column.field->get(record));
+        value);
+}
+
+QString fieldText(q4::FieldHint hint, const q4::FieldValue& value) {
+    if (const bool* flag = std::get_if<bool>(&value)) return *flag ? QStringLiteral("yes") : QStringLiteral("no");
+    if (const double* number = std::get_if<double>(&value)) return formatHinted(hint, *number);
+    return QString::fromStdString(q4::formatFieldValue(value));  // text and integers as they are
+}
+
+QVariant cellValue(const RecordColumn& column, const q4::Record& record) {
+    return blank(column, record) ? QVariant() : fieldVariant(column.field->get(record));
 }
 
 QString cellText(const RecordColumn& column, const q4::Record& record) {
-    if (blank(column, record)) return {};
-    const q4::FieldValue value = column.field->get(record);
-    if (const bool* flag = std::get_if<bool>(&value)) return *flag ? QStringLiteral("yes") : QStringLiteral("no");
-    if (const double* number = std::get_if<double>(&value)) return formatHinted(column.field->hint, *number);
-    return QString::fromStdString(q4::formatFieldValue(value));  // text and integers as they are
+    return blank(column, record) ? QString() : fieldText(column.field->hint, column.field->get(record));
 }
 
 }  // namespace q4ui

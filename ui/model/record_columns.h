@@ -33,5 +33,9 @@ QVariant cellValue(const RecordColumn& column, const q4::Record& record);
 QString cellText(const RecordColumn& column, const q4::Record& record);
 // A number as a hint shows it.
 QString formatHinted(q4::FieldHint hint, double value);
+// Any record table's field value as the views show it: a number (flags as 0/1) or text for
+// sorting and charts, and text in the hint's format.
+QVariant fieldVariant(const q4::FieldValue& value);
+QString fieldText(q4::FieldHint hint, const q4::FieldValue& value);
 
 }  // namespace q4ui

@@ -24,15 +24,16 @@ QString specSummary(const std::string& specJson) {
     return parts.join(QStringLiteral("  "));
 }
 
-QString provenanceText(const q4::RunInfo& info) {
+QString provenanceText(const q4::RunInfo& info) { return provenanceLine(info, specSummary(info.specJson)); }
+
+QString provenanceLine(const q4::RunInfo& info, const QString& settings) {
     if (info.device.name.empty()) return {};
     QStringList parts{QString::fromStdString(info.device.name)};
     if (!info.device.driverVersion.empty())
         parts << QStringLiteral("driver %1").arg(QString::fromStdString(info.device.driverVersion));
     if (!info.backend.empty()) parts << QString::fromStdString(info.backend);
     if (!info.startedUtc.empty()) parts << QString::fromStdString(info.startedUtc);
-    const QString spec = specSummary(info.specJson);
-    if (!spec.isEmpty()) parts << spec;
+    if (!settings.isEmpty()) parts << settings;
     return parts.join(QStringLiteral(" · "));
 }
 

@@ -10,6 +10,8 @@ namespace q4ui {
 // "NVIDIA H100 · driver 580.65 · cuda · 2025-01-02T03:04:05Z · m 1,2,4  n 4096  k 4096 …";
 // empty for a run that names no device (nothing loaded yet).
 QString provenanceText(const q4::RunInfo& info);
+// The same line with any run's settings text: what provenanceText and the Model view's share.
+QString provenanceLine(const q4::RunInfo& info, const QString& settings);
 // The sweep's settings as key/value text from the engine's field table, "" without a spec.
 QString specSummary(const std::string& specJson);
 

@@ -58,28 +58,11 @@ bool isMeasurement(const q4::ModelRecordField& field) {
 }
 
 QVariant modelCellValue(const q4::ModelRecordField& field, const q4::ModelRecord& record) {
-    if (blank(field, record)) return {};
-    return std::visit(
-        [](const auto& v) -> QVariant {
-            using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, std::monostate>)
-                return {};
-            else if constexpr (std::is_same_v<T, std::string>)
-                return QString::fromStdString(v);
-            else if constexpr (std::is_same_v<T, bool>)
-                return v ? 1.0 : 0.0;
-            else
-                return double(v);
-        },
-        field.get(record));
+    return blank(field, record) ? QVariant() : fieldVariant(field.get(record));
 }
 
 QString modelCellText(const q4::ModelRecordField& field, const q4::ModelRecord& record) {
-    if (blank(field, record)) return {};
-    const q4::FieldValue value = field.get(record);
-    if (const bool* flag = std::get_if<bool>(&value)) return *flag ? QStringLiteral("yes") : QStringLiteral("no");
-    if (const double* number = std::get_if<double>(&value)) return formatHinted(field.hint, *number);
-    return QString::fromStdString(q4::formatFieldValue(value));  // text and integers as they are
+    return blank(field, record) ? QString() : fieldText(field.hint, field.get(record));
 }
 
 QString modelStatusText(const q4::ModelRecord& record) {

@@ -4,6 +4,7 @@
 #include <QStringList>
 
 #include "model/model_spec.h"
+#include "model/run_provenance.h"
 
 namespace q4ui {
 
@@ -43,15 +44,7 @@ QString modelSpecSummary(const std::string& specJson) {
 }
 
 QString modelProvenanceText(const q4::RunInfo& info) {
-    if (info.device.name.empty()) return {};
-    QStringList parts{QString::fromStdString(info.device.name)};
-    if (!info.device.driverVersion.empty())
-        parts << QStringLiteral("driver %1").arg(QString::fromStdString(info.device.driverVersion));
-    if (!info.backend.empty()) parts << QString::fromStdString(info.backend);
-    if (!info.startedUtc.empty()) parts << QString::fromStdString(info.startedUtc);
-    const QString spec = modelSpecSummary(info.specJson);
-    if (!spec.isEmpty()) parts << spec;
-    return parts.join(QStringLiteral(" · "));
+    return provenanceLine(info, modelSpecSummary(info.specJson));
 }
 
 }  // namespace q4ui
