@@ -31,13 +31,13 @@ std::vector<std::string> splitCsvLine(const std::string& line) {
     return fields;
 }
 
-const std::string kQuickTiming = "--warmup 1 --min-samples 3 --min-time 0 --max-noise 1 --timeout 5";
+const std::string kFastTiming = "--warmup 1 --min-samples 3 --min-time 0 --max-noise 1 --timeout 5";
 
 TEST(CliEndToEnd, CpuSweepWritesOneValidatedRowPerPointAndKernel) {
     const auto csv = tempPath("out.csv");
     const auto json = tempPath("out.json");
     const CliResult run = runCli("--backend cpu --m 1,4 --n 256 --k 512 --group-size 128 --act-order both " +
-                                 kQuickTiming + " --csv " + csv.string() + " --json " + json.string());
+                                 kFastTiming + " --csv " + csv.string() + " --json " + json.string());
     ASSERT_EQ(run.exitCode, 0) << run.output;
     EXPECT_NE(run.output.find("implementation"), std::string::npos) << run.output;
     EXPECT_NE(run.output.find("time ms/op"), std::string::npos);
@@ -153,7 +153,7 @@ TEST(CliEndToEnd, SweepFileIsReadAndFlagsOverrideIt) {
     const auto csv = tempPath("spec.csv");
     std::ofstream(spec) << R"({"m": "1:2:x2", "n": [64], "k": [256], "group_sizes": [64], "backend": "cpu",
                               "kernels": ["cpu_int4_fused"], "act_order": "yes"})";
-    const CliResult run = runCli("--sweep " + spec.string() + " " + kQuickTiming + " --seed 7 --csv " + csv.string());
+    const CliResult run = runCli("--sweep " + spec.string() + " " + kFastTiming + " --seed 7 --csv " + csv.string());
     ASSERT_EQ(run.exitCode, 0) << run.output;
     auto records = q4::readCsvFile(csv.string());
     ASSERT_TRUE(records.ok()) << records.error();

@@ -16,11 +16,11 @@ namespace {
 using q4test::CliResult;
 using q4test::runCli;
 
-std::filesystem::path tempPath(const std::string& name) {
+std::filesystem::path modelTempPath(const std::string& name) {
     return std::filesystem::temp_directory_path() / ("q4bench_cli_model_" + std::to_string(::getpid()) + "_" + name);
 }
 
-std::string readText(const std::filesystem::path& path) {
+std::string readModelFile(const std::filesystem::path& path) {
     std::ifstream in(path);
     std::stringstream text;
     text << in.rdbuf();
@@ -32,7 +32,7 @@ const std::string kTiny =
     "--warmup 0 --min-generations 1 --max-noise 1";
 
 TEST(CliModel, PrintsTheOriginsTableAndWritesCsvAndJson) {
-    const auto csv = tempPath("m.csv"), json = tempPath("m.json");
+    const auto csv = modelTempPath("m.csv"), json = modelTempPath("m.json");
     const CliResult run = runCli(kTiny + " --batch 1,2 --csv " + csv.string() + " --json " + json.string());
     ASSERT_EQ(run.exitCode, 0) << run.output;
     for (const char* heading : {"kernel", "load s", "TTFT ms", "ms/token", "tokens/s", "peak MB", "% floor"})
@@ -40,7 +40,7 @@ TEST(CliModel, PrintsTheOriginsTableAndWritesCsvAndJson) {
     EXPECT_NE(run.output.find("profiled step"), std::string::npos);
     EXPECT_NE(run.output.find("x the measured mean)"), std::string::npos) << run.output;
 
-    std::istringstream rows(readText(csv));
+    std::istringstream rows(readModelFile(csv));
     std::string header, line;
     std::getline(rows, header);
     int records = 0;
@@ -51,7 +51,7 @@ TEST(CliModel, PrintsTheOriginsTableAndWritesCsvAndJson) {
                                "mem_peak_mb", "mem_kv_cache_bytes", "fraction_of_floor", "cuda_graph"})
         EXPECT_NE(("," + header + ",").find("," + std::string(column) + ","), std::string::npos) << column;
 
-    const auto doc = nlohmann::json::parse(readText(json));
+    const auto doc = nlohmann::json::parse(readModelFile(json));
     EXPECT_EQ(doc["kind"], "model");
     ASSERT_EQ(doc["records"].size(), 2u);
     const auto& second = doc["records"][1];
@@ -92,7 +92,7 @@ TEST(CliModel, OutputsAreCheckedBeforeAnythingRuns) {
 }
 
 TEST(CliModel, ASpecFileGivesTheSameRun) {
-    const auto spec = tempPath("spec.json");
+    const auto spec = modelTempPath("spec.json");
     std::ofstream(spec) << R"({"preset": "tiny-llama", "backend": "cpu", "kernels": ["cpu_fp32_reference"],
                               "batch": [3], "prompt": 5, "new_tokens": 2, "timing.warmup": 0,
                               "timing.min_generations": 1, "timing.max_noise": 1})";

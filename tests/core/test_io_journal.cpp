@@ -11,16 +11,16 @@
 namespace q4 {
 namespace {
 
-std::string tempPath(const std::string& name) { return ::testing::TempDir() + "q4_journal_" + name; }
+std::string journalTempPath(const std::string& name) { return ::testing::TempDir() + "q4_journal_" + name; }
 
-std::string readFile(const std::string& path) {
+std::string readJournalText(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream content;
     content << in.rdbuf();
     return content.str();
 }
 
-void writeFile(const std::string& path, const std::string& text) {
+void writeJournalText(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << text;
 }
@@ -86,7 +86,7 @@ void writeJournal(const std::string& path, bool finish) {
 }
 
 TEST(Journal, CompleteJournalRecoversEverything) {
-    const std::string path = tempPath("complete.jsonl");
+    const std::string path = journalTempPath("complete.jsonl");
     writeJournal(path, true);
 
     auto journal = recoverJournal(path);
@@ -106,9 +106,9 @@ TEST(Journal, CompleteJournalRecoversEverything) {
 }
 
 TEST(Journal, OneLinePerEntry) {
-    const std::string path = tempPath("lines.jsonl");
+    const std::string path = journalTempPath("lines.jsonl");
     writeJournal(path, true);
-    const std::string text = readFile(path);
+    const std::string text = readJournalText(path);
     std::istringstream lines(text);
     std::vector<std::string> all;
     for (std::string line; std::getline(lines, line);) all.push_back(line);
@@ -119,7 +119,7 @@ TEST(Journal, OneLinePerEntry) {
 }
 
 TEST(Journal, EachRecordIsOnDiskAsSoonAsItIsAppended) {
-    const std::string path = tempPath("flushed.jsonl");
+    const std::string path = journalTempPath("flushed.jsonl");
     auto writer = JournalWriter::open(path, startedRun());
     ASSERT_TRUE(writer.ok()) << writer.error();
     EXPECT_EQ(writer.value()->path(), path);
@@ -134,7 +134,7 @@ TEST(Journal, EachRecordIsOnDiskAsSoonAsItIsAppended) {
 }
 
 TEST(Journal, UnfinishedJournalIsIncomplete) {
-    const std::string path = tempPath("unfinished.jsonl");
+    const std::string path = journalTempPath("unfinished.jsonl");
     writeJournal(path, false);
     auto journal = recoverJournal(path);
     ASSERT_TRUE(journal.ok()) << journal.error();
@@ -144,15 +144,15 @@ TEST(Journal, UnfinishedJournalIsIncomplete) {
 }
 
 TEST(Journal, TruncatedLastLineIsDiscarded) {
-    const std::string path = tempPath("truncated.jsonl");
+    const std::string path = journalTempPath("truncated.jsonl");
     writeJournal(path, false);
 
     // Cut the file in the middle of the last record, as a crash mid-write would.
-    std::string text = readFile(path);
+    std::string text = readJournalText(path);
     ASSERT_EQ(text.back(), '\n');
     const std::size_t lastLine = text.rfind('\n', text.size() - 2) + 1;
     text.resize(lastLine + (text.size() - lastLine) / 2);
-    writeFile(path, text);
+    writeJournalText(path, text);
 
     auto journal = recoverJournal(path);
     ASSERT_TRUE(journal.ok()) << journal.error();
@@ -164,12 +164,12 @@ TEST(Journal, TruncatedLastLineIsDiscarded) {
 }
 
 TEST(Journal, WithoutRunLineIsAnError) {
-    const std::string complete = tempPath("source.jsonl");
+    const std::string complete = journalTempPath("source.jsonl");
     writeJournal(complete, false);
-    std::string text = readFile(complete);
+    std::string text = readJournalText(complete);
     text.erase(0, text.find('\n') + 1);  // drop the run line
-    const std::string path = tempPath("no_run.jsonl");
-    writeFile(path, text);
+    const std::string path = journalTempPath("no_run.jsonl");
+    writeJournalText(path, text);
 
     auto journal = recoverJournal(path);
     ASSERT_FALSE(journal.ok());
@@ -178,11 +178,11 @@ TEST(Journal, WithoutRunLineIsAnError) {
 }
 
 TEST(Journal, FileErrorsNameThePath) {
-    auto missing = recoverJournal(tempPath("missing.jsonl"));
+    auto missing = recoverJournal(journalTempPath("missing.jsonl"));
     ASSERT_FALSE(missing.ok());
     EXPECT_NE(missing.error().find("missing.jsonl"), std::string::npos);
 
-    const std::string badPath = tempPath("no_such_dir/run.jsonl");
+    const std::string badPath = journalTempPath("no_such_dir/run.jsonl");
     auto writer = JournalWriter::open(badPath, startedRun());
     ASSERT_FALSE(writer.ok());
     EXPECT_EQ(writer.error().rfind("cannot open '" + badPath + "' for writing: ", 0), 0u) << writer.error();

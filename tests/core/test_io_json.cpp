@@ -17,7 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string tempPath(const std::string& name) { return ::testing::TempDir() + "q4_json_" + name; }
+std::string jsonTempPath(const std::string& name) { return ::testing::TempDir() + "q4_json_" + name; }
 
 // Every field set, with doubles that have no short decimal form.
 Record fullRecord() {
@@ -84,7 +84,7 @@ Record sparseRecord() {
     return r;
 }
 
-void expectSameRecord(const Record& a, const Record& b) {
+void expectSameJsonRecord(const Record& a, const Record& b) {
     EXPECT_EQ(recordToJson(a), recordToJson(b));  // every field at once, as the file stores it
     EXPECT_EQ(a.seed, b.seed);
     EXPECT_EQ(a.status, b.status);
@@ -128,7 +128,7 @@ TEST(RecordJson, RoundTripAllFields) {
 
     auto back = recordFromJson(text);
     ASSERT_TRUE(back.ok()) << back.error();
-    expectSameRecord(*back, original);
+    expectSameJsonRecord(*back, original);
 }
 
 TEST(RecordJson, DoublesAreExactInTheFile) {
@@ -154,7 +154,7 @@ TEST(RecordJson, AbsentOptionalsAreNull) {
 
     auto back = recordFromJson(j.dump());
     ASSERT_TRUE(back.ok()) << back.error();
-    expectSameRecord(*back, sparseRecord());
+    expectSameJsonRecord(*back, sparseRecord());
     EXPECT_FALSE(back->relError.has_value());
     EXPECT_FALSE(back->powerWatts.has_value());
 }
@@ -276,7 +276,7 @@ TEST(ResultJson, RoundTripThroughAFile) {
     EXPECT_NE(text.find("\n  \"run\": {"), std::string::npos);  // pretty-printed with indent 2
     EXPECT_EQ(json::parse(text)["schema_version"], 2);
 
-    const std::string path = tempPath("result.json");
+    const std::string path = jsonTempPath("result.json");
     ASSERT_TRUE(writeResultFile(path, result).ok());
     auto back = readResultFile(path);
     ASSERT_TRUE(back.ok()) << back.error();
@@ -284,7 +284,7 @@ TEST(ResultJson, RoundTripThroughAFile) {
     ASSERT_EQ(back->records.size(), 3u);
     for (std::size_t i = 0; i < 3; ++i) {
         SCOPED_TRACE("record " + std::to_string(i));
-        expectSameRecord(back->records[i], result.records[i]);
+        expectSameJsonRecord(back->records[i], result.records[i]);
     }
 }
 
@@ -340,7 +340,7 @@ TEST(ResultJson, RejectsNewerSchemaVersions) {
 }
 
 TEST(ResultJson, FileErrorsNameThePath) {
-    const std::string path = tempPath("no_such_dir/x.json");
+    const std::string path = jsonTempPath("no_such_dir/x.json");
     const Status written = writeResultFile(path, {});
     ASSERT_FALSE(written.ok());
     EXPECT_EQ(written.message, "cannot write '" + path + "': No such file or directory") << written.message;
@@ -464,7 +464,7 @@ TEST(SweepSpecJson, ErrorsCarryTheFieldKey) {
 }
 
 TEST(SweepSpecJson, ReadFileNamesThePath) {
-    const std::string path = tempPath("spec.json");
+    const std::string path = jsonTempPath("spec.json");
     {
         std::ofstream out(path);
         out << R"({"m": "1:16:x2", "preset": "llama2-7b", "kernal": "marlin"})";
@@ -474,7 +474,7 @@ TEST(SweepSpecJson, ReadFileNamesThePath) {
     EXPECT_NE(spec.error().find(path), std::string::npos);
     EXPECT_NE(spec.error().find("unknown key 'kernal'"), std::string::npos);
 
-    auto missing = readSweepSpecFile(tempPath("missing_spec.json"));
+    auto missing = readSweepSpecFile(jsonTempPath("missing_spec.json"));
     ASSERT_FALSE(missing.ok());
     EXPECT_NE(missing.error().find("missing_spec.json"), std::string::npos);
 }

@@ -16,7 +16,7 @@
 namespace q4 {
 namespace {
 
-ModelArchitecture tinyArchitecture() {
+ModelArchitecture smallArchitecture() {
     ModelArchitecture arch;
     arch.modelType = "llama";
     arch.hiddenSize = 256;
@@ -49,7 +49,7 @@ bool sameBlock(const std::vector<DecoderLinear>& a, const std::vector<DecoderLin
 }
 
 TEST(RandomWeights, DeterministicAndIndependentOfOrderAndThread) {
-    const auto arch = tinyArchitecture();
+    const auto arch = smallArchitecture();
     auto first = make(arch), second = make(arch);
     ASSERT_TRUE(first && second);
 
@@ -78,7 +78,7 @@ TEST(RandomWeights, DeterministicAndIndependentOfOrderAndThread) {
 }
 
 TEST(RandomWeights, ShapesFollowTheArchitecture) {
-    const auto arch = tinyArchitecture();
+    const auto arch = smallArchitecture();
     auto weights = make(arch, {64, false, 1});
     ASSERT_TRUE(weights);
     EXPECT_EQ(weights->name(), "tiny");
@@ -114,7 +114,7 @@ TEST(RandomWeights, ShapesFollowTheArchitecture) {
 }
 
 TEST(RandomWeights, ValuesHaveTheirIntendedScale) {
-    const auto arch = tinyArchitecture();
+    const auto arch = smallArchitecture();
     auto weights = make(arch);
     ASSERT_TRUE(weights);
     const GptqLayer layer = weights->blockLinears(0)->at(6).layer;  // down_proj, k = 512
@@ -167,7 +167,7 @@ TEST(RandomWeights, ValuesHaveTheirIntendedScale) {
 }
 
 TEST(RandomWeights, ActOrderIsASeededPermutationPerLayer) {
-    const auto arch = tinyArchitecture();
+    const auto arch = smallArchitecture();
     auto weights = make(arch, {32, true, 5});
     ASSERT_TRUE(weights);
     EXPECT_TRUE(weights->actOrder());
@@ -196,7 +196,7 @@ TEST(RandomWeights, ActOrderIsASeededPermutationPerLayer) {
 }
 
 TEST(RandomWeights, TiedEmbeddingsShareTheTable) {
-    auto arch = tinyArchitecture();
+    auto arch = smallArchitecture();
     auto untied = make(arch);
     arch.tiedEmbeddings = true;
     auto tied = make(arch);
@@ -206,27 +206,27 @@ TEST(RandomWeights, TiedEmbeddingsShareTheTable) {
 }
 
 TEST(RandomWeights, ErrorsNameTheField) {
-    auto arch = tinyArchitecture();
+    auto arch = smallArchitecture();
     arch.kvHeads = 3;
     auto bad = makeRandomWeights(arch, "bad", {});
     ASSERT_FALSE(bad.ok());
     EXPECT_NE(bad.error().find("num_key_value_heads=3"), std::string::npos) << bad.error();
 
-    arch = tinyArchitecture();
+    arch = smallArchitecture();
     arch.hiddenSize = 0;
     EXPECT_NE(makeRandomWeights(arch, "bad", {}).error().find("hidden_size=0"), std::string::npos);
 
     // 96 divides neither hidden 256 nor intermediate 512.
-    auto group = makeRandomWeights(tinyArchitecture(), "bad", {96, false, 1});
+    auto group = makeRandomWeights(smallArchitecture(), "bad", {96, false, 1});
     ASSERT_FALSE(group.ok());
     EXPECT_NE(group.error().find("q_proj (k = hidden_size = 256"), std::string::npos) << group.error();
     EXPECT_NE(group.error().find("not a multiple of group size 96"), std::string::npos) << group.error();
     EXPECT_EQ(group.errorField(), "group_size");
-    EXPECT_NE(makeRandomWeights(tinyArchitecture(), "bad", {0, false, 1}).error().find("group size 0 is invalid"),
+    EXPECT_NE(makeRandomWeights(smallArchitecture(), "bad", {0, false, 1}).error().find("group size 0 is invalid"),
               std::string::npos);
 
     // 256 divides hidden but not the intermediate size: down_proj is named.
-    arch = tinyArchitecture();
+    arch = smallArchitecture();
     arch.intermediateSize = 384;
     auto down = makeRandomWeights(arch, "bad", {256, false, 1});
     ASSERT_FALSE(down.ok());

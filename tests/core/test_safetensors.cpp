@@ -201,7 +201,7 @@ TEST(SafetensorsHeader, MetadataMapsStringsToStrings) {
 
 // --- files ------------------------------------------------------------------------------------
 
-std::string tempPath(const std::string& name) {
+std::string safetensorsTempPath(const std::string& name) {
     return ::testing::TempDir() + "q4_safetensors_" + std::to_string(::getpid()) + "_" + name;
 }
 
@@ -212,7 +212,7 @@ void writeBytes(const std::string& path, const std::vector<std::uint8_t>& bytes)
 
 TEST(SafetensorsFile, ViewsTensorBytesInTheMapping) {
     const std::string header = "{" + entry("a", "I32", "[2]", 0, 8) + ", " + entry("b", "F16", "[3]", 8, 14) + "}";
-    const std::string path = tempPath("view.safetensors");
+    const std::string path = safetensorsTempPath("view.safetensors");
     writeBytes(path, fileWith(header, 14));
     auto file = SafetensorsFile::open(path);
     ASSERT_TRUE(file.ok()) << file.error();
@@ -226,7 +226,7 @@ TEST(SafetensorsFile, ViewsTensorBytesInTheMapping) {
 }
 
 TEST(SafetensorsFile, ZeroByteFileIsAnError) {
-    const std::string path = tempPath("empty.safetensors");
+    const std::string path = safetensorsTempPath("empty.safetensors");
     writeBytes(path, {});
     auto mapped = MappedFile::open(path);
     ASSERT_TRUE(mapped.ok()) << mapped.error();
@@ -241,7 +241,7 @@ TEST(SafetensorsFile, ZeroByteFileIsAnError) {
 }
 
 TEST(SafetensorsFile, MissingFileNamesThePathAndTheReason) {
-    const std::string path = tempPath("absent.safetensors");
+    const std::string path = safetensorsTempPath("absent.safetensors");
     auto file = SafetensorsFile::open(path);
     ASSERT_FALSE(file.ok());
     EXPECT_EQ(file.error(), "cannot open '" + path + "': " + std::strerror(ENOENT));
@@ -254,7 +254,7 @@ TEST(SafetensorsFile, FolderIsNotAFile) {
 }
 
 TEST(SafetensorsFile, MappingMovesAndOutlivesTheFileObject) {
-    const std::string path = tempPath("move.safetensors");
+    const std::string path = safetensorsTempPath("move.safetensors");
     const std::string header = "{" + entry("a", "F32", "[1]", 0, 4) + "}";
     writeBytes(path, fileWith(header, 4));
     auto mapped = MappedFile::open(path);

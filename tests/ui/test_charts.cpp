@@ -105,10 +105,10 @@ int okCount(const std::vector<q4::Record>& records) {
                              [](const q4::Record& r) { return r.status == q4::RecordStatus::Ok; }));
 }
 
-constexpr int kMemoryParts = 5;
+constexpr int kMemoryChartParts = 5;
 constexpr int kMemoryCategories = 5;  // cublas_fp16, gptq_naive (+act-order), exllama_style (+act-order)
 
-QCustomPlot* plotOf(const q4ui::ChartsView& view, const QString& name) {
+QCustomPlot* plotNamed(const q4ui::ChartsView& view, const QString& name) {
     QWidget* chart = view.findChild<QWidget*>(name);
     return chart ? chart->findChild<QCustomPlot*>() : nullptr;
 }
@@ -140,10 +140,10 @@ TEST(Charts, LoadedRunPlotsEveryOkRecordAndNothingElse) {
     EXPECT_EQ(view.plottedPointCount("latency"), ok);
     EXPECT_EQ(view.plottedPointCount("speedup"), ok);
     EXPECT_EQ(view.plottedPointCount("floor"), ok);
-    EXPECT_EQ(view.plottedPointCount("memory"), kMemoryCategories * kMemoryParts);
+    EXPECT_EQ(view.plottedPointCount("memory"), kMemoryCategories * kMemoryChartParts);
 
     // One graph per kernel and act-order; failed kernels have no series at all.
-    QCustomPlot* latency = plotOf(view, "latency");
+    QCustomPlot* latency = plotNamed(view, "latency");
     ASSERT_NE(latency, nullptr);
     EXPECT_EQ(latency->graphCount(), 5);
     QStringList names;
@@ -170,7 +170,7 @@ TEST(Charts, EachSparsityPatternIsItsOwnSeries) {
     for (std::size_t i = 0; i < run.records.size(); ++i) run.records[i].index = std::int64_t(i);
     document.setRun(run, "sparse.json");
 
-    QCustomPlot* latency = plotOf(view, "latency");
+    QCustomPlot* latency = plotNamed(view, "latency");
     ASSERT_NE(latency, nullptr);
     ASSERT_EQ(latency->graphCount(), 2);
     QStringList names;
@@ -202,7 +202,7 @@ TEST(Charts, LiveRecordsAreAddedOneByOne) {
         previous = view.plottedPointCount("latency");
         if (record.mem.total() > 0)
             memoryKernels.insert(QString::fromStdString(record.kernel) + (record.actOrder ? "+act" : ""));
-        EXPECT_EQ(view.plottedPointCount("memory"), int(memoryKernels.size()) * kMemoryParts);
+        EXPECT_EQ(view.plottedPointCount("memory"), int(memoryKernels.size()) * kMemoryChartParts);
     }
     EXPECT_EQ(previous, okCount(run.records));
 
@@ -237,7 +237,7 @@ TEST(Charts, BaselineAddsDashedCurvesOfTheSameColor) {
     EXPECT_EQ(view.plottedPointCount("speedup"), 2 * ok);
     EXPECT_EQ(view.plottedPointCount("floor"), 2 * ok);
 
-    QCustomPlot* latency = plotOf(view, "latency");
+    QCustomPlot* latency = plotNamed(view, "latency");
     ASSERT_NE(latency, nullptr);
     ASSERT_EQ(latency->graphCount(), 10);
     int dashed = 0;
@@ -261,10 +261,10 @@ TEST(Charts, SeveralShapesGetOneSeriesEach) {
     q4ui::ChartsView view(&document);
     document.beginRun({});
     for (std::int64_t m : kMs) document.appendRecord(okRecord("exllama_style", m, false, 4096, 4096));
-    EXPECT_EQ(plotOf(view, "latency")->graphCount(), 1);
+    EXPECT_EQ(plotNamed(view, "latency")->graphCount(), 1);
     // The second shape arrives mid-run: both get their own labelled series.
     for (std::int64_t m : kMs) document.appendRecord(okRecord("exllama_style", m, false, 11008, 4096));
-    QCustomPlot* latency = plotOf(view, "latency");
+    QCustomPlot* latency = plotNamed(view, "latency");
     ASSERT_EQ(latency->graphCount(), 2);
     EXPECT_EQ(latency->graph(0)->name(), "exllama_style 4096×4096 g128");
     EXPECT_EQ(latency->graph(1)->name(), "exllama_style 11008×4096 g128");
@@ -285,7 +285,7 @@ TEST(Charts, SymmetricAndZeroFormatAreTheirOwnSeries) {
         document.appendRecord(v2);
     }
     // Three curves of one point each per m, not one curve with three points at every m.
-    QCustomPlot* latency = plotOf(view, "latency");
+    QCustomPlot* latency = plotNamed(view, "latency");
     ASSERT_EQ(latency->graphCount(), 3);
     QStringList names;
     for (int i = 0; i < latency->graphCount(); ++i) {
@@ -302,7 +302,7 @@ TEST(Charts, TheFloorChartSaysItPlotsTheShareOfTheFloor) {
     const q4::RunResult run = syntheticRun();
     document.setRun(run, {});
     EXPECT_TRUE(view.chartTitle("floor").contains("floor")) << view.chartTitle("floor").toStdString();
-    QCustomPlot* floor = plotOf(view, "floor");
+    QCustomPlot* floor = plotNamed(view, "floor");
     ASSERT_NE(floor, nullptr);
     EXPECT_TRUE(floor->yAxis->label().contains("floor")) << floor->yAxis->label().toStdString();
     // In percent of the record's fraction_of_floor.
@@ -317,7 +317,7 @@ TEST(Charts, ListClickTogglesASeries) {
     view.show();
     ASSERT_TRUE(QTest::qWaitForWindowExposed(&view));
 
-    QCustomPlot* latency = plotOf(view, "latency");
+    QCustomPlot* latency = plotNamed(view, "latency");
     auto* list = view.findChild<QWidget*>("latency")->findChild<QListWidget*>();
     ASSERT_NE(list, nullptr);
     ASSERT_EQ(list->count(), latency->graphCount());
@@ -342,12 +342,12 @@ TEST(Charts, ListClickTogglesASeries) {
     QChart* memory = memoryChartOf(view);
     ASSERT_NE(memory, nullptr);
     const QList<QLegendMarker*> markers = memory->legend()->markers();
-    ASSERT_EQ(markers.size(), kMemoryParts);
+    ASSERT_EQ(markers.size(), kMemoryChartParts);
     auto* weights = qobject_cast<QAbstractBarSeries*>(memory->series().at(0))->barSets().at(0);
     EXPECT_GT(weights->sum(), 0);
     emit markers[0]->clicked();
     EXPECT_EQ(weights->sum(), 0);
-    EXPECT_EQ(view.plottedPointCount("memory"), kMemoryCategories * kMemoryParts);
+    EXPECT_EQ(view.plottedPointCount("memory"), kMemoryCategories * kMemoryChartParts);
     emit markers[0]->clicked();
     EXPECT_GT(weights->sum(), 0);
 }
@@ -360,7 +360,7 @@ TEST(Charts, HoverShowsTheRecord) {
     view.show();
     ASSERT_TRUE(QTest::qWaitForWindowExposed(&view));
 
-    QCustomPlot* latency = plotOf(view, "latency");
+    QCustomPlot* latency = plotNamed(view, "latency");
     latency->replot(QCustomPlot::rpImmediateRefresh);
     QCPGraph* graph = latency->graph(0);
     const auto point = graph->data()->at(2);

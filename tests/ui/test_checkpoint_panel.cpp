@@ -18,7 +18,7 @@ namespace {
 std::vector<q4ui::BackendChoice> cpuOnly() { return {{"CPU (no CUDA device)", "cpu", 0}}; }
 
 template <class T>
-T* child(const QWidget& parent, const char* name) {
+T* panelChild(const QWidget& parent, const char* name) {
     T* widget = parent.findChild<T*>(name);
     EXPECT_NE(widget, nullptr) << name;
     return widget;
@@ -30,35 +30,35 @@ TEST(CheckpointPanel, ChoosingACheckpointListsItsLayersAndTakesItsQuantization) 
     ASSERT_FALSE(dir.empty());
     q4ui::SweepPanel panel;
     panel.setBackends(cpuOnly());
-    child<QRadioButton>(panel, "checkpointRadio")->setChecked(true);
+    panelChild<QRadioButton>(panel, "checkpointRadio")->setChecked(true);
     EXPECT_FALSE(panel.isValid());  // no directory yet
-    EXPECT_EQ(panel.fieldWidget("checkpoint"), child<QLineEdit>(panel, "checkpointEdit"));
+    EXPECT_EQ(panel.fieldWidget("checkpoint"), panelChild<QLineEdit>(panel, "checkpointEdit"));
 
-    child<QLineEdit>(panel, "checkpointEdit")->setText(QString::fromStdString(dir.string()));
+    panelChild<QLineEdit>(panel, "checkpointEdit")->setText(QString::fromStdString(dir.string()));
     ASSERT_TRUE(panel.isValid()) << panel.validationMessage().toStdString();
-    auto* layers = child<QListWidget>(panel, "checkpointLayers");
+    auto* layers = panelChild<QListWidget>(panel, "checkpointLayers");
     EXPECT_EQ(layers->count(), 14);
     EXPECT_TRUE(layers->item(0)->text().startsWith("model.layers.0.self_attn.q_proj"));
     EXPECT_TRUE(layers->item(0)->text().contains("act-order"));
     EXPECT_EQ(panel.spec().checkpoint, dir.string());
     EXPECT_EQ(panel.spec().groupSizes, (std::vector<int>{128}));  // the spec's axis stays at its default
-    EXPECT_FALSE(child<QLineEdit>(panel, "groupEdit")->isEnabled());
-    EXPECT_FALSE(child<QLineEdit>(panel, "nEdit")->isEnabled());
+    EXPECT_FALSE(panelChild<QLineEdit>(panel, "groupEdit")->isEnabled());
+    EXPECT_FALSE(panelChild<QLineEdit>(panel, "nEdit")->isEnabled());
 
-    child<QLineEdit>(panel, "layersEdit")->setText("mlp\\.down");
+    panelChild<QLineEdit>(panel, "layersEdit")->setText("mlp\\.down");
     ASSERT_TRUE(panel.isValid()) << panel.validationMessage().toStdString();
     EXPECT_EQ(layers->count(), 2);
-    child<QLineEdit>(panel, "layersEdit")->setText("(");
+    panelChild<QLineEdit>(panel, "layersEdit")->setText("(");
     EXPECT_FALSE(panel.isValid());
     EXPECT_TRUE(panel.validationMessage().contains("not a valid regular expression"));
     EXPECT_EQ(layers->count(), 0);
-    child<QLineEdit>(panel, "layersEdit")->clear();
-    child<QCheckBox>(panel, "uniqueShapesCheck")->setChecked(true);
+    panelChild<QLineEdit>(panel, "layersEdit")->clear();
+    panelChild<QCheckBox>(panel, "uniqueShapesCheck")->setChecked(true);
     ASSERT_TRUE(panel.isValid());
     EXPECT_EQ(layers->count(), 4);  // q, k (v shares it), gate (up), down; o shares q's shape
 
     // Back to sizes: the checkpoint no longer counts.
-    child<QRadioButton>(panel, "sizesRadio")->setChecked(true);
+    panelChild<QRadioButton>(panel, "sizesRadio")->setChecked(true);
     EXPECT_TRUE(panel.spec().checkpoint.empty());
     EXPECT_FALSE(panel.spec().uniqueShapes);
     std::filesystem::remove_all(dir);
@@ -67,11 +67,11 @@ TEST(CheckpointPanel, ChoosingACheckpointListsItsLayersAndTakesItsQuantization) 
 TEST(CheckpointPanel, AMissingDirectoryMarksTheCheckpointField) {
     q4ui::SweepPanel panel;
     panel.setBackends(cpuOnly());
-    child<QRadioButton>(panel, "checkpointRadio")->setChecked(true);
-    child<QLineEdit>(panel, "checkpointEdit")->setText("/no/such/checkpoint");
+    panelChild<QRadioButton>(panel, "checkpointRadio")->setChecked(true);
+    panelChild<QLineEdit>(panel, "checkpointEdit")->setText("/no/such/checkpoint");
     EXPECT_FALSE(panel.isValid());
     EXPECT_TRUE(panel.validationMessage().contains("/no/such/checkpoint")) << panel.validationMessage().toStdString();
-    EXPECT_TRUE(child<QLineEdit>(panel, "checkpointEdit")->property("invalid").toBool());
+    EXPECT_TRUE(panelChild<QLineEdit>(panel, "checkpointEdit")->property("invalid").toBool());
 }
 
 TEST(CheckpointPanel, ASpecWithACheckpointLoadsInCheckpointMode) {
@@ -82,10 +82,10 @@ TEST(CheckpointPanel, ASpecWithACheckpointLoadsInCheckpointMode) {
     q4ui::SweepPanel panel;
     panel.setBackends(cpuOnly());
     panel.setSpec(spec);
-    EXPECT_TRUE(child<QRadioButton>(panel, "checkpointRadio")->isChecked());
-    EXPECT_EQ(child<QLineEdit>(panel, "checkpointEdit")->text(), "/models/llama");
-    EXPECT_EQ(child<QLineEdit>(panel, "layersEdit")->text(), "q_proj");
-    EXPECT_TRUE(child<QCheckBox>(panel, "uniqueShapesCheck")->isChecked());
+    EXPECT_TRUE(panelChild<QRadioButton>(panel, "checkpointRadio")->isChecked());
+    EXPECT_EQ(panelChild<QLineEdit>(panel, "checkpointEdit")->text(), "/models/llama");
+    EXPECT_EQ(panelChild<QLineEdit>(panel, "layersEdit")->text(), "q_proj");
+    EXPECT_TRUE(panelChild<QCheckBox>(panel, "uniqueShapesCheck")->isChecked());
 }
 
 TEST(CheckpointDialog, ShowsEveryLayerAndTheArchitecture) {
@@ -102,7 +102,7 @@ TEST(CheckpointDialog, ShowsEveryLayerAndTheArchitecture) {
     EXPECT_EQ(table->item(0, 0)->text(), "model.layers.0.self_attn.qkv_proj");
     EXPECT_EQ(table->item(0, 5)->text(), "v2");
     EXPECT_GT(table->item(0, 7)->text().toDouble(), 0.0);
-    EXPECT_TRUE(child<QLabel>(dialog, "checkpointArchitecture")->text().contains("hidden 256"));
+    EXPECT_TRUE(panelChild<QLabel>(dialog, "checkpointArchitecture")->text().contains("hidden 256"));
     std::filesystem::remove_all(dir);
 }
 

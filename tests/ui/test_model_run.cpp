@@ -28,11 +28,11 @@
 
 namespace {
 
-constexpr int kWaitMs = 60000;
+constexpr int kModelWaitMs = 60000;
 
 bool waitFor(QSignalSpy& spy, int count = 1) {
     while (spy.count() < count)
-        if (!spy.wait(kWaitMs)) return false;
+        if (!spy.wait(kModelWaitMs)) return false;
     return true;
 }
 

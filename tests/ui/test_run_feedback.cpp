@@ -20,7 +20,7 @@
 
 namespace {
 
-constexpr int kWaitMs = 30000;
+constexpr int kFeedbackWaitMs = 30000;
 
 class RunFeedback : public q4test::WindowTestEnv {};
 
@@ -50,7 +50,7 @@ TEST_F(RunFeedback, ElapsedTicksFromTheStartAndCancelClearsTheEta) {
 
     window.cancelRun();
     EXPECT_FALSE(window.progressText().contains("ETA")) << window.progressText().toStdString();
-    ASSERT_TRUE(ended.count() > 0 || ended.wait(kWaitMs));
+    ASSERT_TRUE(ended.count() > 0 || ended.wait(kFeedbackWaitMs));
     EXPECT_TRUE(ended.first().at(0).toBool());
     EXPECT_FALSE(window.progressText().contains("ETA")) << window.progressText().toStdString();
     EXPECT_EQ(window.logText().count("cancelled"), 1) << window.logText().toStdString();
@@ -63,7 +63,7 @@ TEST_F(RunFeedback, AFailedStartLeavesNoProgressBehind) {
     ASSERT_TRUE(window.sweepPanel()->isValid()) << window.sweepPanel()->validationMessage().toStdString();
     QSignalSpy failed(window.controller(), &q4ui::BenchmarkController::runFailed);
     window.startRun();
-    ASSERT_TRUE(failed.count() > 0 || failed.wait(kWaitMs));
+    ASSERT_TRUE(failed.count() > 0 || failed.wait(kFeedbackWaitMs));
     EXPECT_FALSE(window.controller()->isRunning());
     EXPECT_EQ(window.progressText(), "idle");
     EXPECT_LT(window.progressBar()->value(), window.progressBar()->minimum());    // reset: no value shown
@@ -83,7 +83,7 @@ TEST_F(RunFeedback, AnUnwritableJournalFolderRunsWithoutAJournal) {
     window.sweepPanel()->setSpec(q4test::tinyCpuSweep());
     QSignalSpy finished(window.controller(), &q4ui::BenchmarkController::runFinished);
     window.startRun();
-    ASSERT_TRUE(finished.count() > 0 || finished.wait(kWaitMs)) << window.logText().toStdString();
+    ASSERT_TRUE(finished.count() > 0 || finished.wait(kFeedbackWaitMs)) << window.logText().toStdString();
     EXPECT_GT(window.document()->records().size(), 0u);
     EXPECT_TRUE(window.logText().contains("warning: no journal")) << window.logText().toStdString();
     EXPECT_FALSE(window.logText().contains("error:")) << window.logText().toStdString();
@@ -98,7 +98,7 @@ TEST_F(RunFeedback, TheTitleLeavesTheAppNameToThePlatform) {
     window.sweepPanel()->setSpec(q4test::tinyCpuSweep());
     QSignalSpy finished(window.controller(), &q4ui::BenchmarkController::runFinished);
     window.startRun();
-    ASSERT_TRUE(finished.count() > 0 || finished.wait(kWaitMs));
+    ASSERT_TRUE(finished.count() > 0 || finished.wait(kFeedbackWaitMs));
     EXPECT_FALSE(window.windowTitle().contains("Q4Bench")) << window.windowTitle().toStdString();
     EXPECT_FALSE(window.windowTitle().isEmpty());
 }

@@ -12,7 +12,7 @@
 
 namespace {
 
-constexpr int kWaitMs = 20000;
+constexpr int kWorkerWaitMs = 20000;
 
 q4::SweepSpec tinySpec() { return q4test::tinyCpuSweep(); }
 
@@ -26,9 +26,9 @@ q4::SweepSpec slowSpec() {
     return spec;
 }
 
-bool waitFor(QSignalSpy& spy, int count = 1) {
+bool waitForWorker(QSignalSpy& spy, int count = 1) {
     while (spy.count() < count)
-        if (!spy.wait(kWaitMs)) return false;
+        if (!spy.wait(kWorkerWaitMs)) return false;
     return true;
 }
 
@@ -51,7 +51,7 @@ TEST(BenchmarkController, RunsASweepOnTheWorkerThread) {
     ASSERT_TRUE(controller.start(tinySpec(), 0, QString()));
     EXPECT_TRUE(controller.isRunning());
     EXPECT_FALSE(controller.start(tinySpec(), 0, QString()));  // one run at a time
-    ASSERT_TRUE(waitFor(finished)) << "no runFinished; failures: " << failed.count();
+    ASSERT_TRUE(waitForWorker(finished)) << "no runFinished; failures: " << failed.count();
     EXPECT_FALSE(controller.isRunning());
     EXPECT_EQ(failed.count(), 0);
     EXPECT_EQ(started.count(), 1);
@@ -83,7 +83,7 @@ TEST(BenchmarkController, RunsASweepOnTheWorkerThread) {
 
     // The thread and its backend stay for the next run.
     ASSERT_TRUE(controller.start(tinySpec(), 0, QString()));
-    ASSERT_TRUE(waitFor(finished, 2));
+    ASSERT_TRUE(waitForWorker(finished, 2));
     EXPECT_EQ(records.count(), 2 * last.at(1).toInt());
 }
 
@@ -95,7 +95,7 @@ TEST(BenchmarkController, CancelStopsBetweenSamples) {
     QObject::connect(&controller, &q4ui::BenchmarkController::recordReady, &controller, [&] { controller.cancel(); });
 
     ASSERT_TRUE(controller.start(slowSpec(), 0, QString()));
-    ASSERT_TRUE(waitFor(finished));
+    ASSERT_TRUE(waitForWorker(finished));
     EXPECT_TRUE(finished.first().at(1).toBool());
     const int total = progress.first().at(1).toInt();
     EXPECT_GT(total, 10);
@@ -109,7 +109,7 @@ TEST(BenchmarkController, ShutdownDuringARunCancelsAndDeliversTheEnd) {
     QSignalSpy records(&controller, &q4ui::BenchmarkController::recordReady);
     QSignalSpy finished(&controller, &q4ui::BenchmarkController::runFinished);
     ASSERT_TRUE(controller.start(slowSpec(), 0, QString()));
-    ASSERT_TRUE(waitFor(records));
+    ASSERT_TRUE(waitForWorker(records));
 
     controller.shutdown();
     EXPECT_FALSE(controller.isRunning());
@@ -119,7 +119,7 @@ TEST(BenchmarkController, ShutdownDuringARunCancelsAndDeliversTheEnd) {
 
     // A fresh worker comes up for the next run.
     ASSERT_TRUE(controller.start(tinySpec(), 0, QString()));
-    ASSERT_TRUE(waitFor(finished, 2));
+    ASSERT_TRUE(waitForWorker(finished, 2));
     EXPECT_FALSE(finished.last().at(1).toBool());
 }
 
@@ -130,7 +130,7 @@ TEST(BenchmarkController, InvalidSpecFailsWithTheEngineMessage) {
     spec.k = {100};
     spec.groupSizes = {128};
     ASSERT_TRUE(controller.start(spec, 0, QString()));
-    ASSERT_TRUE(waitFor(failed));
+    ASSERT_TRUE(waitForWorker(failed));
     EXPECT_TRUE(failed.first().at(0).toString().contains("k=100")) << failed.first().at(0).toString().toStdString();
     EXPECT_FALSE(controller.isRunning());
 }
@@ -147,7 +147,7 @@ TEST(BenchmarkController, CudaWithoutADeviceFails) {
     q4::SweepSpec spec = tinySpec();
     spec.backend = "cuda";
     ASSERT_TRUE(controller.start(spec, 0, QString()));
-    ASSERT_TRUE(waitFor(failed));
+    ASSERT_TRUE(waitForWorker(failed));
     // The registry's reason: no device, or no CUDA backend in this build at all.
     const QString message = failed.first().at(0).toString();
     EXPECT_TRUE(message.contains(cuda ? "no CUDA device" : "not a backend of this build")) << message.toStdString();
