@@ -233,7 +233,7 @@ TEST(RandomWeights, ErrorsNameTheField) {
     EXPECT_NE(down.error().find("down_proj (k = intermediate_size = 384"), std::string::npos) << down.error();
 }
 
-TEST(RandomWeights, LargeBlockIsFast) {
+TEST(RandomWeights, GeneratesALlama13BBlock) {
     ModelArchitecture arch;  // Llama-2-13B
     arch.modelType = "llama";
     arch.hiddenSize = 5120;
@@ -252,8 +252,8 @@ TEST(RandomWeights, LargeBlockIsFast) {
     std::int64_t bytes = 0;
     for (const auto& linear : *block) bytes += std::int64_t(linear.layer.qweight.size() * 4);
     EXPECT_GT(bytes, 150'000'000);
-    // Well under a second in a release build; the bound leaves room for sanitizer builds.
-    EXPECT_LT(seconds, 2.0) << bytes << " bytes of qweight";
+    // The time is printed, not asserted: speed is measured by benchmarks, and a loaded machine or
+    // a sanitizer build would make a bound here flaky.
     std::printf("Llama-2-13B block: %lld bytes of qweight in %.3f s\n", static_cast<long long>(bytes), seconds);
 }
 
