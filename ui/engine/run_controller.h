@@ -1,15 +1,16 @@
 #pragma once
 // The GUI side of an engine worker on one long-lived thread: queues runs on it, cancels them
 // through the engine's token (the engine checks it between samples, even while the worker is
-// busy), and stops the thread on shutdown. A subclass makes the worker and forwards its signals.
+// busy), and stops the thread on shutdown. A subclass makes the worker and declares the signals
+// that the worker's are forwarded to.
 #include <QObject>
 #include <QPointer>
 #include <QString>
 #include <QThread>
 #include <functional>
 
-#include "run/cancel_token.h"
 #include "results/run_info.h"
+#include "run/cancel_token.h"
 
 namespace q4ui {
 
