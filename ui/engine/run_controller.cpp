@@ -11,11 +11,7 @@ RunController::RunController(const QString& threadName, QObject* parent) : QObje
 
 RunController::~RunController() {
     // The subclass has shut down already; this only keeps a running thread from being destroyed.
-    if (thread_.isRunning()) {
-        cancel_.cancel();
-        thread_.quit();
-        thread_.wait();
-    }
+    if (thread_.isRunning()) stopThread();
     delete worker_;  // still set only when the thread never ran
 }
 
@@ -40,11 +36,15 @@ void RunController::cancel() {
     if (running_) cancel_.cancel();
 }
 
-void RunController::shutdown() {
-    if (!thread_.isRunning()) return;
+void RunController::stopThread() {
     cancel_.cancel();
     thread_.quit();  // after the current run returns: the engine stops at its next check
     thread_.wait();
+}
+
+void RunController::shutdown() {
+    if (!thread_.isRunning()) return;
+    stopThread();
     worker_ = nullptr;
     // Deliver what the worker emitted before it stopped (its last records and its end), now, so
     // observers see the run end before this returns.

@@ -55,6 +55,7 @@ protected:
 
 private:
     void placeOnThread(QObject* worker);
+    void stopThread();
     void runEnded() { running_ = false; }
 
     QThread thread_;
